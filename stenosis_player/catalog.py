@@ -1,0 +1,522 @@
+"""exercises.json → typed, immutable Exercise/Program objects, with precise validation.
+
+Validation collects *every* problem, each with a location such as
+``exercises[3].dose.reps.value: must be between 1 and 100``. The structural checks come
+from the published JSON Schema (``data/exercises.schema.json``, validated with the
+``jsonschema`` library); the cross-references (duplicate ids, unknown exercises, image
+files) are checked here because a schema cannot express them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+from . import resources
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 20
+
+Sides = Literal["none", "each", "alternating"]
+Phase = Literal["start", "mid", "end"]
+
+
+class CatalogError(Exception):
+    """The catalogue cannot be used; ``problems`` lists every reason, one line each."""
+
+    def __init__(self, path: Path | str, problems: list[str]) -> None:
+        self.path = Path(path)
+        self.problems = problems
+        super().__init__(f"{path}: {len(problems)} problem(s)\n" + "\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    publisher: str | None
+    author: str | None
+    seed: str | None = None
+    note: str | None = None
+
+    def citation(self) -> str:
+        parts = [f"“{self.title}”"]
+        if self.author:
+            parts.append(self.author)
+        if self.publisher:
+            parts.append(self.publisher)
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One dose number: the value used, the article's range, its words, or the app's default."""
+
+    value: int
+    range: tuple[int, int] | None = None
+    quote: str | None = None
+    app_default: bool = False
+
+    def describe(self) -> str:
+        if self.range:
+            return f"{self.range[0]}–{self.range[1]}"
+        return str(self.value) + (" (app default)" if self.app_default else "")
+
+
+@dataclass(frozen=True)
+class Dose:
+    sides: Sides
+    reps: Quantity | None = None
+    sets: Quantity = Quantity(1, app_default=True)
+    hold_s: Quantity = Quantity(0, app_default=True)
+    rest_s: Quantity = Quantity(0, app_default=True)
+    duration_s: Quantity | None = None  # timed exercises (march, walk) have a duration, not reps
+
+    @property
+    def timed(self) -> bool:
+        return self.duration_s is not None
+
+
+@dataclass(frozen=True)
+class Steps:
+    move: str
+    hold: str | None = None
+    release: str | None = None
+
+
+@dataclass(frozen=True)
+class Image:
+    path: Path  # absolute, resolved against the catalogue's folder
+    alt: str
+
+
+@dataclass(frozen=True)
+class Modification:
+    id: str
+    name: str
+    text: str
+    kind: str = "easier"
+    setup: tuple[str, ...] | None = None
+    steps: Steps | None = None
+    position: str | None = None
+    replace_with: str | None = None
+    images: dict[str, Image] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProgressionRule:
+    field: Literal["hold_s", "reps", "sets"]
+    start: int
+    target: int
+    step: int
+    after_sessions: int
+    app_default: bool = False
+
+
+@dataclass(frozen=True)
+class Progression:
+    text: str
+    next: str | None = None
+    rule: ProgressionRule | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    question: str
+    on_no: Literal["remove", "note"]
+    timeout_s: float = 20.0
+    quote: str | None = None
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    name: str
+    source: Source
+    position: str
+    equipment: tuple[str, ...]
+    setup: tuple[str, ...]
+    steps: Steps
+    dose: Dose
+    move_s: float = 3.0
+    release_s: float = 3.0
+    category: str | None = None
+    steps_by_app: bool = False
+    cautions: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    modifications: tuple[Modification, ...] = ()
+    progression: Progression | None = None
+    check: Check | None = None
+    images: dict[str, Image] = field(default_factory=dict)
+
+    def modification(self, mod_id: str | None) -> Modification | None:
+        return next((m for m in self.modifications if m.id == mod_id), None)
+
+    def image_for(self, phase: str, mod_id: str | None = None) -> Image | None:
+        """The picture for a phase, the modification's own where it has one."""
+        mod = self.modification(mod_id)
+        if mod and phase in mod.images:
+            return mod.images[phase]
+        if phase in self.images:
+            return self.images[phase]
+        return self.images.get("start") or self.images.get("end")
+
+
+@dataclass(frozen=True)
+class ProgramItem:
+    exercise_id: str
+    included: bool = True
+    dose: dict[str, int] = field(default_factory=dict)
+    modification: str | None = None
+
+
+@dataclass(frozen=True)
+class Program:
+    id: str
+    name: str
+    source: Source | None
+    items: tuple[ProgramItem, ...]
+
+
+@dataclass(frozen=True)
+class Safety:
+    before_starting: str
+    stop_if_it_hurts: str | None = None
+    app_addition: str | None = None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    path: Path
+    sources: dict[str, Source]
+    exercises: dict[str, Exercise]
+    programs: dict[str, Program]
+    default_program: str
+    safety: Safety | None
+    flexion_progression: tuple[str, ...] = ()
+
+    def program(self, program_id: str | None = None) -> Program:
+        pid = program_id or self.default_program
+        try:
+            return self.programs[pid]
+        except KeyError:
+            known = ", ".join(self.programs)
+            raise KeyError(f"unknown program {pid!r}; known programs: {known}") from None
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@cache
+def schema() -> dict[str, Any]:
+    return json.loads(resources.schema_path().read_text(encoding="utf-8"))
+
+
+def load_catalog(path: Path | str | None = None) -> Catalog:
+    """Read, validate and type a catalogue; raise CatalogError listing every problem."""
+    path = Path(path) if path else resources.catalog_path()
+    data = _read_json(path)
+    problems = validate(data, path.parent)
+    if problems:
+        raise CatalogError(path, problems)
+    return _build(data, path)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise CatalogError(path, [f"cannot read the file: {exc.strerror or exc}"]) from None
+    if size > MAX_FILE_BYTES:
+        raise CatalogError(path, [f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"])
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except OSError as exc:
+        raise CatalogError(path, [f"cannot read the file: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError as exc:
+        raise CatalogError(path, [f"not UTF-8 text (bad byte at offset {exc.start})"]) from None
+    depth = _max_depth(text)
+    if depth > MAX_DEPTH:
+        raise CatalogError(path, [f"nested {depth} levels deep; the limit is {MAX_DEPTH}"])
+    try:
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise CatalogError(
+            path, [f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]
+        ) from None
+    except ValueError as exc:
+        raise CatalogError(path, [f"not valid JSON: {exc}"]) from None
+
+
+def _max_depth(text: str) -> int:
+    """Bracket depth outside strings, measured before parsing (json recursion can blow up)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not allowed (numbers must be finite)")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"key {key!r} appears twice in one object")
+        out[key] = value
+    return out
+
+
+def location(path: Iterable[Any]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def validate(data: Any, base_dir: Path) -> list[str]:
+    """Every problem in a parsed catalogue, each 'location: message', sorted by location."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    problems = [
+        f"{location(err.absolute_path)}: {_friendly(err)}"
+        for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))
+    ]
+    problems += _nan_problems(data, [])
+    if isinstance(data, dict) and not problems:
+        problems += _cross_reference_problems(data, base_dir)
+    return problems
+
+
+def _friendly(err: Any) -> str:
+    """jsonschema's messages, reworded for a person editing the file."""
+    v, s = err.validator, err.schema
+    if v in ("minimum", "maximum") and "minimum" in s and "maximum" in s:
+        return f"must be between {s['minimum']} and {s['maximum']} (found {err.instance!r})"
+    if v == "additionalProperties":
+        extra = sorted(set(err.instance) - set(s.get("properties", {})))
+        return "unknown key" + ("s " if len(extra) > 1 else " ") + ", ".join(map(repr, extra))
+    if v == "required":
+        return f"missing required key {err.message.split(' ')[0]}"
+    if v == "type":
+        want = s["type"] if isinstance(s["type"], str) else " or ".join(s["type"])
+        return f"must be of type {want}, not {type(err.instance).__name__} ({err.instance!r})"[:200]
+    if v == "enum":
+        return f"must be one of {', '.join(map(repr, s['enum']))} (found {err.instance!r})"
+    if v == "minItems" and s["minItems"] == 1:
+        return "must not be empty"
+    if v == "pattern":
+        return f"{err.instance!r} is not a valid id (lowercase letters, digits and dashes)"
+    return err.message
+
+
+def _nan_problems(data: Any, path: list[Any]) -> list[str]:
+    if isinstance(data, float) and not math.isfinite(data):
+        return [f"{location(path)}: must be a finite number"]
+    if isinstance(data, dict):
+        return [p for k, v in data.items() for p in _nan_problems(v, [*path, k])]
+    if isinstance(data, list):
+        return [p for i, v in enumerate(data) for p in _nan_problems(v, [*path, i])]
+    return []
+
+
+def _cross_reference_problems(data: dict[str, Any], base_dir: Path) -> list[str]:
+    problems: list[str] = []
+
+    def dupes(kind: str, items: list[dict[str, Any]]) -> set[str]:
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item["id"] in seen:
+                problems.append(f"{kind}[{i}].id: duplicate id {item['id']!r}")
+            seen.add(item["id"])
+        return seen
+
+    source_ids = dupes("sources", data["sources"])
+    exercise_ids = dupes("exercises", data["exercises"])
+    program_ids = dupes("programs", data["programs"])
+    if data["default_program"] not in program_ids:
+        problems.append(f"default_program: unknown program {data['default_program']!r}")
+    for i, ex in enumerate(data["exercises"]):
+        where = f"exercises[{i}]"
+        if ex["source"] not in source_ids:
+            problems.append(f"{where}.source: unknown source {ex['source']!r}")
+        nxt = (ex.get("progression") or {}).get("next")
+        if nxt and nxt not in exercise_ids:
+            problems.append(f"{where}.progression.next: unknown exercise {nxt!r}")
+        problems += _image_problems(ex.get("images", {}), f"{where}.images", base_dir)
+        for j, mod in enumerate(ex.get("modifications", [])):
+            mwhere = f"{where}.modifications[{j}]"
+            if mod.get("replace_with") and mod["replace_with"] not in exercise_ids:
+                problems.append(f"{mwhere}.replace_with: unknown exercise {mod['replace_with']!r}")
+            problems += _image_problems(mod.get("images", {}), f"{mwhere}.images", base_dir)
+    mods = {ex["id"]: {m["id"] for m in ex.get("modifications", [])} for ex in data["exercises"]}
+    for i, prog in enumerate(data["programs"]):
+        if prog.get("source") and prog["source"] not in source_ids:
+            problems.append(f"programs[{i}].source: unknown source {prog['source']!r}")
+        for j, item in enumerate(prog["exercises"]):
+            where = f"programs[{i}].exercises[{j}]"
+            if item["exercise"] not in exercise_ids:
+                problems.append(f"{where}.exercise: unknown exercise {item['exercise']!r}")
+            elif item.get("modification") and item["modification"] not in mods[item["exercise"]]:
+                problems.append(
+                    f"{where}.modification: unknown modification {item['modification']!r}"
+                )
+    flex = data.get("flexion_progression")
+    for k, ex_id in enumerate(flex["order"] if flex else []):
+        if ex_id not in exercise_ids:
+            problems.append(f"flexion_progression.order[{k}]: unknown exercise {ex_id!r}")
+    return problems
+
+
+def _image_problems(images: dict[str, Any], where: str, base_dir: Path) -> list[str]:
+    problems = []
+    for phase, img in images.items():
+        rel = img["path"]
+        loc = f"{where}.{phase}.path"
+        pure = PurePosixPath(rel.replace("\\", "/"))
+        if pure.is_absolute() or Path(rel).is_absolute() or (len(rel) > 1 and rel[1] == ":"):
+            problems.append(f"{loc}: {rel!r} must be a path relative to the catalogue's folder")
+        elif ".." in pure.parts:
+            problems.append(f"{loc}: {rel!r} leaves the catalogue's folder")
+        elif not (base_dir / pure).is_file():
+            problems.append(f"{loc}: image file {rel!r} does not exist in {base_dir}")
+    return problems
+
+
+# --------------------------------------------------------------------------- typing
+
+
+def _qty(d: dict[str, Any] | None) -> Quantity | None:
+    if d is None:
+        return None
+    rng = tuple(d["range"]) if "range" in d else None
+    return Quantity(d["value"], rng, d.get("quote"), d.get("app_default", False))  # type: ignore[arg-type]
+
+
+def _steps(d: dict[str, Any] | None) -> Steps | None:
+    return Steps(d.get("move", ""), d.get("hold"), d.get("release")) if d else None
+
+
+def _images(d: dict[str, Any] | None, base: Path) -> dict[str, Image]:
+    return {k: Image((base / v["path"]).resolve(), v["alt"]) for k, v in (d or {}).items()}
+
+
+def _build(data: dict[str, Any], path: Path) -> Catalog:
+    base = path.parent
+    sources = {
+        s["id"]: Source(
+            s["id"], s["title"], s.get("publisher"), s.get("author"), s.get("seed"), s.get("note")
+        )
+        for s in data["sources"]
+    }
+    exercises: dict[str, Exercise] = {}
+    for e in data["exercises"]:
+        dose_d = e["dose"]
+        dose = Dose(
+            sides=dose_d["sides"],
+            reps=_qty(dose_d.get("reps")),
+            sets=_qty(dose_d.get("sets")) or Quantity(1, app_default=True),
+            hold_s=_qty(dose_d.get("hold_s")) or Quantity(0, app_default=True),
+            rest_s=_qty(dose_d.get("rest_s")) or Quantity(0, app_default=True),
+            duration_s=_qty(dose_d.get("duration_s")),
+        )
+        if dose.reps is None and dose.duration_s is None:
+            dose = Dose(**{**dose.__dict__, "reps": Quantity(1, app_default=True)})
+        prog = e.get("progression")
+        rule = prog.get("rule") if prog else None
+        chk = e.get("check")
+        pacing = e.get("pacing", {})
+        exercises[e["id"]] = Exercise(
+            id=e["id"],
+            name=e["name"],
+            source=sources[e["source"]],
+            position=e["position"],
+            equipment=tuple(e["equipment"]),
+            setup=tuple(e["setup"]),
+            steps=_steps(e["steps"]) or Steps(""),
+            dose=dose,
+            move_s=pacing.get("move_s", 3.0),
+            release_s=pacing.get("release_s", 3.0),
+            category=e.get("category"),
+            steps_by_app=e.get("steps_by_app", False),
+            cautions=tuple(e.get("cautions", ())),
+            notes=tuple(e.get("notes", ())),
+            modifications=tuple(
+                Modification(
+                    m["id"],
+                    m["name"],
+                    m["text"],
+                    m.get("kind", "easier"),
+                    tuple(m["setup"]) if "setup" in m else None,
+                    _steps(m.get("steps")),
+                    m.get("position"),
+                    m.get("replace_with"),
+                    _images(m.get("images"), base),
+                )
+                for m in e.get("modifications", [])
+            ),
+            progression=Progression(
+                prog["text"], prog.get("next"), ProgressionRule(**rule) if rule else None
+            )
+            if prog
+            else None,
+            check=Check(chk["question"], chk["on_no"], chk.get("timeout_s", 20.0), chk.get("quote"))
+            if chk
+            else None,
+            images=_images(e.get("images"), base),
+        )
+    programs = {
+        p["id"]: Program(
+            p["id"],
+            p["name"],
+            sources.get(p.get("source", "")),
+            tuple(
+                ProgramItem(
+                    i["exercise"],
+                    i.get("included", True),
+                    dict(i.get("dose", {})),
+                    i.get("modification"),
+                )
+                for i in p["exercises"]
+            ),
+        )
+        for p in data["programs"]
+    }
+    safety = data.get("safety")
+    flex = data.get("flexion_progression")
+    return Catalog(
+        path=path,
+        sources=sources,
+        exercises=exercises,
+        programs=programs,
+        default_program=data["default_program"],
+        safety=Safety(
+            safety["before_starting"], safety.get("stop_if_it_hurts"), safety.get("app_addition")
+        )
+        if safety
+        else None,
+        flexion_progression=tuple(flex["order"]) if flex else (),
+    )

@@ -1,0 +1,171 @@
+"""Command line: the window by default, plus check / script / voices / export-audio /
+history / listen subcommands. Errors are one clear line each, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+EPILOG = """\
+examples:
+  stenosis-player                      open the player window
+  stenosis-player --start              open it and start the default program at once
+  stenosis-player check my.json        validate an exercise catalogue
+  stenosis-player script --program sciatica-five
+                                       print a whole session as text, for review
+Data: settings, progress and speech cache live in the platform's user folders, or all
+under --data-dir PATH.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="stenosis-player",
+        description="Hands-free, voice-guided home exercises for lumbar spinal stenosis.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument(
+        "--data-dir", metavar="PATH", help="keep settings, progress and speech cache in PATH"
+    )
+    p.add_argument("--exercises", metavar="PATH", help="use this exercises.json instead")
+    p.add_argument(
+        "--start",
+        nargs="?",
+        const="",
+        metavar="PROGRAM",
+        help="open the window and start PROGRAM (default: the default program) at once",
+    )
+    p.add_argument(
+        "--speed", type=float, default=1.0, metavar="N", help="play a session N times faster"
+    )
+    p.add_argument("--fullscreen", action="store_true", help="open full screen")
+    p.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check catalogue, script, speech and window, print one line, exit",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    c = sub.add_parser("check", help="validate an exercises.json (exit 1 listing every problem)")
+    c.add_argument("path", nargs="?", help="catalogue to check (default: the shipped one)")
+
+    s = sub.add_parser("script", help="print the whole session script with times")
+    s.add_argument("--program", metavar="ID", help="program id (default: the catalogue's)")
+    s.add_argument("--format", choices=["text", "json"], default="text")
+    s.add_argument("--no-settings", action="store_true", help="ignore the user's settings")
+
+    sub.add_parser("voices", help="list the speech engines and voices on this machine")
+
+    e = sub.add_parser("export-audio", help="render a whole guided session into one WAV file")
+    e.add_argument("out", metavar="OUT.wav")
+    e.add_argument("--program", metavar="ID")
+
+    h = sub.add_parser("history", help="print past sessions")
+    h.add_argument("--csv", action="store_true", help="as CSV, for your therapist")
+
+    li = sub.add_parser("listen", help="print the voice commands the microphone hears")
+    li.add_argument("--wav", metavar="FILE", help="listen to a WAV file instead")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.speed <= 0 or args.speed > 1000:
+        print("stenosis-player: --speed must be between 0 and 1000", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "check":
+            return cmd_check(args)
+        if args.command == "script":
+            return cmd_script(args)
+        if args.command is None:
+            if args.self_test:
+                return _delegate("stenosis_player.selftest", "run_self_test", args)
+            return _delegate("stenosis_player.ui.app", "run_app", args)
+        targets = {
+            "voices": ("stenosis_player.voice.cli", "run_voices"),
+            "export-audio": ("stenosis_player.voice.export", "run_export_audio"),
+            "history": ("stenosis_player.history_cli", "run_history"),
+            "listen": ("stenosis_player.voice_commands.listen", "run_listen_args"),
+        }
+        module, func = targets[args.command]
+        return _delegate(module, func, args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _delegate(module: str, func: str, args: argparse.Namespace) -> int:
+    """Run a command that lives in its own module (imported only when used: start-up speed)."""
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as exc:
+        print(f"stenosis-player: this command is not available: {exc}", file=sys.stderr)
+        return 1
+    return int(getattr(mod, func)(args) or 0)
+
+
+def load_catalog_or_report(path: str | None):  # -> Catalog | None
+    from .catalog import CatalogError, load_catalog
+
+    try:
+        return load_catalog(path)
+    except CatalogError as err:
+        print(f"{err.path}: {len(err.problems)} problem(s)", file=sys.stderr)
+        for problem in err.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    path = args.path or args.exercises
+    catalog = load_catalog_or_report(path)
+    if catalog is None:
+        return 1
+    n_ex, n_prog = len(catalog.exercises), len(catalog.programs)
+    print(f"{catalog.path}: OK — {n_ex} exercises, {n_prog} programs")
+    return 0
+
+
+def script_options_for(args: argparse.Namespace, catalog, program_id: str):  # -> ScriptOptions
+    """The user's settings turned into script options (defaults when there are none)."""
+    from .script import ScriptOptions
+
+    if getattr(args, "no_settings", False):
+        return ScriptOptions()
+    try:
+        from .paths import app_paths
+        from .settings import load_settings
+    except ImportError:
+        return ScriptOptions()
+    loaded = load_settings(app_paths(args.data_dir).settings_file)
+    for problem in loaded.problems:
+        print(f"stenosis-player: settings: {problem}", file=sys.stderr)
+    return loaded.settings.script_options(catalog, program_id)
+
+
+def cmd_script(args: argparse.Namespace) -> int:
+    from .script import build_script
+
+    catalog = load_catalog_or_report(args.exercises)
+    if catalog is None:
+        return 1
+    program_id = args.program or catalog.default_program
+    if program_id not in catalog.programs:
+        known = ", ".join(catalog.programs)
+        print(f"stenosis-player: unknown program {program_id!r}; known: {known}", file=sys.stderr)
+        return 1
+    script = build_script(catalog, program_id, script_options_for(args, catalog, program_id))
+    print(script.to_json() if args.format == "json" else script.to_text())
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
