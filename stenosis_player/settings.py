@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .script import DoseOverride, ScriptOptions
+from .voice.config import ENGINES, VoiceConfig
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -162,10 +163,10 @@ ENTRIES: tuple[Entry, ...] = (
         str,
         "pyttsx3",
         "Speech engine",
-        "Which speech engine reads the instructions aloud: pyttsx3 (eSpeak NG, SAPI5 or "
-        "NSSpeechSynthesizer), qt (Qt's own text-to-speech) or none (captions only).",
+        "Which speech engine reads the instructions aloud (pyttsx3: eSpeak NG on Linux, "
+        "SAPI5 on Windows, NSSpeechSynthesizer on macOS).",
         "Voice",
-        choices=("pyttsx3", "qt", "none"),
+        choices=ENGINES,
     ),
     _E(
         "voice.name",
@@ -573,6 +574,14 @@ class Settings:
         for want, callback in list(self._observers):
             if want is None or want == key or (want.endswith(".") and key.startswith(want)):
                 callback(key, value)
+
+    def voice_config(self) -> VoiceConfig:
+        return VoiceConfig(
+            engine=self.get("voice.engine"),
+            voice=self.get("voice.name"),
+            rate=self.get("voice.rate"),
+            volume=self.get("voice.volume"),
+        )
 
     # ---- for the script
 
