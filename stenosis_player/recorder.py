@@ -1,0 +1,172 @@
+"""The progress store as a peer listener of the engine: it hears the same events as the
+window and the voice, and writes what happened, one commit per event list.
+
+    recorder = SessionRecorder(store, program_id, script)        # a new session
+    recorder = SessionRecorder(store, program_id, script, resume=info)  # continue one
+    events = engine.tick(); recorder.handle(events)               # for every event list
+
+Qt-free. The session row is created lazily, at the first thing worth recording.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from .engine import Event, SegmentFinished, SegmentStarted, SessionFinished
+from .script import Kind, Script, Segment
+from .store import REP_KINDS, PlannedExercise, ResumeInfo, SegmentDone, Store, StoreError
+
+
+def script_fingerprint(script: Script) -> str:
+    """A short hash of the script's shape (kinds, exercises, sets, reps, sides).
+
+    A session can only be continued with a script of the same shape: otherwise the saved
+    segment index would point at a different exercise.
+    """
+    h = hashlib.sha256()
+    for s in script.segments:
+        h.update(f"{s.kind.value}|{s.exercise_id}|{s.set}|{s.rep}|{s.side}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def can_resume(info: ResumeInfo, script: Script) -> bool:
+    """Whether ``script`` is the one ``info`` was recorded with (so its index is valid)."""
+    if info.resume_index >= len(script):
+        return False
+    return info.script_fingerprint is None or info.script_fingerprint == script_fingerprint(script)
+
+
+def resume_label(script: Script, index: int) -> str:
+    """Where segment ``index`` is, in words: 'Seated lumbar flexion, set 2, left side'."""
+    if index >= len(script):
+        return "the end of the session"
+    seg = script[index]
+    if not seg.exercise_id:
+        return "the end of the session" if seg.kind is Kind.DONE else f"step {index + 1}"
+    parts = [seg.exercise_name or seg.exercise_id]
+    if seg.sets > 1 and seg.set:
+        parts.append(f"set {seg.set}")
+    if seg.side:
+        parts.append(f"{seg.side} side")
+    return ", ".join(parts)
+
+
+def plan_of(script: Script) -> list[PlannedExercise]:
+    """One row per exercise: its segment range and how many reps (or timed bouts) it plans."""
+    rows: dict[str, dict] = {}
+    for s in script.segments:
+        if not s.exercise_id:
+            continue
+        r = rows.setdefault(
+            s.exercise_id,
+            {"name": s.exercise_name or s.exercise_id, "first": s.index, "last": s.index, "n": 0},
+        )
+        r["last"] = s.index
+        r["n"] += s.kind.value in REP_KINDS
+    return [
+        PlannedExercise(ex_id, r["name"], r["first"], r["last"], r["n"])
+        for ex_id, r in rows.items()
+    ]
+
+
+class SessionRecorder:
+    def __init__(
+        self,
+        store: Store,
+        program_id: str,
+        script: Script,
+        *,
+        resume: ResumeInfo | None = None,
+    ) -> None:
+        self.store = store
+        self.program_id = program_id
+        self.script = script
+        self.session_id: int | None = None
+        self.finished = False
+        if resume is not None:
+            if not can_resume(resume, script):
+                raise StoreError(
+                    "the exercise plan changed since that session; it cannot be continued"
+                )
+            store.continue_session(resume.session_id)
+            self.session_id = resume.session_id
+
+    # ------------------------------------------------------------------ session row
+    def ensure_session(self) -> int:
+        """The session's id, creating its row on first use."""
+        if self.session_id is None:
+            self.session_id = self.store.begin_session(
+                self.program_id,
+                plan=plan_of(self.script),
+                segment_count=len(self.script),
+                script_fingerprint=script_fingerprint(self.script),
+                resume_label=resume_label(self.script, 0),
+            )
+        return self.session_id
+
+    # ------------------------------------------------------------------ engine events
+    def handle(self, events: Iterable[Event]) -> None:
+        """Record one list of engine events in a single commit."""
+        events = list(events)
+        relevant = [
+            e for e in events if isinstance(e, SegmentFinished | SegmentStarted | SessionFinished)
+        ]
+        if not relevant or self.finished:
+            return
+        sid = self.ensure_session()
+        with self.store.transaction():
+            resume_at: int | None = None
+            for e in relevant:
+                if isinstance(e, SegmentFinished):
+                    self.store.record_segment(sid, _done(e.segment, e.skipped))
+                    resume_at = e.segment.index + 1
+                elif isinstance(e, SegmentStarted):
+                    # the segment now running is where a later start continues (this also
+                    # covers "back", which makes the resume point earlier, and skips)
+                    resume_at = e.segment.index
+                elif isinstance(e, SessionFinished):
+                    resume_at = None
+                    self.store.finish_session(sid, "completed" if e.completed else "stopped")
+                    self.finished = True
+                    break
+            if resume_at is not None:
+                self.store.set_resume_point(sid, resume_at, resume_label(self.script, resume_at))
+
+    # ------------------------------------------------------------------ answers from the user
+    def record_checkin(self, moment: str, pain: int | None) -> None:
+        """Pain 0-10 'before' or 'after' the session (None: the user skipped the question)."""
+        self.store.record_checkin(self.ensure_session(), moment, pain)
+
+    def record_hurt(self, segment: Segment | None, choice: str) -> None:
+        """'It hurts' was pressed during ``segment``; ``choice``: skip/easier/end/continue."""
+        self.store.record_hurt(
+            self.ensure_session(),
+            segment.exercise_id if segment else None,
+            segment.index if segment else None,
+            choice,
+        )
+
+    def record_answer(self, segment: Segment, answer: bool | str | None) -> None:
+        """The answer to a check segment's question: True/'yes', False/'no', None/'none'."""
+        word = {True: "yes", False: "no", None: "none"}.get(answer, answer)  # type: ignore[arg-type]
+        self.store.record_answer(
+            self.ensure_session(),
+            segment.index,
+            segment.exercise_id,
+            segment.question or segment.say,
+            str(word),
+        )
+
+
+def _done(seg: Segment, skipped: bool) -> SegmentDone:
+    return SegmentDone(
+        index=seg.index,
+        kind=seg.kind.value,
+        exercise_id=seg.exercise_id,
+        set=seg.set,
+        rep=seg.rep,
+        side=seg.side,
+        skipped=skipped,
+        duration=seg.duration,
+    )

@@ -1,0 +1,659 @@
+"""Progress on disk: one SQLite file with sessions, finished segments, check-ins and more.
+
+Qt-free. What it promises:
+
+* WAL journal, ``synchronous=FULL``: every finished segment is committed at once and
+  survives a killed process (and a power cut).
+* The schema version lives in ``PRAGMA user_version``; each migration runs in one
+  transaction, so a failed upgrade leaves the previous version intact.
+* A file written by a *newer* version of the app is refused with :class:`StoreError` and
+  never opened for writing (its bytes stay identical).
+* A file that is not a database, or is truncated or malformed, is moved aside to
+  ``<name>.corrupt-YYYYmmdd-HHMMSS`` (with its ``-wal``/``-shm``), never deleted; a fresh
+  database is started and :attr:`Store.opened_notice` says where the old one went.
+
+Timestamps are ISO 8601 strings in UTC (``2025-03-01T08:30:00+00:00``); tests inject ``now``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+Now = Callable[[], datetime]
+
+OUTCOMES = ("completed", "stopped", "crashed", "in-progress")
+HURT_CHOICES = ("skip", "easier", "end", "continue")
+ANSWERS = ("yes", "no", "none")
+MOMENTS = ("before", "after")
+# Segment kinds that end one rep (or one timed bout): what "reps done" counts.
+REP_KINDS = frozenset({"release", "timed"})
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class StoreError(Exception):
+    """The progress database cannot be used; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class ResumeInfo:
+    """An unfinished session the next start can offer to continue."""
+
+    session_id: int
+    program_id: str
+    resume_index: int  # the first segment not yet done: where the engine starts again
+    label: str  # where that is, in words: "Seated lumbar flexion, set 2"
+    started_at: datetime
+    segments_done: int
+    script_fingerprint: str | None  # the script's shape then; resume only if it still matches
+
+
+@dataclass(frozen=True)
+class PlannedExercise:
+    """One exercise of a session's script, written when the session begins."""
+
+    exercise_id: str
+    name: str
+    first_index: int
+    last_index: int
+    planned_reps: int
+
+
+@dataclass(frozen=True)
+class SegmentDone:
+    index: int
+    kind: str
+    exercise_id: str | None = None
+    set: int = 0
+    rep: int = 0
+    side: str | None = None
+    skipped: bool = False
+    duration: float = 0.0  # script seconds, added to the session's total when not skipped
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def from_iso(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------- schema
+# Migration N (1-based) takes a database from version N-1 to N. Never edit a released one:
+# add a new step at the end.
+_V1 = """
+CREATE TABLE sessions (
+    id          INTEGER PRIMARY KEY,
+    program_id  TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    ended_at    TEXT,
+    outcome     TEXT NOT NULL DEFAULT 'in-progress'
+                CHECK (outcome IN ('completed', 'stopped', 'crashed', 'in-progress')),
+    total_s     REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX sessions_by_start ON sessions (started_at);
+CREATE INDEX sessions_by_outcome ON sessions (outcome);
+CREATE TABLE segments_done (
+    session_id    INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    segment_index INTEGER NOT NULL,
+    kind          TEXT NOT NULL,
+    exercise_id   TEXT,
+    set_no        INTEGER NOT NULL DEFAULT 0,
+    rep           INTEGER NOT NULL DEFAULT 0,
+    side          TEXT,
+    finished_at   TEXT NOT NULL,
+    skipped       INTEGER NOT NULL DEFAULT 0 CHECK (skipped IN (0, 1)),
+    PRIMARY KEY (session_id, segment_index)
+) WITHOUT ROWID;
+CREATE TABLE checkins (
+    session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    moment     TEXT NOT NULL CHECK (moment IN ('before', 'after')),
+    pain       INTEGER CHECK (pain IS NULL OR pain BETWEEN 0 AND 10),
+    at         TEXT NOT NULL,
+    PRIMARY KEY (session_id, moment)
+) WITHOUT ROWID;
+"""
+
+_V2 = """
+ALTER TABLE sessions ADD COLUMN resume_index INTEGER;
+ALTER TABLE sessions ADD COLUMN resume_label TEXT;
+ALTER TABLE sessions ADD COLUMN segment_count INTEGER;
+ALTER TABLE sessions ADD COLUMN script_fingerprint TEXT;
+CREATE TABLE session_exercises (
+    session_id    INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    exercise_id   TEXT NOT NULL,
+    exercise_name TEXT NOT NULL,
+    first_index   INTEGER NOT NULL,
+    last_index    INTEGER NOT NULL,
+    planned_reps  INTEGER,          -- NULL: not known (sessions recorded before version 2)
+    done_reps     INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (session_id, exercise_id)
+) WITHOUT ROWID;
+INSERT INTO session_exercises
+    (session_id, exercise_id, exercise_name, first_index, last_index, planned_reps, done_reps)
+SELECT session_id, exercise_id, exercise_id, MIN(segment_index), MAX(segment_index), NULL,
+       SUM(CASE WHEN skipped = 0 AND kind IN ('release', 'timed') THEN 1 ELSE 0 END)
+FROM segments_done WHERE exercise_id IS NOT NULL GROUP BY session_id, exercise_id;
+CREATE TABLE hurts (
+    id            INTEGER PRIMARY KEY,
+    session_id    INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    exercise_id   TEXT,
+    segment_index INTEGER,
+    choice        TEXT NOT NULL CHECK (choice IN ('skip', 'easier', 'end', 'continue')),
+    at            TEXT NOT NULL
+);
+CREATE INDEX hurts_by_session ON hurts (session_id);
+CREATE TABLE answers (
+    id            INTEGER PRIMARY KEY,
+    session_id    INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    segment_index INTEGER,
+    exercise_id   TEXT,
+    question      TEXT NOT NULL,
+    answer        TEXT NOT NULL CHECK (answer IN ('yes', 'no', 'none')),
+    at            TEXT NOT NULL
+);
+CREATE INDEX answers_by_session ON answers (session_id);
+CREATE TABLE removed_exercises (
+    id          INTEGER PRIMARY KEY,
+    exercise_id TEXT NOT NULL,
+    removed_at  TEXT NOT NULL,
+    reason      TEXT NOT NULL DEFAULT '',
+    restored_at TEXT
+);
+CREATE UNIQUE INDEX removed_exercises_open
+    ON removed_exercises (exercise_id) WHERE restored_at IS NULL;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (they contain no ';' inside strings)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line.split("--", 1)[0] + ("\n" if "--" in line else "")
+        if buf.strip().endswith(";"):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+# --------------------------------------------------------------------------- opening
+def _header_problem(path: Path) -> str | None:
+    """Why the file is not a usable SQLite database, judged from its header, or None."""
+    size = path.stat().st_size
+    if size == 0:
+        return None  # SQLite treats an empty file as an empty database
+    with path.open("rb") as f:
+        head = f.read(100)
+    if len(head) < 100 or not head.startswith(_SQLITE_MAGIC):
+        return "it is not an SQLite database"
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        return "its header is damaged"
+    if size % page_size:
+        return "it is truncated"
+    pages = int.from_bytes(head[28:32], "big")
+    change, valid_for = head[24:28], head[92:96]
+    wal = path.with_name(path.name + "-wal")
+    wal_has_data = wal.exists() and wal.stat().st_size > 0
+    if change == valid_for and pages and size < pages * page_size and not wal_has_data:
+        return "it is truncated"
+    return None
+
+
+def _header_user_version(path: Path) -> int:
+    with path.open("rb") as f:
+        head = f.read(100)
+    return int.from_bytes(head[60:64], "big", signed=True) if len(head) >= 64 else 0
+
+
+def _newer_message(path: Path, version: int) -> str:
+    return (
+        f"{path} was written by a newer version of Stenosis Player (database version "
+        f"{version}, this version reads up to {SCHEMA_VERSION}); update the app to open it. "
+        "The file was not changed."
+    )
+
+
+class _Corrupt(Exception):
+    pass
+
+
+class Store:
+    """The progress database. Use :meth:`Store.open`; one instance per process (one writer)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, now: Now) -> None:
+        self._conn = conn
+        self.path = path
+        self.now = now
+        self.opened_notice: str | None = None  # set when a damaged file was moved aside
+        self.moved_aside: Path | None = None
+        self._depth = 0
+
+    # ------------------------------------------------------------------ open / close
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, now: Now | None = None) -> Store:
+        """Open (creating folders and the file) and migrate the database at ``path``."""
+        now = now or utc_now
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StoreError(f"cannot create the folder {path.parent}: {err.strerror}") from err
+        moved: Path | None = None
+        reason = ""
+        try:
+            store = cls._open_checked(path, now)
+        except _Corrupt as err:
+            reason = str(err)
+            moved = _move_aside(path, now())
+            try:
+                store = cls._open_checked(path, now)
+            except _Corrupt as again:
+                raise StoreError(f"cannot start a new database at {path}: {again}") from again
+        if moved is not None:
+            store.moved_aside = moved
+            store.opened_notice = (
+                f"The progress file could not be read ({reason}). It was kept as {moved} "
+                "and a new, empty one was started."
+            )
+        return store
+
+    @classmethod
+    def _open_checked(cls, path: Path, now: Now) -> Store:
+        if path.exists():
+            if not os.access(path, os.R_OK | os.W_OK):
+                raise StoreError(f"cannot read and write {path}: check its permissions")
+            problem = _header_problem(path)
+            if problem:
+                raise _Corrupt(problem)
+            version = _header_user_version(path)
+            if version > SCHEMA_VERSION:
+                raise StoreError(_newer_message(path, version))
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=5.0)
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot open {path}: {err}") from err
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(_newer_message(path, version))
+            conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+            check = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+            if check != "ok":
+                raise _Corrupt(f"it is damaged: {check}")
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise StoreError(f"cannot use write-ahead logging for {path} (got {mode})")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            store = cls(conn, path, now)
+            store._migrate(version)
+            return store
+        except sqlite3.DatabaseError as err:
+            conn.close()
+            if isinstance(err, sqlite3.OperationalError) and "locked" in str(err):
+                raise StoreError(f"{path} is in use by another program: {err}") from err
+            raise _Corrupt(str(err)) from err
+        except BaseException:
+            conn.close()
+            raise
+
+    def _migrate(self, version: int) -> None:
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _statements(MIGRATIONS[target - 1]):
+                    self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA user_version = {target}")
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._conn.execute("PRAGMA optimize")
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def version(self) -> int:
+        return self._conn.execute("PRAGMA user_version").fetchone()[0]
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The raw connection, for reports and benchmarks (read with care)."""
+        return self._conn
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Group writes into one commit. Nested uses join the outer transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self._conn
+            finally:
+                self._depth -= 1
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self._conn
+        except BaseException:
+            self._depth = 0
+            self._conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self._conn.execute("COMMIT")
+
+    def _stamp(self) -> str:
+        return to_iso(self.now())
+
+    # ------------------------------------------------------------------ sessions
+    def begin_session(
+        self,
+        program_id: str,
+        *,
+        plan: Sequence[PlannedExercise] = (),
+        segment_count: int | None = None,
+        script_fingerprint: str | None = None,
+        resume_label: str = "",
+    ) -> int:
+        """Start a session (outcome in-progress). An older in-progress one becomes crashed."""
+        stamp = self._stamp()
+        with self.transaction() as c:
+            self._close_stale(c)
+            cur = c.execute(
+                "INSERT INTO sessions (program_id, started_at, outcome, resume_index, "
+                "resume_label, segment_count, script_fingerprint) "
+                "VALUES (?, ?, 'in-progress', 0, ?, ?, ?)",
+                (program_id, stamp, resume_label, segment_count, script_fingerprint),
+            )
+            sid = int(cur.lastrowid or 0)
+            c.executemany(
+                "INSERT INTO session_exercises (session_id, exercise_id, exercise_name, "
+                "first_index, last_index, planned_reps) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (sid, p.exercise_id, p.name, p.first_index, p.last_index, p.planned_reps)
+                    for p in plan
+                ],
+            )
+        return sid
+
+    def _close_stale(self, c: sqlite3.Connection, keep: int | None = None) -> None:
+        c.execute(
+            "UPDATE sessions SET outcome = 'crashed', ended_at = COALESCE("
+            "(SELECT MAX(finished_at) FROM segments_done d WHERE d.session_id = sessions.id),"
+            " started_at) WHERE outcome = 'in-progress' AND id IS NOT ?",
+            (keep,),
+        )
+
+    def record_segment(
+        self,
+        session_id: int,
+        seg: SegmentDone,
+        *,
+        resume_index: int | None = None,
+        resume_label: str | None = None,
+    ) -> bool:
+        """Log one finished segment; True if it counted now (a repeat is not counted twice).
+
+        A segment first skipped and later done for real turns into done.
+        """
+        stamp = self._stamp()
+        with self.transaction() as c:
+            cur = c.execute(
+                "INSERT INTO segments_done (session_id, segment_index, kind, exercise_id, "
+                "set_no, rep, side, finished_at, skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (session_id, segment_index) DO NOTHING",
+                (
+                    session_id,
+                    seg.index,
+                    seg.kind,
+                    seg.exercise_id,
+                    seg.set,
+                    seg.rep,
+                    seg.side,
+                    stamp,
+                    int(seg.skipped),
+                ),
+            )
+            counted = cur.rowcount == 1 and not seg.skipped
+            if cur.rowcount == 0 and not seg.skipped:
+                cur = c.execute(
+                    "UPDATE segments_done SET skipped = 0, finished_at = ? "
+                    "WHERE session_id = ? AND segment_index = ? AND skipped = 1",
+                    (stamp, session_id, seg.index),
+                )
+                counted = cur.rowcount == 1
+            if counted:
+                c.execute(
+                    "UPDATE sessions SET total_s = total_s + ? WHERE id = ?",
+                    (seg.duration, session_id),
+                )
+                if seg.kind in REP_KINDS and seg.exercise_id:
+                    c.execute(
+                        "UPDATE session_exercises SET done_reps = done_reps + 1 "
+                        "WHERE session_id = ? AND exercise_id = ?",
+                        (session_id, seg.exercise_id),
+                    )
+            if resume_index is not None:
+                self.set_resume_point(session_id, resume_index, resume_label)
+        return counted
+
+    def set_resume_point(self, session_id: int, index: int, label: str | None = None) -> None:
+        with self.transaction() as c:
+            c.execute(
+                "UPDATE sessions SET resume_index = ?, resume_label = COALESCE(?, resume_label) "
+                "WHERE id = ?",
+                (index, label, session_id),
+            )
+
+    def finish_session(self, session_id: int, outcome: str) -> None:
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
+        with self.transaction() as c:
+            c.execute(
+                "UPDATE sessions SET outcome = ?, ended_at = ? WHERE id = ?",
+                (outcome, None if outcome == "in-progress" else self._stamp(), session_id),
+            )
+
+    def unfinished_session(self) -> ResumeInfo | None:
+        """The latest in-progress session with something done and something left, if any."""
+        rows = self._conn.execute(
+            "SELECT id, program_id, started_at, resume_index, resume_label, segment_count, "
+            "script_fingerprint FROM sessions WHERE outcome = 'in-progress' "
+            "ORDER BY started_at DESC, id DESC"
+        ).fetchall()
+        for sid, program_id, started, resume_index, label, count, fingerprint in rows:
+            done = [
+                r[0]
+                for r in self._conn.execute(
+                    "SELECT segment_index FROM segments_done WHERE session_id = ? "
+                    "ORDER BY segment_index",
+                    (sid,),
+                )
+            ]
+            if resume_index is None:  # a version-1 session: the first index not done
+                resume_index = next((i for i, d in enumerate(done) if i != d), len(done))
+            if not done or (count is not None and resume_index >= count):
+                continue
+            if not label:
+                label = self._fallback_label(sid, resume_index)
+            return ResumeInfo(
+                session_id=sid,
+                program_id=program_id,
+                resume_index=resume_index,
+                label=label,
+                started_at=from_iso(started),
+                segments_done=len(done),
+                script_fingerprint=fingerprint,
+            )
+        return None
+
+    def _fallback_label(self, session_id: int, index: int) -> str:
+        row = self._conn.execute(
+            "SELECT exercise_name FROM session_exercises WHERE session_id = ? "
+            "AND ? BETWEEN first_index AND last_index",
+            (session_id, index),
+        ).fetchone()
+        return row[0] if row else f"segment {index + 1}"
+
+    def mark_abandoned(self, session_id: int) -> None:
+        """The user chose not to continue: the session stays in history as crashed."""
+        with self.transaction() as c:
+            c.execute(
+                "UPDATE sessions SET outcome = 'crashed', ended_at = COALESCE("
+                "(SELECT MAX(finished_at) FROM segments_done d WHERE d.session_id = ?),"
+                " started_at) WHERE id = ? AND outcome = 'in-progress'",
+                (session_id, session_id),
+            )
+
+    def continue_session(self, session_id: int) -> ResumeInfo:
+        """Take up an unfinished session again; other in-progress ones become crashed."""
+        with self.transaction() as c:
+            row = c.execute("SELECT outcome FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"there is no session {session_id}")
+            if row[0] not in ("in-progress", "crashed"):
+                raise StoreError(f"session {session_id} is already {row[0]}")
+            c.execute(
+                "UPDATE sessions SET outcome = 'in-progress', ended_at = NULL WHERE id = ?",
+                (session_id,),
+            )
+            self._close_stale(c, keep=session_id)
+        info = self.unfinished_session()
+        if info is None or info.session_id != session_id:
+            raise StoreError(f"session {session_id} has nothing left to continue")
+        return info
+
+    def session_outcome(self, session_id: int) -> str | None:
+        row = self._conn.execute("SELECT outcome FROM sessions WHERE id = ?", (session_id,))
+        found = row.fetchone()
+        return found[0] if found else None
+
+    def done_indices(self, session_id: int, *, include_skipped: bool = True) -> list[int]:
+        sql = "SELECT segment_index FROM segments_done WHERE session_id = ?"
+        if not include_skipped:
+            sql += " AND skipped = 0"
+        return [r[0] for r in self._conn.execute(sql + " ORDER BY segment_index", (session_id,))]
+
+    # ------------------------------------------------------------------ check-ins & answers
+    def record_checkin(self, session_id: int, moment: str, pain: int | None) -> None:
+        if moment not in MOMENTS:
+            raise ValueError("moment must be 'before' or 'after'")
+        if pain is not None and not (isinstance(pain, int) and 0 <= pain <= 10):
+            raise ValueError("pain must be a whole number from 0 to 10, or None")
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO checkins (session_id, moment, pain, at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (session_id, moment) DO UPDATE SET pain = excluded.pain, "
+                "at = excluded.at",
+                (session_id, moment, pain, self._stamp()),
+            )
+
+    def record_hurt(
+        self, session_id: int, exercise_id: str | None, segment_index: int | None, choice: str
+    ) -> None:
+        if choice not in HURT_CHOICES:
+            raise ValueError(f"choice must be one of {', '.join(HURT_CHOICES)}")
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO hurts (session_id, exercise_id, segment_index, choice, at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (session_id, exercise_id, segment_index, choice, self._stamp()),
+            )
+
+    def record_answer(
+        self,
+        session_id: int,
+        segment_index: int | None,
+        exercise_id: str | None,
+        question: str,
+        answer: str,
+    ) -> None:
+        if answer not in ANSWERS:
+            raise ValueError(f"answer must be one of {', '.join(ANSWERS)}")
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO answers (session_id, segment_index, exercise_id, question, answer,"
+                " at) VALUES (?, ?, ?, ?, ?, ?)",
+                (session_id, segment_index, exercise_id, question, answer, self._stamp()),
+            )
+
+    # ------------------------------------------------------------------ removed exercises
+    def remove_exercise(self, exercise_id: str, reason: str = "") -> None:
+        """Take an exercise out of the home program (reversible with restore_exercise)."""
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO removed_exercises (exercise_id, removed_at, reason) "
+                "VALUES (?, ?, ?) ON CONFLICT (exercise_id) WHERE restored_at IS NULL "
+                "DO UPDATE SET reason = excluded.reason",
+                (exercise_id, self._stamp(), reason),
+            )
+
+    def restore_exercise(self, exercise_id: str) -> bool:
+        """Put a removed exercise back; False if it was not removed."""
+        with self.transaction() as c:
+            cur = c.execute(
+                "UPDATE removed_exercises SET restored_at = ? "
+                "WHERE exercise_id = ? AND restored_at IS NULL",
+                (self._stamp(), exercise_id),
+            )
+        return cur.rowcount > 0
+
+    def removed_exercises(self) -> frozenset[str]:
+        rows = self._conn.execute(
+            "SELECT exercise_id FROM removed_exercises WHERE restored_at IS NULL"
+        )
+        return frozenset(r[0] for r in rows)
+
+    def removal_reasons(self) -> dict[str, str]:
+        rows = self._conn.execute(
+            "SELECT exercise_id, reason FROM removed_exercises WHERE restored_at IS NULL"
+        )
+        return dict(rows.fetchall())
+
+
+def _move_aside(path: Path, moment: datetime) -> Path:
+    """Rename a damaged database (and its -wal/-shm) out of the way; never delete it."""
+    stamp = moment.astimezone().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    try:
+        path.rename(target)
+        for suffix in ("-wal", "-shm", "-journal"):
+            side = path.with_name(path.name + suffix)
+            if side.exists():
+                side.rename(target.with_name(target.name + suffix))
+    except OSError as err:
+        raise StoreError(f"{path} is damaged and could not be moved aside: {err.strerror}") from err
+    return target
