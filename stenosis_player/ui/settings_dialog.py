@@ -1,0 +1,543 @@
+"""The settings dialog: per-exercise doses, the program's order, voice, counting, timing and
+display. Every global widget is derived from ``settings.ENTRIES`` (its label, bounds, unit
+and description); nothing here repeats a default or a bound.
+
+Edits go to a draft copy of the settings; Save (Ctrl+S) writes settings.json atomically,
+copies the draft into the live settings (their observers hear each changed key) and emits
+``saved``; Cancel (Esc) drops the draft.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..catalog import Catalog, CatalogError, Quantity
+from ..program_share import ImportResult, export_program, import_program
+from ..settings import (
+    EXERCISE_ENTRIES,
+    TEST_VOICE_TEXT,
+    Entry,
+    SettingError,
+    Settings,
+    baseline_dose,
+    baseline_modification,
+    dialog_groups,
+    effective_dose,
+    effective_modification,
+    entries_in_group,
+    exercise_key,
+    num,
+    program_rows,
+    set_program_rows,
+)
+
+BASE_POINT_SIZE = 14.0
+SLIDER_STEPS = 100
+
+
+def article_text(q: Quantity | None, unit: str = "") -> str:
+    """'Article: 10–15 s', or 'App default: 1' when the article gives no number."""
+    if q is None:
+        return ""
+    value = f"{q.range[0]}–{q.range[1]}" if q.range else str(q.value)
+    value += f" {unit}" if unit else ""
+    return f"App default: {value}" if q.app_default else f"Article: {value}"
+
+
+class SettingsDialog(QDialog):
+    """Settings for the player and for one program's exercises."""
+
+    saved = Signal()
+
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog,
+        program_id: str | None,
+        speak: Callable[[str], None] | None,
+        parent: QWidget | None = None,
+        *,
+        voices: Sequence[str] = (),
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.catalog = catalog
+        self.program_id = program_id or catalog.default_program
+        self.program = catalog.program(self.program_id)
+        self._speak = speak
+        self._voices = list(voices)
+        self.draft = settings.copy()
+        self.draft.catalog = catalog
+
+        self.setWindowTitle(f"Settings — {self.program.name}")
+        self.setObjectName("settingsDialog")
+        font = self.font()
+        font.setPointSizeF(BASE_POINT_SIZE * float(settings.get("display.text_scale")))
+        self.setFont(font)
+        self.resize(900, 700)
+
+        self.editors: dict[str, QWidget] = {}  # global key → its widget
+        self.dose_spins: dict[tuple[str, str], QSpinBox] = {}
+        self.mod_combos: dict[str, QComboBox] = {}
+        self.reset_buttons: dict[str, QPushButton] = {}
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._build_exercises_tab(), "&Exercises")
+        self.tabs.addTab(self._build_program_tab(), "&Program")
+        for group in dialog_groups():
+            self.tabs.addTab(self._build_group_tab(group), group)
+
+        self.export_button = QPushButton("E&xport program…")
+        self.export_button.setToolTip("Save this program with your changes, for a therapist")
+        self.export_button.clicked.connect(self._export_clicked)
+        self.import_button = QPushButton("&Import program…")
+        self.import_button.setToolTip("Take the order and doses from a shared program file")
+        self.import_button.clicked.connect(self._import_clicked)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status.setAccessibleName("Messages")
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setToolTip("Save (Ctrl+S)")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setToolTip(
+            "Close without saving (Esc)"
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        for button in (*self.buttons.buttons(), self.export_button, self.import_button):
+            button.setAutoDefault(False)  # Enter in a spin box must not close the dialog
+            button.setDefault(False)
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.export_button)
+        bottom.addWidget(self.import_button)
+        bottom.addStretch(1)
+        bottom.addWidget(self.buttons)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(bottom)
+
+    # ------------------------------------------------------------------ exercises tab
+
+    def _build_exercises_tab(self) -> QWidget:
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        intro = QLabel(
+            "Set each exercise to what your therapist told you. Beside each number is what "
+            "the article says (hover for its words)."
+        )
+        intro.setWordWrap(True)
+        column.addWidget(intro)
+        for ex_id, _runs in program_rows(self.draft, self.catalog, self.program_id):
+            column.addWidget(self._exercise_box(ex_id))
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        return scroll
+
+    def _exercise_box(self, ex_id: str) -> QGroupBox:
+        ex = self.catalog.exercises[ex_id]
+        box = QGroupBox(ex.name)
+        form = QFormLayout(box)
+        base = baseline_dose(self.catalog, self.program_id, ex_id)
+        current = effective_dose(self.draft, self.catalog, self.program_id, ex_id)
+        for f in EXERCISE_ENTRIES:
+            if f not in base:
+                continue
+            entry = EXERCISE_ENTRIES[f]
+            spin = QSpinBox()
+            spin.setRange(int(entry.minimum or 0), int(entry.maximum or 0))
+            if entry.unit:
+                spin.setSuffix(f" {entry.unit}")
+            spin.setMinimumWidth(spin.fontMetrics().horizontalAdvance("0000 s") * 2)
+            spin.setValue(current[f])
+            spin.setAccessibleName(f"{entry.label} for {ex.name}")
+            spin.setToolTip(entry.description)
+            spin.valueChanged.connect(lambda v, ex_id=ex_id, f=f: self._dose_changed(ex_id, f, v))
+            self.dose_spins[(ex_id, f)] = spin
+            q: Quantity | None = getattr(ex.dose, f)
+            note = QLabel(article_text(q, entry.unit))
+            if q is not None and q.quote:
+                note.setToolTip(f"“{q.quote}”\n— {ex.source.citation()}")
+            elif q is not None and q.app_default:
+                note.setToolTip("The article gives no number; this is the app's default.")
+            program_value = base[f]
+            if q is not None and program_value != q.value:
+                note.setText(note.text() + f" · program: {program_value}")
+            row = QHBoxLayout()
+            row.addWidget(spin)
+            row.addWidget(note, 1)
+            label = QLabel(f"{entry.label}:")
+            label.setBuddy(spin)
+            form.addRow(label, row)
+        if ex.modifications:
+            combo = QComboBox()
+            combo.addItem("The article's version", None)
+            for m in ex.modifications:
+                kind = "" if m.kind == "easier" else f" ({m.kind})"
+                combo.addItem(m.name + kind, m.id)
+                combo.setItemData(combo.count() - 1, m.text, Qt.ItemDataRole.ToolTipRole)
+            mod = effective_modification(self.draft, self.catalog, self.program_id, ex_id)
+            combo.setCurrentIndex(max(0, combo.findData(mod)))
+            combo.setAccessibleName(f"Easier version of {ex.name}")
+            combo.currentIndexChanged.connect(
+                lambda _i, ex_id=ex_id, combo=combo: self._mod_changed(ex_id, combo.currentData())
+            )
+            self.mod_combos[ex_id] = combo
+            label = QLabel("Easier version:")
+            label.setBuddy(combo)
+            form.addRow(label, combo)
+        reset = QPushButton("Reset to the article's dose")
+        reset.setAccessibleName(f"Reset {ex.name} to the article's dose")
+        reset.setAutoDefault(False)
+        reset.clicked.connect(lambda _=False, ex_id=ex_id: self.reset_exercise(ex_id))
+        self.reset_buttons[ex_id] = reset
+        reset_row = QHBoxLayout()
+        reset_row.addWidget(reset)
+        reset_row.addStretch(1)
+        form.addRow(reset_row)
+        return box
+
+    def _dose_changed(self, ex_id: str, f: str, value: int) -> None:
+        base = baseline_dose(self.catalog, self.program_id, ex_id)
+        self._set(exercise_key(ex_id, f), None if value == base.get(f) else value)
+
+    def _mod_changed(self, ex_id: str, mod_id: str | None) -> None:
+        base = baseline_modification(self.catalog, self.program_id, ex_id)
+        self._set(exercise_key(ex_id, "modification"), None if mod_id == base else mod_id)
+
+    def reset_exercise(self, ex_id: str) -> None:
+        """Back to the program's dose (the article's unless the program sets its own)."""
+        base = baseline_dose(self.catalog, self.program_id, ex_id)
+        for f, value in base.items():
+            spin = self.dose_spins.get((ex_id, f))
+            if spin is not None:
+                spin.setValue(value)
+            self._set(exercise_key(ex_id, f), None)
+        combo = self.mod_combos.get(ex_id)
+        if combo is not None:
+            base_mod = baseline_modification(self.catalog, self.program_id, ex_id)
+            combo.setCurrentIndex(max(0, combo.findData(base_mod)))
+        self._set(exercise_key(ex_id, "modification"), None)
+
+    # ------------------------------------------------------------------ program tab
+
+    def _build_program_tab(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        intro = QLabel(
+            "Tick the exercises to do and put them in order. Space ticks; Ctrl+Up and "
+            "Ctrl+Down move the selected exercise."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.program_list = QListWidget()
+        self.program_list.setAccessibleName("Exercises in this program")
+        self.program_list.setSpacing(4)
+        removed = self.draft.removed_exercises()
+        for ex_id, runs in program_rows(self.draft, self.catalog, self.program_id):
+            ex = self.catalog.exercises[ex_id]
+            text = ex.name + (" — removed after a symptom check" if ex_id in removed else "")
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, ex_id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if runs else Qt.CheckState.Unchecked)
+            self.program_list.addItem(item)
+        self.program_list.setCurrentRow(0)
+        self.program_list.itemChanged.connect(lambda _item: self._program_changed())
+        self.move_up_button = QPushButton("Move &up")
+        self.move_down_button = QPushButton("Move &down")
+        for button, step, keys in (
+            (self.move_up_button, -1, "Ctrl+Up"),
+            (self.move_down_button, 1, "Ctrl+Down"),
+        ):
+            button.setAutoDefault(False)
+            button.setToolTip(keys)
+            button.clicked.connect(lambda _=False, step=step: self.move_current(step))
+            shortcut = QShortcut(QKeySequence(keys), self.program_list)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda step=step: self.move_current(step))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.move_up_button)
+        buttons.addWidget(self.move_down_button)
+        buttons.addStretch(1)
+        layout.addWidget(self.program_list, 1)
+        layout.addLayout(buttons)
+        return page
+
+    def move_current(self, step: int) -> None:
+        lst = self.program_list
+        row = lst.currentRow()
+        target = row + step
+        if row < 0 or not 0 <= target < lst.count():
+            return
+        lst.blockSignals(True)
+        item = lst.takeItem(row)
+        lst.insertItem(target, item)
+        lst.blockSignals(False)
+        lst.setCurrentRow(target)
+        self._program_changed()
+
+    def program_order_rows(self) -> list[tuple[str, bool]]:
+        lst = self.program_list
+        return [
+            (
+                lst.item(i).data(Qt.ItemDataRole.UserRole),
+                lst.item(i).checkState() == Qt.CheckState.Checked,
+            )
+            for i in range(lst.count())
+        ]
+
+    def _program_changed(self) -> None:
+        set_program_rows(self.draft, self.catalog, self.program_id, self.program_order_rows())
+
+    # ------------------------------------------------------------------ global tabs
+
+    def _build_group_tab(self, group: str) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        for entry in entries_in_group(group):
+            if not entry.in_dialog:
+                continue
+            editor = self._editor_for(entry)
+            editor.setToolTip(entry.description)
+            self.editors[entry.key] = editor
+            if entry.type is bool:
+                form.addRow(editor)
+                continue
+            label = QLabel(f"{entry.label}:")
+            label.setBuddy(editor.focusProxy() or editor)
+            form.addRow(label, editor)
+        if group == "Voice":
+            self.test_voice_button = QPushButton("&Test voice")
+            self.test_voice_button.setAutoDefault(False)
+            self.test_voice_button.clicked.connect(self.test_voice)
+            if self._speak is None:
+                self.test_voice_button.setEnabled(False)
+                self.test_voice_button.setToolTip("No speech engine is available")
+            test_row = QHBoxLayout()
+            test_row.addWidget(self.test_voice_button)
+            test_row.addStretch(1)
+            form.addRow(test_row)
+        return page
+
+    def _editor_for(self, entry: Entry) -> QWidget:
+        key, value = entry.key, self.draft.get(entry.key)
+        if entry.type is bool:
+            box = QCheckBox(entry.label)
+            box.setChecked(bool(value))
+            box.toggled.connect(lambda v, key=key: self._set(key, v))
+            return box
+        if entry.type in (int, float) and entry.widget == "slider":
+            return self._slider_for(entry, value)
+        if entry.type is int:
+            spin = QSpinBox()
+            spin.setRange(int(entry.minimum or 0), int(entry.maximum or 0))
+            spin.setValue(value)
+            if entry.unit:
+                spin.setSuffix(f" {entry.unit}")
+            spin.valueChanged.connect(lambda v, key=key: self._set(key, v))
+            return spin
+        if entry.type is float:
+            dspin = QDoubleSpinBox()
+            dspin.setRange(float(entry.minimum or 0), float(entry.maximum or 0))
+            dspin.setSingleStep(0.25 if (entry.maximum or 0) > 1 else 0.05)
+            dspin.setDecimals(2)
+            dspin.setValue(value)
+            if entry.unit:
+                dspin.setSuffix(f" {entry.unit}")
+            dspin.valueChanged.connect(lambda v, key=key: self._set(key, v))
+            return dspin
+        if entry.choices:
+            combo = QComboBox()
+            combo.addItems(list(entry.choices))
+            combo.setCurrentText(value)
+            combo.currentTextChanged.connect(lambda v, key=key: self._set(key, v))
+            return combo
+        if entry.nullable:  # e.g. the voice: empty means the engine's default
+            combo = QComboBox()
+            combo.setEditable(True)
+            combo.addItem("")
+            combo.addItems(self._voices if key == "voice.name" else [])
+            combo.setCurrentText(value or "")
+            combo.lineEdit().setPlaceholderText("(the engine's default)")
+            combo.currentTextChanged.connect(lambda v, key=key: self._set(key, v.strip() or None))
+            return combo
+        line = QLineEdit(value)
+        line.textEdited.connect(lambda v, key=key: self._set(key, v.strip()))
+        return line
+
+    def _slider_for(self, entry: Entry, value: float) -> QWidget:
+        lo, hi = float(entry.minimum or 0), float(entry.maximum or 0)
+        slider = QSlider(Qt.Orientation.Horizontal)
+        percent = entry.type is float and lo == 0 and hi == 1
+        if entry.type is int:
+            slider.setRange(int(lo), int(hi))
+            slider.setValue(int(value))
+            slider.setPageStep(10)
+
+            def to_value(pos: int) -> Any:
+                return pos
+        else:
+            slider.setRange(0, SLIDER_STEPS)
+            slider.setValue(round((value - lo) / (hi - lo) * SLIDER_STEPS))
+            slider.setPageStep(10)
+
+            def to_value(pos: int) -> Any:
+                return round(lo + (hi - lo) * pos / SLIDER_STEPS, 4)
+
+        def words(v: Any) -> str:
+            if percent:
+                return f"{round(v * 100)} %"
+            return f"{num(v)} {entry.unit}".strip()
+
+        shown = QLabel(words(value))
+        shown.setMinimumWidth(shown.fontMetrics().horizontalAdvance("300 words/min "))
+        slider.setAccessibleName(entry.label)
+
+        def moved(pos: int) -> None:
+            v = to_value(pos)
+            shown.setText(words(v))
+            slider.setAccessibleDescription(words(v))
+            self._set(entry.key, v)
+
+        slider.valueChanged.connect(moved)
+        holder = QWidget()
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(slider, 1)
+        row.addWidget(shown)
+        holder.setFocusProxy(slider)
+        holder.slider = slider  # type: ignore[attr-defined]
+        return holder
+
+    def test_voice(self) -> None:
+        if self._speak is not None:
+            self._speak(TEST_VOICE_TEXT)
+
+    # ------------------------------------------------------------------ saving, sharing
+
+    def _set(self, key: str, value: Any) -> None:
+        try:
+            self.draft.set(key, value)
+        except SettingError as err:
+            self.show_message(str(err), error=True)
+        else:
+            if self.status.property("error"):
+                self.show_message("")
+
+    def show_message(self, text: str, *, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setProperty("error", error)
+        self.status.setStyleSheet("color: #b00020; font-weight: bold;" if error else "")
+
+    def save(self) -> bool:
+        """Write settings.json (atomically), update the live settings, emit ``saved``, close."""
+        if self.settings.path is not None:
+            try:
+                self.draft.save(self.settings.path)
+            except OSError as exc:
+                self.show_message(
+                    f"Could not save {self.settings.path}: {exc.strerror or exc}", error=True
+                )
+                return False
+            self.settings.backup_pending = False
+            self.settings.last_backup = self.draft.last_backup
+        self.settings.update_from(self.draft)
+        self.saved.emit()
+        self.accept()
+        return True
+
+    def export_program_to(self, path: Path | str) -> Path | None:
+        """Export this program as on screen (unsaved changes included)."""
+        try:
+            out = export_program(self.catalog, self.draft, self.program_id, path)
+        except (OSError, CatalogError) as exc:
+            self.show_message(f"Could not export the program: {exc}", error=True)
+            return None
+        self.show_message(f"Exported “{self.program.name}” to {out}")
+        return out
+
+    def import_program_from(self, path: Path | str) -> ImportResult | None:
+        """Take a shared program's order and doses into this dialog (saved with Save)."""
+        try:
+            result = import_program(path, self.catalog, self.draft, self.program_id)
+        except CatalogError as err:
+            lines = "\n".join(err.problems[:12])
+            more = f"\n… and {len(err.problems) - 12} more" if len(err.problems) > 12 else ""
+            self.show_message(
+                f"{err.path.name} cannot be imported, nothing changed:\n{lines}{more}", error=True
+            )
+            return None
+        except (OSError, SettingError) as exc:
+            self.show_message(f"Could not import {path}: {exc}", error=True)
+            return None
+        self._rebuild_program_tabs()
+        self.show_message(result.summary() + " Press Save to keep it.")
+        return result
+
+    def _rebuild_program_tabs(self) -> None:
+        current = self.tabs.currentIndex()
+        self.dose_spins.clear()
+        self.mod_combos.clear()
+        self.reset_buttons.clear()
+        for index, (build, title) in enumerate(
+            ((self._build_exercises_tab, "&Exercises"), (self._build_program_tab, "&Program"))
+        ):
+            old = self.tabs.widget(index)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, build(), title)
+            old.deleteLater()
+        self.tabs.setCurrentIndex(current)
+
+    def _export_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Export program",
+            str(Path.home() / f"{self.program_id}.json"),
+            "Exercise programs (*.json)",
+        )
+        if path:
+            self.export_program_to(path)
+
+    def _import_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import program", str(Path.home()), "Exercise programs (*.json)"
+        )
+        if path:
+            self.import_program_from(path)
