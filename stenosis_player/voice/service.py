@@ -1,0 +1,339 @@
+"""The Qt speech service: says lines, emits captions, never blocks the window.
+
+Synthesis runs on background threads (each driving one worker process, see ``synth``);
+results come back to the UI thread through a queued Qt signal. Playback goes through an
+``AudioSink`` (``sinks``). Without a voice — no eSpeak NG, no audio output, an engine that
+fails — every line is still emitted as ``caption`` and clip_started/clip_finished still
+come on time (estimated from the words), so the session logic is the same; the reason is
+emitted once as ``notice``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import queue
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+
+from ..script import estimate_speech_seconds
+from .config import VoiceConfig
+from .lines import Priority, countdown_text, speech_texts
+from .sinks import AudioSink, SilentSink, make_sink
+from .synth import (
+    CacheUnwritable,
+    SynthesisError,
+    SynthesisUnavailable,
+    Synthesizer,
+    clip_seconds,
+    default_workers,
+)
+
+__all__ = [
+    "Priority",
+    "SpeechService",
+    "countdown_text",
+    "speech_texts",
+]
+
+
+@dataclass
+class _Utterance:
+    id: str
+    text: str
+    started: bool = False
+
+
+_URGENT, _PREPARE = 0, 1
+
+
+class SpeechService(QObject):
+    """Says lines of the session; one utterance at a time.
+
+    Interrupt rule: a NORMAL ``say`` stops the utterance in progress (playing, or still
+    being synthesised) and says the new one; a LOW ``say`` (countdown numbers) is dropped
+    if anything is being said. ``stop()`` silences at once.
+
+    Signals:
+    - ``caption(text)``: the line being said, emitted by every ``say`` that is not dropped,
+      with or without audio;
+    - ``clip_started(id)`` / ``clip_finished(id)``: the utterance's sound began / ended
+      (also when it is interrupted or stopped). Without audio they still come, timed by
+      the clip's real length (or an estimate from the words when there is no clip);
+    - ``notice(text)``: why there is no voice and what to install, once per reason;
+    - ``ready_changed(ready)``: True once every text given to ``prepare`` has its clip.
+
+    Nothing here blocks: ``say`` on an uncached line asks a background thread and plays
+    when the clip arrives (lines asked by ``say`` jump ahead of ``prepare``'s queue).
+    """
+
+    clip_started = Signal(str)
+    clip_finished = Signal(str)
+    caption = Signal(str)
+    notice = Signal(str)
+    ready_changed = Signal(bool)
+    # internal: from the synthesis threads to the UI thread (queued connection)
+    _synthesised = Signal(object, object, object, object, object)
+
+    def __init__(
+        self,
+        synth: Synthesizer | None = None,
+        sink: AudioSink | None = None,
+        parent: QObject | None = None,
+        *,
+        cache_dir: str | os.PathLike[str] | None = None,
+        config: VoiceConfig | None = None,
+        fallback_sink: AudioSink | None = None,
+    ) -> None:
+        super().__init__(parent)
+        if synth is None:
+            if cache_dir is None:
+                from ..paths import app_paths
+
+                cache_dir = app_paths().speech_cache_dir
+            synth = Synthesizer(cache_dir, config, workers=default_workers())
+        self.synth = synth
+        self.config = config or synth.config
+        self._notices_sent: set[str] = set()
+        self._pending_notices: list[str] = []
+        if sink is None:
+            sink, why = make_sink(self)
+            if why:
+                self._post_notice("no-output", why)
+            on_error = getattr(sink, "on_error", False)
+            if on_error is None:
+                sink.on_error = lambda msg: self._post_notice("playback", msg)  # type: ignore[attr-defined]
+        self.sink = sink
+        # lines without a clip are "played" here, timed by an estimate from their words
+        self._silent = fallback_sink or SilentSink(self)
+        self._clips: dict[str, tuple[Path, float]] = {}
+        self._current: _Utterance | None = None
+        self._mode = "clips"  # "clips" | "direct" (cache unwritable) | "captions" (no engine)
+        self._ready = False
+        self._prepare_all: list[str] = []
+        self._prepare_left: set[str] = set()
+        self._generation = 0
+        self._seq = itertools.count()
+        self._jobs: queue.PriorityQueue = queue.PriorityQueue()
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+        self._synthesised.connect(self._on_synthesised)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.close)
+
+    # ------------------------------------------------------------------ public API
+    def say(self, text: str, utterance_id: str = "", priority: Priority = Priority.NORMAL) -> None:
+        """Say ``text`` now (see the interrupt rule in the class docstring)."""
+        if self._closed or not text.strip():
+            return
+        if priority == Priority.LOW and self.is_speaking():
+            return
+        self._interrupt()
+        utterance = _Utterance(utterance_id, text)
+        self._current = utterance
+        self.caption.emit(text)
+        clip = self._clips.get(text)
+        if clip is not None:
+            self._play(utterance, clip[0], clip[1])
+        elif self._mode == "captions":
+            self._play(utterance, None, self._estimate(text))
+        elif self._mode == "direct":
+            self._fallback_play(utterance)
+        else:
+            self._submit(_URGENT, text)
+
+    def stop(self) -> None:
+        """Silence at once (the utterance in progress gets its clip_finished)."""
+        self._interrupt()
+
+    def is_speaking(self) -> bool:
+        """True while an utterance is playing or waiting for its clip."""
+        return self._current is not None
+
+    def clip_seconds(self, text: str) -> float | None:
+        """The clip's real length, once it has been synthesised (else None)."""
+        clip = self._clips.get(text)
+        return clip[1] if clip else None
+
+    def speech_seconds(self, text: str) -> float:
+        """Real length when known, else an estimate from the words (for re-timing a script)."""
+        seconds = self.clip_seconds(text)
+        return seconds if seconds is not None else self._estimate(text)
+
+    def prepare(self, texts: list[str]) -> None:
+        """Synthesise these lines in the background, first lines first."""
+        if self._closed:
+            return
+        self._generation += 1
+        todo = [t for t in dict.fromkeys(texts) if t.strip() and t not in self._clips]
+        self._prepare_all = [t for t in dict.fromkeys(texts) if t.strip()]
+        self._prepare_left = set(todo)
+        if self._mode == "captions":
+            self._set_ready(False)
+            return
+        if not todo:
+            self._set_ready(True)
+            return
+        self._set_ready(False)
+        for text in todo:
+            self._submit(_PREPARE, text)
+
+    def is_ready(self) -> bool:
+        return self._ready
+
+    def set_config(self, config: VoiceConfig) -> None:
+        """Use another voice, rate or volume from now on (clips are re-synthesised)."""
+        if config == self.config:
+            return
+        self.stop()
+        self.config = config
+        self.synth.config = config
+        self._clips.clear()
+        self._set_ready(False)
+        if hasattr(self.sink, "set_volume"):
+            self.sink.set_volume(1.0)  # the volume is in the clip itself
+
+    @property
+    def mode(self) -> str:
+        """'clips' (normal), 'direct' (engine speaks itself) or 'captions' (no voice)."""
+        return self._mode
+
+    def close(self) -> None:
+        """End the background threads and worker processes (call before quitting)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._interrupt()
+        for _ in self._threads:
+            self._jobs.put((-1, next(self._seq), None, None, 0))
+        self.synth.close()
+        for thread in self._threads:
+            thread.join(timeout=2.0)
+        self.sink.close()
+
+    # ------------------------------------------------------------------ playback
+    def _play(self, utterance: _Utterance, path: Path | None, seconds: float) -> None:
+        sink = self.sink if path is not None else self._silent
+
+        def started() -> None:
+            if self._current is utterance and not utterance.started:
+                utterance.started = True
+                self.clip_started.emit(utterance.id)
+
+        def finished() -> None:
+            if self._current is utterance:
+                self._current = None
+                if utterance.started:
+                    self.clip_finished.emit(utterance.id)
+
+        sink.play(path, seconds, started, finished)
+
+    def _interrupt(self) -> None:
+        utterance, self._current = self._current, None
+        self.sink.stop()
+        self._silent.stop()
+        if utterance is not None and utterance.started:
+            self.clip_finished.emit(utterance.id)
+
+    def _estimate(self, text: str) -> float:
+        return estimate_speech_seconds(text, self.config.rate)
+
+    # ------------------------------------------------------------------ synthesis
+    def _submit(self, urgency: int, text: str) -> None:
+        if not self._threads:
+            for i in range(len(getattr(self.synth, "_all_slots", [None]))):
+                thread = threading.Thread(target=self._run_jobs, name=f"speech-{i}", daemon=True)
+                thread.start()
+                self._threads.append(thread)
+        self._jobs.put((urgency, next(self._seq), text, self.config, self._generation))
+
+    def _run_jobs(self) -> None:
+        """Background thread: synthesise one job at a time, report to the UI thread."""
+        while True:
+            urgency, _, text, config, generation = self._jobs.get()
+            if text is None or self._closed:
+                return
+            if urgency == _PREPARE and generation != self._generation:
+                continue  # a newer prepare() replaced this one
+            path: Path | None = None
+            error: BaseException | None = None
+            seconds = 0.0
+            try:
+                if self._mode == "direct":
+                    if urgency == _URGENT:
+                        self.synth.say_direct(text, config)
+                    continue
+                path = self.synth.synthesize(text, config)
+                seconds = clip_seconds(path)
+            except (SynthesisError, OSError, EOFError, ValueError) as exc:
+                path, error = None, exc
+            except Exception as exc:  # an engine bug must not end this thread
+                path, error = None, SynthesisError(f"{type(exc).__name__}: {exc}")
+            if self._closed:
+                return
+            self._synthesised.emit(text, config, path, seconds, error)
+
+    def _on_synthesised(self, text: str, config, path, seconds, error) -> None:
+        if self._closed or config != self.config:
+            return
+        if path is not None:
+            self._clips[text] = (path, float(seconds))
+        else:
+            self._failed(error)
+        current = self._current
+        if current is not None and current.text == text and not current.started:
+            if path is not None:
+                self._play(current, path, float(seconds))
+            else:
+                self._fallback_play(current)
+        if text in self._prepare_left:
+            self._prepare_left.discard(text)
+            if not self._prepare_left:
+                self._set_ready(all(t in self._clips for t in self._prepare_all))
+
+    def _fallback_play(self, utterance: _Utterance) -> None:
+        if self._mode == "direct":
+            self._submit(_URGENT, utterance.text)
+        self._play(utterance, None, self._estimate(utterance.text))
+
+    def _failed(self, error: BaseException | None) -> None:
+        if isinstance(error, SynthesisUnavailable):
+            self._mode = "captions"
+            self._post_notice("unavailable", f"No voice: {error}. Captions only.")
+        elif isinstance(error, CacheUnwritable):
+            if self._mode == "clips":
+                self._mode = "direct"
+            self._post_notice(
+                "cache",
+                f"{error}. Speaking directly instead (free some disk space to get the "
+                "normal voice back).",
+            )
+        else:
+            self._post_notice(
+                "failed",
+                f"A spoken line could not be made ({error}); the speech engine was "
+                "restarted. Captions carry on.",
+            )
+
+    def _set_ready(self, ready: bool) -> None:
+        if ready != self._ready:
+            self._ready = ready
+            self.ready_changed.emit(ready)
+
+    def _post_notice(self, key: str, text: str) -> None:
+        """Emit a notice once per reason (deferred, so a listener connected right after
+        construction still gets the ones found while constructing)."""
+        if key in self._notices_sent:
+            return
+        self._notices_sent.add(key)
+        self._pending_notices.append(text)
+        QTimer.singleShot(0, self._flush_notices)
+
+    def _flush_notices(self) -> None:
+        pending, self._pending_notices = self._pending_notices, []
+        for text in pending:
+            self.notice.emit(text)
