@@ -480,7 +480,7 @@ class Settings:
     def is_set(self, key: str) -> bool:
         return key in self._values
 
-    def keys(self) -> list[str]:
+    def explicit_keys(self) -> list[str]:
         """Every key with a value of its own (not the default)."""
         return list(self._values)
 
