@@ -238,6 +238,31 @@ class _Corrupt(Exception):
     pass
 
 
+def _check_readable(path: Path) -> None:
+    """Read the file through a read-only connection: damage shows up here without any
+    write (a read-write connection could checkpoint a WAL into a damaged file on close)."""
+    try:
+        ro = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+    except sqlite3.Error as err:
+        raise StoreError(f"cannot open {path}: {err}") from err
+    try:
+        version = ro.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(_newer_message(path, version))
+        ro.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        check = ro.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if check != "ok":
+            raise _Corrupt(f"it is damaged: {check}")
+    except sqlite3.OperationalError as err:
+        if "locked" in str(err) or "busy" in str(err):
+            raise StoreError(f"{path} is in use by another program: {err}") from err
+        raise _Corrupt(str(err)) from err
+    except sqlite3.DatabaseError as err:
+        raise _Corrupt(str(err)) from err
+    finally:
+        ro.close()
+
+
 class Store:
     """The progress database. Use :meth:`Store.open`; one instance per process (one writer)."""
 
@@ -289,6 +314,7 @@ class Store:
             version = _header_user_version(path)
             if version > SCHEMA_VERSION:
                 raise StoreError(_newer_message(path, version))
+            _check_readable(path)
         try:
             conn = sqlite3.connect(path, isolation_level=None, timeout=5.0)
         except sqlite3.Error as err:
@@ -297,23 +323,24 @@ class Store:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise StoreError(_newer_message(path, version))
-            conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
-            check = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
-            if check != "ok":
-                raise _Corrupt(f"it is damaged: {check}")
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if mode.lower() != "wal":
                 raise StoreError(f"cannot use write-ahead logging for {path} (got {mode})")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             store = cls(conn, path, now)
-            store._migrate(version)
+            try:
+                store._migrate(version)
+            except sqlite3.Error as err:
+                raise StoreError(
+                    f"cannot upgrade {path} from version {version} to {SCHEMA_VERSION}: {err}; "
+                    "the file was left at version "
+                    f"{conn.execute('PRAGMA user_version').fetchone()[0]}"
+                ) from err
             return store
-        except sqlite3.DatabaseError as err:
+        except sqlite3.Error as err:
             conn.close()
-            if isinstance(err, sqlite3.OperationalError) and "locked" in str(err):
-                raise StoreError(f"{path} is in use by another program: {err}") from err
-            raise _Corrupt(str(err)) from err
+            raise StoreError(f"cannot use {path}: {err}") from err
         except BaseException:
             conn.close()
             raise
@@ -519,7 +546,7 @@ class Store:
     def _fallback_label(self, session_id: int, index: int) -> str:
         row = self._conn.execute(
             "SELECT exercise_name FROM session_exercises WHERE session_id = ? "
-            "AND ? BETWEEN first_index AND last_index",
+            "AND first_index <= ? ORDER BY first_index DESC LIMIT 1",
             (session_id, index),
         ).fetchone()
         return row[0] if row else f"segment {index + 1}"

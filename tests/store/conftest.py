@@ -1,0 +1,85 @@
+"""Fixtures for the progress-store tests: a fake wall clock, a real script, a seeded store."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class FakeNow:
+    """A wall clock (timezone-aware, UTC) that moves only when a test says so."""
+
+    def __init__(self, start: datetime) -> None:
+        self.moment = start
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **kw: float) -> None:
+        self.moment += timedelta(**kw)
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment
+
+
+class TickClock:
+    """A monotonic clock for the engine that only moves when told."""
+
+    def __init__(self) -> None:
+        self.t = 100.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def fake_now() -> FakeNow:
+    return FakeNow(datetime(2025, 3, 3, 9, 0, tzinfo=UTC))  # a Monday
+
+
+@pytest.fixture
+def tick_clock() -> TickClock:
+    return TickClock()
+
+
+@pytest.fixture(scope="session")
+def store_catalog():
+    from stenosis_player.catalog import load_catalog
+
+    return load_catalog(REPO / "exercises.json")
+
+
+@pytest.fixture(scope="session")
+def step_script(store_catalog):
+    from stenosis_player.script import build_script
+
+    return build_script(store_catalog, "step-by-step")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "progress.sqlite3"
+
+
+@pytest.fixture
+def store(db_path: Path, fake_now: FakeNow):
+    from stenosis_player.store import Store
+
+    s = Store.open(db_path, now=fake_now)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def sciatica_script(store_catalog):
+    """A program whose first exercise has two sets (for 'set 2' resume labels)."""
+    from stenosis_player.script import build_script
+
+    return build_script(store_catalog, "sciatica-five")
