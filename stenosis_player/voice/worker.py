@@ -24,6 +24,7 @@ import json
 import os
 import sys
 import threading
+import time
 import wave
 from typing import Any, TextIO
 
@@ -70,8 +71,12 @@ class Server:
         self.error: str | None = None
         self.props: dict[str, Any] = {}
         self._voice_ids: set[str] | None = None
+        self.idle_waits = 0
         engine.connect("finished-utterance", self._on_finished)
         engine.connect("error", self._on_error)
+        # An empty run takes the driver out of its initial busy state, so that property
+        # changes from now on are applied at once instead of being queued (see _apply).
+        engine.runAndWait()
 
     def _on_finished(self, name: Any = None, completed: bool = True) -> None:
         self.finished.set()
@@ -101,6 +106,9 @@ class Server:
             if value is not None and self.props.get(name) != value:
                 self.engine.setProperty(name, value)
                 self.props[name] = value
+                # eSpeak queues the change on its own thread; until that thread is idle the
+                # driver's next runAndWait() would Cancel() it (and the change be lost).
+                self._wait_idle()
 
     def _run(self) -> None:
         self.finished.clear()
@@ -111,6 +119,25 @@ class Server:
             raise RuntimeError(self.error or "the engine never reported the utterance finished")
         if self.error:
             raise RuntimeError(self.error)
+        self._wait_idle()
+
+    def _wait_idle(self) -> None:
+        """Wait until eSpeak's own thread is idle, not just past the utterance's end.
+
+        eSpeak NG's retrieval mode is asynchronous: ``IsPlaying()`` is true while its thread
+        has queued work (a parameter change, the end of an utterance). The driver's next
+        ``runAndWait`` calls ``Cancel()`` when it sees that, which throws the queued rate or
+        voice change away and can cut the next clip short (we saw empty clips and rates
+        that were ignored). Waiting for idle prevents both.
+        """
+        espeak = sys.modules.get("pyttsx3.drivers._espeak")
+        is_playing = getattr(espeak, "IsPlaying", None)
+        if is_playing is None:
+            return
+        deadline = time.monotonic() + 5.0
+        while is_playing() and time.monotonic() < deadline:
+            self.idle_waits += 1
+            time.sleep(0.0005)
 
     def synth(self, req: dict[str, Any]) -> dict[str, Any]:
         self._apply(req)
