@@ -173,7 +173,8 @@ ENTRIES: tuple[Entry, ...] = (
         str,
         None,
         "Voice",
-        "The voice to use, by the name the engine gives it; null means the engine's default voice.",
+        "The engine's id for the voice to use (`stenosis-player voices` lists them); null "
+        "means the engine's default voice.",
         "Voice",
         nullable=True,
     ),
@@ -532,15 +533,24 @@ class Settings:
         for f in (*DOSE_FIELDS, "modification"):
             self.set(exercise_key(exercise_id, f), getattr(override, f))
 
-    def update_from(self, other: Settings) -> list[str]:
-        """Take every value of ``other`` (a copy edited in a dialog); returns the changed keys."""
-        changed = [
-            key
-            for key in dict.fromkeys([*self._values, *other._values])
-            if self.get(key) != other.get(key)
-        ]
-        self._values = copy.deepcopy(other._values)
+    def update_from(self, other: Settings, since: Settings | None = None) -> list[str]:
+        """Take ``other``'s values (a copy edited in a dialog); returns the changed keys.
+
+        With ``since`` (the copy as it was first taken), only the keys ``other`` changed
+        since then are taken, so values set here in the meantime are not undone."""
+        keys = dict.fromkeys([*self._values, *other._values])
+        if since is not None:
+            keys = dict.fromkeys(
+                k
+                for k in dict.fromkeys([*since._values, *other._values])
+                if since.get(k) != other.get(k)
+            )
+        changed = [k for k in keys if self.get(k) != other.get(k)]
         for key in changed:
+            if key in other._values:
+                self._values[key] = copy.deepcopy(other._values[key])
+            else:
+                self._values.pop(key, None)
             self._notify(key, self.get(key))
         return changed
 

@@ -95,6 +95,7 @@ class SettingsDialog(QDialog):
         self._voices = list(voices)
         self.draft = settings.copy()
         self.draft.catalog = catalog
+        self._base = settings.copy()  # what the draft started from
 
         self.setWindowTitle(f"Settings — {self.program.name}")
         self.setObjectName("settingsDialog")
@@ -467,18 +468,18 @@ class SettingsDialog(QDialog):
         self.status.setStyleSheet("color: #b00020; font-weight: bold;" if error else "")
 
     def save(self) -> bool:
-        """Write settings.json (atomically), update the live settings, emit ``saved``, close."""
+        """Put the changes into the live settings (their observers hear each changed key),
+        write settings.json atomically, emit ``saved`` and close."""
+        self.settings.update_from(self.draft, since=self._base)
+        self._base = self.draft.copy()
         if self.settings.path is not None:
             try:
-                self.draft.save(self.settings.path)
+                self.settings.save()
             except OSError as exc:
                 self.show_message(
                     f"Could not save {self.settings.path}: {exc.strerror or exc}", error=True
                 )
                 return False
-            self.settings.backup_pending = False
-            self.settings.last_backup = self.draft.last_backup
-        self.settings.update_from(self.draft)
         self.saved.emit()
         self.accept()
         return True

@@ -257,3 +257,24 @@ def test_text_size_follows_the_setting(open_dialog):
     normal = open_dialog(settings=Settings())
     assert big.font().pointSizeF() == pytest.approx(2 * normal.font().pointSizeF())
     assert normal.font().pointSizeF() >= 14
+
+
+def test_saving_keeps_values_the_app_set_while_the_dialog_was_open(open_dialog, settings_path):
+    settings = load_settings(settings_path).settings
+    dialog = open_dialog(settings=settings)
+    settings.set("program.last", "sciatica-five")  # e.g. the player remembering a choice
+    dialog.editors["speech.beeps"].setChecked(False)
+    dialog.save()
+    reloaded = load_settings(settings_path).settings
+    assert reloaded.get("program.last") == "sciatica-five"
+    assert reloaded.get("speech.beeps") is False
+
+
+def test_a_failed_save_is_shown_and_the_dialog_stays_open(open_dialog, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the config folder should be", encoding="utf-8")
+    dialog = open_dialog(settings=Settings(blocker / "settings.json"))
+    dialog.editors["speech.beeps"].setChecked(False)
+    assert dialog.save() is False
+    assert dialog.isVisible()
+    assert "Could not save" in dialog.status.text()
