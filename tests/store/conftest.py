@@ -10,6 +10,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from store_seed import seed_session
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -83,3 +85,60 @@ def sciatica_script(store_catalog):
     from stenosis_player.script import build_script
 
     return build_script(store_catalog, "sciatica-five")
+
+
+@pytest.fixture
+def seeded(store, fake_now):
+    """Eight sessions over three ISO weeks (times in UTC; tests read them with tz=UTC).
+
+    2025-W09 (24 Feb - 2 Mar): 2 completed. W10 (3-9 Mar): 3 completed and 1 stopped (6 Mar,
+    with a hurt). W11 (10-16 Mar): 2 completed. Completed days in a row: 8, 9, 10, 11 March.
+    """
+    d = lambda day, hour=9: datetime(2025, 3, day, hour, 0, tzinfo=UTC)  # noqa: E731
+    flex = ("lumbar-flexion-lying", "Lumbar flexion in lying", 10, 10)
+    walk = ("walking", "Walking", 1, 1)
+    ids = [
+        seed_session(
+            store,
+            fake_now,
+            datetime(2025, 2, 25, 8, tzinfo=UTC),
+            before=6,
+            after=4,
+            exercises=(flex, walk),
+        ),
+        seed_session(
+            store,
+            fake_now,
+            datetime(2025, 2, 27, 8, tzinfo=UTC),
+            before=5,
+            after=5,
+            exercises=(flex, walk),
+        ),
+        seed_session(store, fake_now, d(4), before=5, after=3, exercises=(flex, walk)),
+        seed_session(
+            store,
+            fake_now,
+            d(6),
+            outcome="stopped",
+            before=7,
+            after=None,
+            exercises=(("lumbar-flexion-lying", "Lumbar flexion in lying", 10, 4), walk),
+            hurts=(("lumbar-flexion-lying", "end"),),
+            minutes=6,
+        ),
+        seed_session(store, fake_now, d(8), before=4, after=2, exercises=(flex, walk)),
+        seed_session(
+            store,
+            fake_now,
+            d(9),
+            before=None,
+            after=None,
+            exercises=(flex, walk),
+            hurts=(("walking", "continue"),),
+        ),
+        seed_session(store, fake_now, d(10), before=3, after=2, exercises=(flex, walk)),
+        seed_session(
+            store, fake_now, d(11), before=3, after=1, exercises=(("walking", "=Walking", 1, 1),)
+        ),  # a formula-looking name
+    ]
+    return ids
