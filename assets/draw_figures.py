@@ -50,9 +50,10 @@ DEFAULT_OUT = HERE / "exercises"
 # ---------------------------------------------------------------------------
 
 VIEW_W, VIEW_H = 800, 600  # landscape 4:3, shared by every figure
-SCALE = 2.55  # pixels per centimetre
-ORIGIN_X = 400.0  # pixel x of world x = 0
-FLOOR_Y = 540.0  # pixel y of the floor (world y = 0)
+# How the world maps onto the picture. A figure may zoom in with its own "view"
+# (lying people are long and low, so they are drawn larger).
+DEFAULT_VIEW = {"scale": 2.9, "cx": 0.0, "floor": 565.0}  # px per cm, world x at centre, px
+_view = dict(DEFAULT_VIEW)
 MAT_H = 4.0  # exercise mat thickness in cm (drawn a little thicker than real)
 
 OUTLINE_PX = 4.0  # width of the dark outline around every shape
@@ -93,8 +94,8 @@ L = {
     "neck": 4.0,
     "thigh": 43.0,
     "shin": 43.0,
-    "upper_arm": 29.0,
-    "forearm": 25.0,
+    "upper_arm": 31.0,
+    "forearm": 26.0,
 }
 R = {
     "pelvis": 13.5,
@@ -109,7 +110,7 @@ R = {
     "hand": 5.6,
 }
 ANKLE_HEIGHT = 9.0  # ankle joint above the sole when the foot is flat
-SHOULDER_DROP = 6.0  # shoulder joint sits this far below the top of the chest
+SHOULDER_DROP = 7.0  # shoulder joint sits this far below the top of the chest
 STAND_HIP = L["thigh"] + L["shin"] + ANKLE_HEIGHT - 0.4  # relaxed standing hip height
 
 
@@ -171,7 +172,13 @@ def two_bone_ik(root: P, target: P, l1: float, l2: float, bend: int) -> tuple[fl
 
 
 def px(p: P) -> tuple[float, float]:
-    return ORIGIN_X + p.x * SCALE, FLOOR_Y - p.y * SCALE
+    s = _view["scale"]
+    return VIEW_W / 2 + (p.x - _view["cx"]) * s, _view["floor"] - p.y * s
+
+
+def world_x(px_x: float) -> float:
+    """World x (cm) of a pixel column in the current view."""
+    return _view["cx"] + (px_x - VIEW_W / 2) / _view["scale"]
 
 
 def fmt(v: float) -> str:
@@ -262,8 +269,17 @@ def solve_pose(pose: dict) -> Body:
         surface = pose.get("ground", 0.0)
         lowest = min(_body_extents(j))
         shift = P(0.0, surface - lowest)
-        j = {k: (v + shift if not k.startswith("_") and "angles" not in k and k not in
-                 ("head_dir",) and not k.endswith("foot_a") else v) for k, v in j.items()}
+        j = {
+            k: (
+                v + shift
+                if not k.startswith("_")
+                and "angles" not in k
+                and k not in ("head_dir",)
+                and not k.endswith("foot_a")
+                else v
+            )
+            for k, v in j.items()
+        }
     return Body(j)
 
 
@@ -317,8 +333,8 @@ def joint_ranges(body: Body, pose: dict) -> dict[str, float]:
 JOINT_LIMITS = {
     "knee": (-5.0, 172.0),
     "elbow": (-5.0, 160.0),
-    "hip": (-35.0, 150.0),
-    "ankle": (20.0, 185.0),
+    "hip": (-35.0, 160.0),
+    "ankle": (0.0, 185.0),
     "spine": (-40.0, 80.0),
     "neck": (-60.0, 70.0),
 }
@@ -346,7 +362,7 @@ def check_pose(pose: dict) -> list[str]:
 
 
 def _stroke_path(points: list[P], width_cm: float, colour: str, extra: str = "") -> str:
-    w = width_cm * SCALE
+    w = width_cm * _view["scale"]
     if len(points) == 1 or all(p == points[0] for p in points):
         x, y = px(points[0])
         return f'<circle cx="{fmt(x)}" cy="{fmt(y)}" r="{fmt(w / 2)}" fill="{colour}"{extra}/>'
@@ -358,7 +374,7 @@ def _stroke_path(points: list[P], width_cm: float, colour: str, extra: str = "")
 
 def _capsules(parts: list[tuple[list[P], float, str]], outline: str, ol_px: float) -> list[str]:
     """Draw a group of capsules: all outlines first, then all fills (seamless joints)."""
-    out = [_stroke_path(p, r * 2 + 2 * ol_px / SCALE, outline) for p, r, _ in parts]
+    out = [_stroke_path(p, r * 2 + 2 * ol_px / _view["scale"], outline) for p, r, _ in parts]
     out += [_stroke_path(p, r * 2, c) for p, r, c in parts]
     return out
 
@@ -366,13 +382,19 @@ def _capsules(parts: list[tuple[list[P], float, str]], outline: str, ol_px: floa
 def _circle(c: P, r_cm: float, fill: str, outline: str, ol_px: float) -> str:
     x, y = px(c)
     return (
-        f'<circle cx="{fmt(x)}" cy="{fmt(y)}" r="{fmt(r_cm * SCALE)}" fill="{fill}" '
+        f'<circle cx="{fmt(x)}" cy="{fmt(y)}" r="{fmt(r_cm * _view["scale"])}" fill="{fill}" '
         f'stroke="{outline}" stroke-width="{fmt(ol_px)}"/>'
     )
 
 
-def draw_person(body: Body, working: str | None = None, ghost: bool = False) -> list[str]:
-    """SVG elements of a person. ``working`` is "near_leg"/"far_leg" to highlight."""
+def draw_person(
+    body: Body, working: str | None = None, ghost: bool = False, torso_front: bool = False
+) -> list[str]:
+    """SVG elements of a person.
+
+    ``working`` is "near_leg"/"far_leg" to highlight; ``torso_front`` draws the
+    near limbs behind the torso and head (for folded poses such as child's pose).
+    """
     j = body.joints
     C = COLOURS
     ol = OUTLINE_PX
@@ -415,8 +437,13 @@ def draw_person(body: Body, working: str | None = None, ghost: bool = False) -> 
         out = _capsules(parts[:1], line, ol)
         out += _capsules(parts[1:], line, ol)
         # waistband so that shirt and trousers meet cleanly
-        out.append(_stroke_path([j["waist"] + (j["hip"] - j["waist"]) * 0.25, j["waist"]],
-                                R["pelvis"] * 2, col("shirt")))
+        out.append(
+            _stroke_path(
+                [j["waist"] + (j["hip"] - j["waist"]) * 0.25, j["waist"]],
+                R["pelvis"] * 2,
+                col("shirt"),
+            )
+        )
         return out
 
     def head() -> list[str]:
@@ -426,14 +453,20 @@ def draw_person(body: Body, working: str | None = None, ghost: bool = False) -> 
         r = R["head"]
         out = []
         if not ghost:
-            out.append(_circle(c + fwd * (r * 0.92) + up * (-0.05 * r), r * 0.22, C["skin"], line, ol))
+            out.append(
+                _circle(c + fwd * (r * 0.92) + up * (-0.05 * r), r * 0.22, C["skin"], line, ol)
+            )
             # hair: slightly larger circle shifted back and up
-            out.append(_circle(c + fwd * (-0.12 * r) + up * (0.1 * r), r * 1.02, C["hair"], line, ol))
-            out.append(_circle(c + fwd * (0.06 * r) + up * (-0.06 * r), r * 0.93, C["skin"], "none", 0))
+            out.append(
+                _circle(c + fwd * (-0.12 * r) + up * (0.1 * r), r * 1.02, C["hair"], line, ol)
+            )
+            out.append(
+                _circle(c + fwd * (0.06 * r) + up * (-0.06 * r), r * 0.93, C["skin"], "none", 0)
+            )
             # re-outline the face side
             x, y = px(c + fwd * (0.06 * r) + up * (-0.06 * r))
             out.append(
-                f'<path d="{_arc_d(x, y, r * 0.93 * SCALE, fwd, up, 150)}" fill="none" '
+                f'<path d="{_arc_d(x, y, r * 0.93 * _view["scale"], fwd, up, 150)}" fill="none" '
                 f'stroke="{line}" stroke-width="{fmt(ol)}" stroke-linecap="round"/>'
             )
             e = c + fwd * (0.5 * r) + up * (0.22 * r)
@@ -446,10 +479,14 @@ def draw_person(body: Body, working: str | None = None, ghost: bool = False) -> 
     elements = []
     elements += arm("far")
     elements += leg("far")
+    if torso_front:
+        elements += leg("near")
+        elements += arm("near")
     elements += torso()
     elements += head()
-    elements += leg("near")
-    elements += arm("near")
+    if not torso_front:
+        elements += leg("near")
+        elements += arm("near")
     if ghost:
         return ['<g opacity="0.75">', *elements, "</g>"]
     return elements
@@ -495,7 +532,7 @@ def draw_prop(prop: dict, body: Body | None = None) -> list[str]:
     kind = prop["kind"]
     C = COLOURS
     if kind == "mat":
-        x0, x1 = prop.get("x0", -150.0), prop.get("x1", 150.0)
+        x0, x1 = prop.get("x0", world_x(24)), prop.get("x1", world_x(VIEW_W - 24))
         return [_rect(x0, 0, x1, MAT_H, C["mat"], rx=5)]
     if kind == "chair" and prop.get("view") == "front":
         # seen from the front: the backrest rises straight above the seat
@@ -531,8 +568,10 @@ def draw_prop(prop: dict, body: Body | None = None) -> list[str]:
     if kind == "stool":
         x, h, w = prop["x"], prop.get("h", 23.0), prop.get("w", 38.0)
         return [
-            _poly([P(x - w / 2, 0), P(x - w / 2 + 5, h), P(x + w / 2 - 5, h), P(x + w / 2, 0)],
-                  C["stool"]),
+            _poly(
+                [P(x - w / 2, 0), P(x - w / 2 + 5, h), P(x + w / 2 - 5, h), P(x + w / 2, 0)],
+                C["stool"],
+            ),
             _rect(x - w / 2 + 2, h - 3, x + w / 2 - 2, h, "#b8c2d1", rx=2),
         ]
     if kind == "wedge" and "under" in prop:
@@ -610,23 +649,32 @@ def _draw_bike(prop: dict) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-def _arrow_head(tip: P, direction_deg: float, size_cm: float = 7.0) -> list[P]:
+ARROW_PX = 10.0  # shaft width
+ARROW_HEAD_PX = 34.0  # arrowhead length
+
+
+def _arrow_head(tip: P, direction_deg: float) -> list[P]:
+    size = ARROW_HEAD_PX / _view["scale"]
     back = direction_deg + 180.0
-    return [tip + polar(size_cm * 0.35, direction_deg),
-            tip + polar(size_cm, back + 32), tip + polar(size_cm, back - 32)]
+    return [
+        tip + polar(size * 0.3, direction_deg),
+        tip + polar(size, back + 30),
+        tip + polar(size, back - 30),
+    ]
 
 
 def _arrow_from_points(path: list[P]) -> list[str]:
     """Thick arrow along a polyline of world points with a head at the end."""
     C = COLOURS
+    s = _view["scale"]
     end, before = path[-1], path[-2]
     direction = (end - before).angle()
-    shaft = [*path[:-1], end - polar(3.0, direction)]
+    shaft = [*path[:-1], end - polar(ARROW_HEAD_PX * 0.5 / s, direction)]
     head = _arrow_head(end, direction)
     return [
-        _stroke_path(shaft, 4.2, "#ffffff"),
-        _poly(head, "#ffffff", 7),
-        _stroke_path(shaft, 2.4, C["arrow"]),
+        _stroke_path(shaft, (ARROW_PX + 7) / s, "#ffffff"),
+        _poly(head, "#ffffff", 8),
+        _stroke_path(shaft, ARROW_PX / s, C["arrow"]),
         f'<polygon points="{pts(head)}" fill="{C["arrow"]}" stroke="{C["arrow"]}" '
         f'stroke-width="2" stroke-linejoin="round"/>',
     ]
@@ -686,9 +734,9 @@ def draw_label(text: str, at: P, to: P | None, colour: str) -> list[str]:
 def draw_floor() -> list[str]:
     C = COLOURS
     return [
-        f'<rect x="0" y="{fmt(FLOOR_Y)}" width="{VIEW_W}" height="{fmt(VIEW_H - FLOOR_Y)}" '
+        f'<rect x="0" y="{fmt(_view["floor"])}" width="{VIEW_W}" height="{fmt(VIEW_H - _view["floor"])}" '
         f'fill="{C["floor"]}"/>',
-        f'<line x1="0" y1="{fmt(FLOOR_Y)}" x2="{VIEW_W}" y2="{fmt(FLOOR_Y)}" '
+        f'<line x1="0" y1="{fmt(_view["floor"])}" x2="{VIEW_W}" y2="{fmt(_view["floor"])}" '
         f'stroke="{C["floor_line"]}" stroke-width="4"/>',
     ]
 
@@ -701,6 +749,9 @@ def draw_floor() -> list[str]:
 def render_figure(fig: dict, phase: str, title: str) -> str:
     """SVG text of one phase ("start", "end", ...) of a figure description."""
     spec = fig["phases"][phase]
+    _view.clear()
+    _view.update(DEFAULT_VIEW)
+    _view.update(fig.get("view", {}))
     pose = resolve_pose(spec["pose"])
     body = solve_pose(pose)
     props = spec.get("props", fig.get("props", []))
@@ -714,14 +765,16 @@ def render_figure(fig: dict, phase: str, title: str) -> str:
     ghost_of = spec.get("ghost")
     start_body = solve_pose(resolve_pose(fig["phases"][ghost_of]["pose"])) if ghost_of else None
     if start_body is not None and spec.get("show_ghost", True):
-        el += draw_person(start_body, ghost=True)
-    el += draw_person(body, working=working)
+        ghost_pose = resolve_pose(fig["phases"][ghost_of]["pose"])
+        el += draw_person(start_body, ghost=True, torso_front=ghost_pose.get("torso_front", False))
+    el += draw_person(body, working=working, torso_front=pose.get("torso_front", False))
     for p in front:
         el += draw_prop(p, body)
     for arrow in spec.get("arrows", []):
         el += _arrow_from_points(arrow_points(arrow, start_body, body))
     for lab in spec.get("labels", []):
-        to = body[lab["to"]] if isinstance(lab.get("to"), str) else None
+        to = lab.get("to")
+        to = body[to] if isinstance(to, str) else (P(*to) if to is not None else None)
         colour = COLOURS["accent"] if lab.get("accent", True) else "#ffffff"
         el += draw_label(lab["text"], P(*lab["at"]), to, colour)
     head = (
@@ -765,7 +818,7 @@ SEAT = 46.0  # chair seat height
 
 
 def on_pedal(angle: float, foot_a: float = -8.0) -> tuple:
-    """"sole" value putting the ball of the foot on the bike pedal at ``angle``."""
+    """ "sole" value putting the ball of the foot on the bike pedal at ``angle``."""
     p = pedal(BIKE, angle)
     return (p.x + 5.0, p.y + 2.0, foot_a, "toe")
 
@@ -788,9 +841,9 @@ POSES: dict[str, dict] = {
     },
     "stand_bend_back": {
         "base": "stand_hands_on_back",
-        "hip": (7.0, STAND_HIP - 3.0),
-        "torso": (100.0, 116.0),
-        "neck": 124.0,
+        "hip": (9.0, STAND_HIP - 4.0),
+        "torso": (103.0, 122.0),
+        "neck": 132.0,
     },
     "stand_bend_forward": {
         "base": "stand",
@@ -810,16 +863,16 @@ POSES: dict[str, dict] = {
     "bend_toes_up": {
         "base": "stand_toes_up",
         "hip": (-16.0, STAND_HIP - 3.0),
-        "torso": (25.0, -45.0),
-        "neck": -78.0,
-        "near_arm": {"hand": (14.0, 20.0)},
-        "far_arm": {"hand": (10.0, 18.0)},
+        "torso": (22.0, -50.0),
+        "neck": -80.0,
+        "near_arm": {"hand": (14.0, 26.0)},
+        "far_arm": {"hand": (10.0, 24.0)},
     },
     "bend_toes_up_knees": {
         "base": "stand_toes_up",
         "hip": (-10.0, STAND_HIP - 1.0),
-        "torso": (55.0, 15.0),
-        "neck": -30.0,
+        "torso": (45.0, -5.0),
+        "neck": -40.0,
         "near_arm": {"hand_on": ("near_knee", 7.0, 2.0)},
         "far_arm": {"hand_on": ("far_knee", 5.0, 0.0)},
     },
@@ -830,8 +883,8 @@ POSES: dict[str, dict] = {
         "torso": (88.0, 86.0),
         "near_leg": {"sole": (24.0, 0.0, -14.0, "toe")},
         "far_leg": {"sole": (21.0, 0.0, -14.0, "toe")},
-        "near_arm": {"hand": (33.0, 91.0)},
-        "far_arm": {"hand": (30.0, 92.0)},
+        "near_arm": {"hand": (31.0, 91.0)},
+        "far_arm": {"hand": (28.0, 92.0)},
     },
     "squat_low": {
         "base": "squat_stand",
@@ -852,8 +905,8 @@ POSES: dict[str, dict] = {
         "neck": 88.0,
         "far_leg": {"sole": (24.0, SEAT, 0.0, "heel")},
         "near_leg": {"sole": (-36.0, 0.0, -28.0, "toe")},
-        "near_arm": {"hand": (28.0, 92.0)},
-        "far_arm": {"hand": (40.0, 93.0)},
+        "near_arm": {"hand": (24.0, 92.0)},
+        "far_arm": {"hand": (30.0, 93.0)},
     },
     "hip_ext_end": {
         "base": "hip_ext_start",
@@ -864,9 +917,9 @@ POSES: dict[str, dict] = {
         "base": "hip_ext_start",
         "hip": (-16.0, 92.0),
         "far_leg": {"sole": (12.0, 23.0, 0.0, "heel")},
-        "near_leg": {"sole": (-40.0, 0.0, -28.0, "toe")},
-        "near_arm": {"hand": (30.0, 78.0)},
-        "far_arm": {"hand": (38.0, 79.0)},
+        "near_leg": {"sole": (-36.0, 0.0, -28.0, "toe")},
+        "near_arm": {"hand": (8.0, 90.0)},
+        "far_arm": {"hand": (14.0, 91.0)},
     },
     "hip_ext_step_end": {
         "base": "hip_ext_step_start",
@@ -944,29 +997,30 @@ POSES: dict[str, dict] = {
         "neck": 84.0,
         "near_leg": {"sole": (16.0, MAT_H, 0.0, "heel")},
         "far_leg": {"sole": (-64.0, MAT_H, 285.0, "toe")},
-        "near_arm": {"hand_on": ("near_knee", -6.0, 10.0)},
-        "far_arm": {"hand": (-10.0, SEAT + 5.0)},
+        "far_arm": {"hand_on": ("near_knee", -6.0, 10.0)},
+        "near_arm": {"hand": (-38.0, SEAT + 5.0)},
     },
     "lunge_kneel_cushion": {
         "base": "lunge_kneel",
         "hip": (-22.0, 60.0),
         "far_leg": {"sole": (-66.0, MAT_H, 285.0, "toe")},
+        "near_arm": {"hand": (-38.0, SEAT + 5.0)},
     },
     "lunge_up": {
         "base": "lunge_kneel",
-        "hip": (-14.0, 64.0),
-        "torso": (62.0, 68.0),
-        "neck": 66.0,
-        "far_arm": {"hand": (3.0, SEAT + 5.0)},
+        "hip": (-20.0, 64.0),
+        "torso": (78.0, 84.0),
+        "neck": 80.0,
+        "near_arm": {"hand": (-37.0, SEAT + 5.0)},
     },
     "lunge_stand": {
         "hip": (-14.0, 72.0),
         "torso": (86.0, 86.0),
         "neck": 86.0,
         "near_leg": {"sole": (22.0, 0.0, 0.0, "heel")},
-        "far_leg": {"sole": (-62.0, 0.0, -40.0, "toe")},
-        "near_arm": {"hand_on": ("near_knee", -6.0, 10.0)},
-        "far_arm": {"hand": (-4.0, 78.0)},
+        "far_leg": {"sole": (-56.0, 0.0, -40.0, "toe")},
+        "far_arm": {"hand_on": ("near_knee", -14.0, 10.0)},
+        "near_arm": {"hand": (-34.0, 79.0)},
     },
     "lunge_stand_up": {
         "base": "lunge_stand",
@@ -1050,8 +1104,9 @@ POSES: dict[str, dict] = {
     },
     "childs_pose": {
         "base": "quadruped",
-        "hip": (-57.0, 29.0),
-        "torso": (0.0, -8.0),
+        "hip": (-57.0, 31.0),
+        "torso": (-2.0, -9.0),
+        "torso_front": True,
         "neck": -38.0,
         "near_leg": {"thigh": -23.0, "shin": 181.0, "foot": 196.0},
         "far_leg": {"thigh": -24.0, "shin": 181.0, "foot": 196.0},
@@ -1061,6 +1116,8 @@ POSES: dict[str, dict] = {
 }
 
 MAT = {"kind": "mat"}
+LYING_VIEW = {"scale": 3.7, "cx": 25.0, "floor": 470.0}
+KNEELING_VIEW = {"scale": 3.5, "cx": -20.0, "floor": 480.0}
 GHOST = "start"  # end pictures show the start pose faintly behind
 
 # Figures per exercise. Each phase names a pose and may add props, arrows, a
@@ -1085,6 +1142,7 @@ FIGURES: dict[str, dict] = {
         },
     },
     "lumbar-flexion-lying": {
+        "view": LYING_VIEW,
         "props": [MAT],
         "phases": {
             "start": {"pose": "hook_lying"},
@@ -1129,13 +1187,13 @@ FIGURES: dict[str, dict] = {
             },
         },
         "alt": {
-            "start": "Side view of a person standing upright with feet apart and arms "
-            "relaxed.",
+            "start": "Side view of a person standing upright with feet apart and arms relaxed.",
             "end": "The person bends forward from the waist, head down, reaching toward "
             "the floor. An arrow shows the forward bend.",
         },
     },
     "posterior-pelvic-tilt": {
+        "view": LYING_VIEW,
         "props": [MAT],
         "phases": {
             "start": {"pose": "hook_arched"},
@@ -1153,6 +1211,7 @@ FIGURES: dict[str, dict] = {
         },
     },
     "straight-leg-raise": {
+        "view": LYING_VIEW,
         "props": [MAT],
         "working": "near_leg",
         "phases": {
@@ -1257,7 +1316,7 @@ FIGURES: dict[str, dict] = {
         "mods": {
             "lower-step": {
                 "props": [
-                    {"kind": "table", "x": 40.0, "h": 76.0, "w": 60.0},
+                    {"kind": "table", "x": 24.0, "h": 88.0, "w": 56.0},
                     {"kind": "stool", "x": 24.0, "h": 23.0},
                 ],
                 "working": "near_leg",
@@ -1266,9 +1325,7 @@ FIGURES: dict[str, dict] = {
                         "pose": "hip_ext_step_end",
                         "ghost": "_start",
                         "arrows": [{"type": "move", "joint": "hip", "offset": (-30.0, 4.0)}],
-                        "labels": [
-                            {"text": "working leg", "at": (-90.0, 60.0), "to": "near_knee"}
-                        ],
+                        "labels": [{"text": "working leg", "at": (-90.0, 60.0), "to": "near_knee"}],
                     },
                     "_start": {"pose": "hip_ext_step_start"},
                 },
@@ -1283,7 +1340,7 @@ FIGURES: dict[str, dict] = {
     },
     "squat-incline-board": {
         "props": [
-            {"kind": "chair", "x": 57.0, "seat": SEAT},
+            {"kind": "chair", "x": 54.0, "seat": SEAT},
             {"kind": "wedge", "under": "near", "layer": "front"},
         ],
         "phases": {
@@ -1303,7 +1360,7 @@ FIGURES: dict[str, dict] = {
         "mods": {
             "partial-squat": {
                 "props": [
-                    {"kind": "chair", "x": 57.0, "seat": SEAT},
+                    {"kind": "chair", "x": 54.0, "seat": SEAT},
                     {"kind": "wedge", "under": "near", "layer": "front"},
                 ],
                 "phases": {
@@ -1356,7 +1413,7 @@ FIGURES: dict[str, dict] = {
         },
     },
     "modified-lunge-chair": {
-        "props": [MAT, {"kind": "chair", "x": -8.0, "seat": SEAT}],
+        "props": [MAT, {"kind": "chair", "x": -52.0, "seat": SEAT}],
         "working": "near_leg",
         "phases": {
             "start": {
@@ -1382,16 +1439,20 @@ FIGURES: dict[str, dict] = {
             "knee-cushion": {
                 "props": [
                     MAT,
-                    {"kind": "chair", "x": -8.0, "seat": SEAT},
-                    {"kind": "cushion", "x": -18.0, "w": 28.0, "h": 7.0, "base": MAT_H},
+                    {"kind": "chair", "x": -52.0, "seat": SEAT},
+                    {"kind": "cushion", "x": -18.0, "w": 30.0, "h": 7.0, "base": MAT_H},
                 ],
                 "working": "near_leg",
                 "phases": {
                     "start": {
                         "pose": "lunge_kneel_cushion",
                         "labels": [
-                            {"text": "cushion", "at": (-70.0, 60.0), "to": None,
-                             "accent": False}
+                            {
+                                "text": "cushion",
+                                "at": (-95.0, 45.0),
+                                "to": (-28.0, 8.0),
+                                "accent": False,
+                            }
                         ],
                     }
                 },
@@ -1401,7 +1462,7 @@ FIGURES: dict[str, dict] = {
                 },
             },
             "standing-lunge": {
-                "props": [{"kind": "table", "x": -4.0, "h": 76.0, "w": 64.0}],
+                "props": [{"kind": "table", "x": -52.0, "h": 76.0, "w": 50.0}],
                 "working": "near_leg",
                 "phases": {
                     "start": {"pose": "lunge_stand"},
@@ -1422,6 +1483,7 @@ FIGURES: dict[str, dict] = {
         },
     },
     "back-flexion-stretch": {
+        "view": LYING_VIEW,
         "props": [MAT],
         "phases": {
             "start": {"pose": "supine"},
@@ -1439,6 +1501,7 @@ FIGURES: dict[str, dict] = {
         },
     },
     "childs-pose": {
+        "view": KNEELING_VIEW,
         "props": [MAT],
         "phases": {
             "start": {"pose": "quadruped"},
@@ -1457,6 +1520,7 @@ FIGURES: dict[str, dict] = {
         },
     },
     "pelvic-tilt-abdominal": {
+        "view": LYING_VIEW,
         "props": [MAT],
         "phases": {
             "start": {"pose": "hook_arched_hands"},
@@ -1474,6 +1538,7 @@ FIGURES: dict[str, dict] = {
         },
     },
     "hook-lying-march": {
+        "view": LYING_VIEW,
         "props": [MAT],
         "working": "near_leg",
         "phases": {
@@ -1494,6 +1559,7 @@ FIGURES: dict[str, dict] = {
         },
     },
     "curl-ups": {
+        "view": LYING_VIEW,
         "props": [MAT],
         "phases": {
             "start": {"pose": "curl_start"},
@@ -1579,7 +1645,7 @@ def main(argv: list[str] | None = None) -> int:
         "--write-catalog",
         type=Path,
         metavar="EXERCISES_JSON",
-        help="also add the \"images\" keys to this exercises.json",
+        help='also add the "images" keys to this exercises.json',
     )
     args = ap.parse_args(argv)
     bad = 0

@@ -119,8 +119,9 @@ def render_items(
         elided = painter.fontMetrics().elidedText(
             item.title, Qt.TextElideMode.ElideRight, int(text_rect.width())
         )
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         elided)
+        painter.drawText(
+            text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided
+        )
         painter.setFont(phase_font)
         painter.setPen(QColor("#4b5563"))
         painter.drawText(
@@ -137,7 +138,8 @@ def render_items(
 
 
 def render_contact_sheet(
-    catalog_json_path: str | Path = DEFAULT_CATALOG, out_png: str | Path = "contact.png",
+    catalog_json_path: str | Path = DEFAULT_CATALOG,
+    out_png: str | Path = "contact.png",
     columns: int = 4,
 ) -> Path:
     """Render every exercise image named in ``catalog_json_path`` into ``out_png``."""
