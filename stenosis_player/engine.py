@@ -240,6 +240,23 @@ class Engine:
             started = self._deadline - self.current.duration / self.speed
             self._deadline = max(self._deadline, started + seconds / self.speed)
 
+    def replace_script(self, script: Script, jump_to: int | None = None) -> list[Event]:
+        """Swap in a re-planned script (settings changed, an easier version chosen).
+
+        Without ``jump_to`` the current exercise must be unchanged: the new plan takes
+        effect from the next exercise and the segment in progress keeps its deadline.
+        With ``jump_to`` everything before that index must be unchanged, and the session
+        jumps there. Either way, what was already done keeps its indices.
+        """
+        keep = self.script.next_exercise_start(self.index) if jump_to is None else jump_to
+        if script.segments[:keep] != self.script.segments[:keep]:
+            raise ValueError("the new script changes segments that were already planned or done")
+        self.script = script
+        if jump_to is None:
+            return []
+        self.index = min(self.index, len(script) - 1)
+        return self._jump(jump_to, skipped=jump_to > self.index)
+
     # ------------------------------------------------------------------ internals
     def _elapsed(self) -> float:
         return self.current.duration - self.remaining()

@@ -1,0 +1,184 @@
+"""Start the GUI: load what the window needs, degrade gracefully where something is broken.
+
+Each piece (catalogue, settings, speech, progress store) that fails says so in a notice on
+the start screen and the app keeps going with what works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from .. import resources
+from ..catalog import Catalog, CatalogError, load_catalog
+from ..paths import app_paths
+from .main_window import MainWindow
+from .speech_port import CaptionOnlySpeech
+
+
+def load_catalog_with_fallback(path: str | None) -> tuple[Catalog | None, list[str]]:
+    """The user's catalogue, else the shipped one with a notice; None if both fail."""
+    try:
+        return load_catalog(path), []
+    except CatalogError as err:
+        notice = [f"{err.path}: " + "; ".join(err.problems[:5])]
+        if path is None:
+            return None, notice
+        try:
+            return load_catalog(), [*notice, "Using the exercises that came with the app."]
+        except CatalogError as err2:
+            return None, [*notice, f"{err2.path}: " + "; ".join(err2.problems[:5])]
+
+
+def make_speech(settings: Any, cache_dir) -> tuple[Any, list[str]]:
+    try:
+        from ..voice.service import SpeechService
+    except ImportError as exc:
+        return CaptionOnlySpeech(f"No voice: {exc}"), [f"No voice: {exc}"]
+    try:
+        config = settings.voice_config() if hasattr(settings, "voice_config") else None
+        kwargs = {"cache_dir": cache_dir}
+        if config is not None:
+            kwargs["config"] = config
+        return SpeechService(**kwargs), []
+    except Exception as exc:
+        reason = f"No voice ({exc}); the session shows captions instead."
+        return CaptionOnlySpeech(reason), [reason]
+
+
+def open_store(database_file) -> tuple[Any, list[str]]:
+    try:
+        from ..store import Store, StoreError
+    except ImportError:
+        return None, []
+    try:
+        store = Store.open(database_file)
+    except StoreError as exc:
+        return None, [f"Progress will not be saved: {exc}"]
+    notice = getattr(store, "opened_notice", None)
+    return store, [notice] if notice else []
+
+
+def run_app(args: argparse.Namespace) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Stenosis Player")
+    app.setDesktopFileName("stenosis-player")
+    icon = resources.assets_dir() / "icon.svg"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    paths = app_paths(args.data_dir)
+    try:
+        paths.ensure()
+    except OSError as exc:
+        print(f"stenosis-player: cannot create the data folders: {exc}", file=sys.stderr)
+        return 1
+
+    instance = None
+    try:
+        from ..single_instance import SingleInstance
+
+        instance = SingleInstance(str(paths.data_dir))
+        if not instance.acquire():
+            print("stenosis-player is already running; its window was brought forward.")
+            return 0
+    except ImportError:
+        pass
+
+    catalog, notices = load_catalog_with_fallback(args.exercises)
+    if catalog is None:
+        QMessageBox.critical(None, "Stenosis Player", "\n".join(notices))
+        print("stenosis-player: " + "\n".join(notices), file=sys.stderr)
+        return 1
+
+    settings = None
+    try:
+        from ..settings import load_settings
+
+        loaded = load_settings(paths.settings_file)
+        settings = loaded.settings
+        settings.catalog = catalog
+        notices += [*loaded.problems, *settings.catalog_problems(catalog)]
+    except ImportError:
+        pass
+
+    speech, speech_notices = make_speech(settings, paths.speech_cache_dir)
+    notices += speech_notices
+    store, store_notices = open_store(paths.database_file)
+    notices += store_notices
+
+    resume_info = None
+    recorder_factory = None
+    if store is not None:
+        from ..recorder import SessionRecorder, can_resume
+
+        pending: dict[str, Any] = {}
+        info = store.unfinished_session()
+
+        def recorder_factory(program_id: str, script) -> Any:
+            resume = pending.pop("resume", None)
+            if (
+                resume is not None
+                and resume.program_id == program_id
+                and can_resume(resume, script)
+            ):
+                return SessionRecorder(store, program_id, script, resume=resume)
+            return SessionRecorder(store, program_id, script)
+
+        if info is not None:
+            resume_info = info
+            pending["resume"] = info
+
+    window = MainWindow(
+        catalog,
+        settings=settings,
+        speech=speech,
+        speed=args.speed,
+        recorder_factory=recorder_factory,
+        resume_info=resume_info,
+        notices=notices,
+    )
+    if store is not None:
+        window.history_opener = lambda: _open_history(window, store)
+    if instance is not None and hasattr(instance, "activation_requested"):
+        instance.activation_requested.connect(
+            lambda: (window.showNormal(), window.raise_(), window.activateWindow())
+        )
+    if args.fullscreen or (settings is not None and settings.get("display.fullscreen")):
+        window.showFullScreen()
+    else:
+        window.show()
+    first_run = settings is not None and not settings.get("safety.notice_seen")
+    if args.start is not None:
+        program = args.start or None
+        if program and program not in catalog.programs:
+            window.start_view.set_notice(
+                f"Unknown program {program!r}; known: {', '.join(catalog.programs)}"
+            )
+        else:
+            QTimer.singleShot(0, lambda: window.start_session(program))
+    elif first_run:
+        QTimer.singleShot(0, window.show_safety)
+    code = app.exec()
+    if hasattr(speech, "close"):
+        speech.close()
+    if store is not None:
+        store.close()
+    return code
+
+
+def _open_history(window: MainWindow, store: Any) -> None:
+    try:
+        from .history_view import HistoryView
+    except ImportError:
+        return
+    view = HistoryView(store)
+    view.setStyleSheet(window.styleSheet())
+    view.setWindowTitle("History — Stenosis Player")
+    view.resize(1100, 760)
+    view.show()
+    window.history_window = view

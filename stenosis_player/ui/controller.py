@@ -1,0 +1,129 @@
+"""Adapts the Qt-free Engine to Qt: one timer aimed at the engine's next deadline, and
+signals for the views. It computes no timing itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+from ..engine import (
+    Clock,
+    ClockJumped,
+    CountdownSecond,
+    Engine,
+    Event,
+    SegmentStarted,
+    SessionFinished,
+    Stage,
+    StageChanged,
+    system_clock,
+)
+from ..script import Script, Segment
+
+HEARTBEAT_MS = 1000  # tick at least this often, so a sleep shows up as a clock jump
+
+
+class SessionController(QObject):
+    segment_started = Signal(object)  # Segment
+    countdown_second = Signal(object, int)  # Segment, seconds left
+    stage_changed = Signal(str, str)  # new stage, reason
+    session_finished = Signal(bool)  # completed?
+    clock_jumped = Signal(float)
+    events_emitted = Signal(list)  # every engine event, for peers (store, voice commands)
+
+    def __init__(
+        self,
+        script: Script,
+        clock: Clock = system_clock,
+        *,
+        speed: float = 1.0,
+        resume_from: int = 0,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.clock = clock
+        self.engine = Engine(script, clock, speed=speed, resume_from=resume_from)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self.tick)
+        self.listeners: list[Callable[[list[Event]], None]] = []
+
+    @property
+    def script(self) -> Script:
+        return self.engine.script
+
+    @property
+    def stage(self) -> Stage:
+        return self.engine.stage
+
+    @property
+    def current(self) -> Segment:
+        return self.engine.current
+
+    # commands: each runs the engine and publishes what happened
+    def start(self) -> None:
+        self._publish(self.engine.start())
+
+    def toggle(self) -> None:
+        self._publish(self.engine.toggle())
+
+    def pause(self, reason: str = "paused") -> None:
+        self._publish(self.engine.pause(reason))
+
+    def resume(self) -> None:
+        self._publish(self.engine.resume())
+
+    def next(self) -> None:
+        self._publish(self.engine.next())
+
+    def back(self) -> None:
+        self._publish(self.engine.back())
+
+    def skip_exercise(self) -> None:
+        self._publish(self.engine.skip_exercise())
+
+    def stop(self) -> None:
+        self._publish(self.engine.stop())
+
+    def tick(self) -> None:
+        self._publish(self.engine.tick())
+
+    def replace_script(self, script: Script, jump_to: int | None = None) -> None:
+        """Swap in a re-planned script (see Engine.replace_script); raises ValueError."""
+        self._publish(self.engine.replace_script(script, jump_to))
+
+    def extend_current(self, seconds: float) -> None:
+        self.engine.extend_current(seconds)
+        self._schedule()
+
+    def _publish(self, events: list[Event]) -> None:
+        for listener in self.listeners:
+            listener(events)
+        if events:
+            self.events_emitted.emit(events)
+        for e in events:
+            if isinstance(e, SegmentStarted):
+                self.segment_started.emit(e.segment)
+            elif isinstance(e, CountdownSecond):
+                self.countdown_second.emit(e.segment, e.remaining)
+            elif isinstance(e, StageChanged):
+                self.stage_changed.emit(e.new.value, e.reason)
+            elif isinstance(e, ClockJumped):
+                self.clock_jumped.emit(e.gap)
+            elif isinstance(e, SessionFinished):
+                self.session_finished.emit(e.completed)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        deadline = self.engine.next_deadline()
+        if deadline is None:
+            self._timer.stop()
+            return
+        ms = max(0, round((deadline - self.clock()) * 1000))
+        self._timer.start(min(ms, HEARTBEAT_MS))
+
+    def timer_interval_ms(self) -> int | None:
+        """When the controller will next tick (for tests and the benchmark)."""
+        return self._timer.remainingTime() if self._timer.isActive() else None

@@ -1,0 +1,630 @@
+"""The main window: start screen → player → end screen, every action on one key.
+
+It adapts the core: the SessionController (engine + timer) says what happens when; the
+window shows it, hands each line to the speech service and each event to its peers
+(the progress recorder). It computes no timing itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..catalog import Catalog
+from ..engine import Clock, SegmentFinished, Stage, system_clock
+from ..script import (
+    DoseOverride,
+    Kind,
+    Script,
+    ScriptOptions,
+    Segment,
+    build_script,
+    count_word,
+    estimate_speech_seconds,
+)
+from .controller import SessionController
+from .end_view import EndView
+from .player_view import PlayerView
+from .speech_port import CaptionOnlySpeech
+from .start_view import StartView
+from .theme import theme_for
+
+APP_ADDITION = (
+    "Stop and call your healthcare provider if you have new numbness, weakness, or loss of "
+    "bladder or bowel control. (This advice is the app's own addition, not from the articles.)"
+)
+
+
+class SafetyNotice(QDialog):
+    """'Check with your healthcare provider' — shown on first run, always in the menu."""
+
+    def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Before you start")
+        safety = catalog.safety
+        text = [safety.before_starting if safety else "Check with your healthcare provider."]
+        if safety and safety.stop_if_it_hurts:
+            text.append(safety.stop_if_it_hurts + " Press H or the red “It hurts” button.")
+        text.append(APP_ADDITION)
+        label = QLabel("\n\n".join(text), objectName="instruction")
+        label.setWordWrap(True)
+        source = catalog.sources.get("verywell-program")
+        cite = QLabel(f"From {source.citation()}" if source else "", objectName="muted")
+        cite.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("I understand (Enter)")
+        buttons.accepted.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addWidget(cite)
+        layout.addWidget(buttons)
+        self.resize(900, 560)
+
+
+class MainWindow(QMainWindow):
+    hurt_recorded = Signal(str, str)  # exercise id, choice
+    answer_recorded = Signal(int, str)  # segment index, yes / no / none
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        settings: Any = None,  # stenosis_player.settings.Settings, or None for defaults
+        speech: QObject | None = None,
+        clock: Clock = system_clock,
+        speed: float = 1.0,
+        recorder_factory: Callable[[str, Script], Any] | None = None,
+        resume_info: Any = None,
+        notices: list[str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.settings = settings
+        self.speech = speech if speech is not None else CaptionOnlySpeech(parent=self)
+        self.clock = clock
+        self.speed = speed
+        self.recorder_factory = recorder_factory
+        self.recorder: Any = None
+        self.resume_info = resume_info
+        self.controller: SessionController | None = None
+        self.options: ScriptOptions | None = None
+        self.program_id = self._setting("program.last", None) or catalog.default_program
+        if self.program_id not in catalog.programs:
+            self.program_id = catalog.default_program
+        self.answers: dict[int, str] = {}
+        self.hurt_count: dict[str, int] = {}
+        self.confirming_stop = False
+        self._preamble = ""
+        self.started_at = 0.0
+        self.safety_dialog: SafetyNotice | None = None
+        self.on_session_finished: list[Callable[[bool], None]] = []
+
+        self.setWindowTitle("Stenosis Player")
+        self.stack = QStackedWidget()
+        self.start_view = StartView(catalog)
+        self.player = PlayerView(catalog)
+        self.end_view = EndView()
+        for w in (self.start_view, self.player, self.end_view):
+            self.stack.addWidget(w)
+        self.setCentralWidget(self.stack)
+
+        self.start_view.start_requested.connect(lambda pid: self.start_session(pid))
+        self.start_view.resume_requested.connect(self.resume_session)
+        self.start_view.program_changed.connect(self._preview_program)
+        self.start_view.safety_requested.connect(self.show_safety)
+        self.start_view.settings_requested.connect(self.open_settings)
+        self.start_view.history_requested.connect(self.open_history)
+        self.end_view.home_requested.connect(self.show_start)
+        self.end_view.history_requested.connect(self.open_history)
+        p = self.player
+        p.toggle_requested.connect(lambda: self.command("toggle"))
+        p.next_requested.connect(lambda: self.command("next"))
+        p.back_requested.connect(lambda: self.command("back"))
+        p.stop_requested.connect(lambda: self.command("stop"))
+        p.hurt_requested.connect(self.it_hurts)
+        p.answered.connect(self.answer)
+        p.hurt_choice.connect(self.choose_after_hurt)
+        for signal in ("caption",):
+            if hasattr(self.speech, signal):
+                getattr(self.speech, signal).connect(self.player.set_caption)
+        if hasattr(self.speech, "notice"):
+            self.speech.notice.connect(self._speech_notice)
+
+        self._build_menu()
+        self._build_shortcuts()
+        self.apply_display_settings()
+        self.start_view.select_program(self.program_id)
+        self._preview_program(self.program_id)
+        self.start_view.show_resume(getattr(resume_info, "label", None))
+        if notices:
+            self.start_view.set_notice("\n".join(notices))
+        self.resize(1280, 800)
+
+    # ------------------------------------------------------------------ set-up
+    def _setting(self, key: str, default: Any) -> Any:
+        if self.settings is None:
+            return default
+        try:
+            return self.settings.get(key)
+        except Exception:  # an unknown key in an older settings module: use the default
+            return default
+
+    def _build_menu(self) -> None:
+        bar = self.menuBar()
+        session = bar.addMenu("&Session")
+        self.act_start = self._action(session, "&Start", "Return", lambda: self.key("enter"))
+        self._action(session, "&Settings…", "Ctrl+,", self.open_settings)
+        self._action(session, "&History", "Ctrl+H", self.open_history)
+        session.addSeparator()
+        self._action(session, "&Quit", "Ctrl+Q", self.close)
+        view = bar.addMenu("&View")
+        self._action(view, "&Full screen", "F11", self.toggle_fullscreen)
+        self.act_contrast = self._action(
+            view, "&High contrast", "Ctrl+Shift+C", self.toggle_contrast
+        )
+        self.act_contrast.setCheckable(True)
+        helpm = bar.addMenu("&Help")
+        self._action(helpm, "&Safety notice", "", self.show_safety)
+
+    def _action(self, menu, text: str, key: str, slot: Callable[[], Any]) -> QAction:
+        act = QAction(text, self)
+        if key:
+            act.setShortcut(QKeySequence(key))
+        act.triggered.connect(slot)
+        menu.addAction(act)
+        self.addAction(act)
+        return act
+
+    def _build_shortcuts(self) -> None:
+        keys = {
+            "toggle": ["Space", "Media Play", "Media Pause", "Toggle Media Play/Pause", "B", "."],
+            "next": ["Right", "Media Next", "PgDown"],
+            "back": ["Left", "Media Previous", "PgUp"],
+            "stop": ["Escape", "Media Stop"],
+            "hurt": ["H"],
+            "yes": ["Y"],
+            "no": ["N"],
+            "skip": ["S"],
+            "easier": ["E"],
+            "end": ["X"],
+            "continue": ["C"],
+            "resume": ["R"],
+        }
+        self.shortcuts: dict[str, QShortcut] = {}
+        for name, seqs in keys.items():
+            for seq in seqs:
+                sc = QShortcut(QKeySequence(seq), self)
+                sc.setContext(Qt.ShortcutContext.WindowShortcut)
+                sc.activated.connect(lambda n=name: self.key(n))
+                self.shortcuts[seq] = sc
+
+    # ------------------------------------------------------------------ keys
+    def key(self, name: str) -> None:
+        """One entry point for keys, buttons, clickers and voice commands."""
+        on_player = self.stack.currentWidget() is self.player
+        if self.stack.currentWidget() is self.start_view:
+            if name in ("enter", "toggle"):
+                self.start_session(self.start_view.program_id())
+            elif name == "resume" and self.resume_info is not None:
+                self.resume_session()
+            return
+        if self.stack.currentWidget() is self.end_view:
+            if name in ("enter", "toggle"):
+                self.show_start()
+            return
+        if not on_player or self.controller is None:
+            return
+        if self.player.hurt_panel.isVisible():
+            if name in ("skip", "easier", "end", "continue"):
+                self.choose_after_hurt(name)
+            elif name == "toggle":
+                self.choose_after_hurt("continue")
+            return
+        if name == "hurt":
+            self.it_hurts()
+        elif name in ("yes", "no") and self.controller.current.kind is Kind.CHECK:
+            self.answer(name == "yes")
+        elif name in ("toggle", "next", "back", "stop", "enter"):
+            self.command("toggle" if name == "enter" else name)
+
+    def command(self, name: str) -> None:
+        c = self.controller
+        if c is None:
+            return
+        if name == "stop":
+            if self.confirming_stop:
+                self.confirming_stop = False
+                c.stop()
+                return
+            self.confirming_stop = True
+            c.pause("asked to stop")
+            self.speech.stop()
+            self.player.set_notice("Stop the session? Press Esc again to stop, Space to go on.")
+            self.speech.say("Press Escape again to stop, or Space to go on.")
+            return
+        if self.confirming_stop:
+            self.confirming_stop = False
+            self.player.set_notice("")
+        if name == "toggle":
+            c.toggle()
+        elif name == "next":
+            c.next()
+        elif name == "back":
+            c.back()
+
+    # voice-command target interface (stenosis_player.voice_commands.mapping)
+    def pause(self) -> None:
+        if self.controller and self.controller.stage in (Stage.RUNNING, Stage.RESUMING):
+            self.controller.pause()
+
+    def resume(self) -> None:
+        if self.controller and self.controller.stage is Stage.PAUSED:
+            self.controller.resume()
+
+    def next(self) -> None:
+        self.command("next")
+
+    def back(self) -> None:
+        self.command("back")
+
+    def stop(self) -> None:
+        if self.controller:
+            self.controller.stop()
+
+    # ------------------------------------------------------------------ sessions
+    def script_options(self, program_id: str) -> ScriptOptions:
+        if self.settings is not None and hasattr(self.settings, "script_options"):
+            opts = self.settings.script_options(self.catalog, program_id)
+        else:
+            opts = ScriptOptions()
+        if hasattr(self.speech, "clip_seconds"):
+            opts = replace(opts, speech_seconds=self._speech_seconds(opts))
+        return opts
+
+    def _speech_seconds(self, opts: ScriptOptions) -> Callable[[str], float]:
+        def seconds(text: str) -> float:
+            real = self.speech.clip_seconds(text)
+            return real if real else estimate_speech_seconds(text, opts.words_per_minute)
+
+        return seconds
+
+    def build_script(self, program_id: str) -> Script:
+        self.options = self.script_options(program_id)
+        return build_script(self.catalog, program_id, self.options)
+
+    def _preview_program(self, program_id: str) -> None:
+        self.program_id = program_id
+        self.start_view.show_script(self.build_script(program_id))
+
+    def start_session(self, program_id: str | None = None, resume_from: int = 0) -> None:
+        pid = program_id or self.program_id
+        self.program_id = pid
+        if self.settings is not None:
+            with contextlib.suppress(Exception):
+                self.settings.set("program.last", pid)
+        script = self.build_script(pid)
+        if hasattr(self.speech, "prepare"):
+            self.speech.prepare(script.texts())
+        self.answers.clear()
+        self.confirming_stop = False
+        c = SessionController(script, self.clock, speed=self.speed, resume_from=resume_from)
+        self.controller = c
+        if self.recorder_factory is not None:
+            self.recorder = self.recorder_factory(pid, script)
+            if self.recorder is not None and hasattr(self.recorder, "handle"):
+                c.listeners.append(self.recorder.handle)
+        c.listeners.append(self._on_events)
+        c.segment_started.connect(self._on_segment)
+        c.countdown_second.connect(self._on_countdown)
+        c.stage_changed.connect(self._on_stage)
+        c.session_finished.connect(self._on_finished)
+        c.clock_jumped.connect(self._on_clock_jump)
+        self.player.set_script(script)
+        self.player.set_notice("")
+        self.player.hide_hurt_panel()
+        self.player.set_paused(False)
+        self.stack.setCurrentWidget(self.player)
+        self.started_at = self.clock()
+        c.start()
+
+    def resume_session(self) -> None:
+        info = self.resume_info
+        if info is None:
+            return
+        self.resume_info = None
+        self.start_view.show_resume(None)
+        self.start_session(getattr(info, "program_id", None), getattr(info, "resume_index", 0))
+
+    def show_start(self) -> None:
+        self.controller = None
+        self._preview_program(self.program_id)
+        self.stack.setCurrentWidget(self.start_view)
+
+    # ------------------------------------------------------------------ engine events
+    def _on_events(self, events: list) -> None:
+        for e in events:
+            if (
+                isinstance(e, SegmentFinished)
+                and e.segment.kind is Kind.CHECK
+                and e.segment.index not in self.answers
+            ):
+                self._record_answer(e.segment, "none")  # no answer in time: carry on
+
+    def _on_segment(self, seg: Segment) -> None:
+        self.player.show_segment(seg)
+        self._update_progress()
+        text = f"{self._preamble} {seg.say}" if self._preamble else seg.say
+        self._preamble = ""
+        self.speech.say(text, f"seg-{seg.index}")
+        secs = self.speech.clip_seconds(text) if hasattr(self.speech, "clip_seconds") else None
+        if not secs and text != seg.say:
+            secs = estimate_speech_seconds(text)
+        if secs and self.controller is not None:
+            self.controller.extend_current(secs + 0.3)
+
+    def _on_countdown(self, seg: Segment, left: int) -> None:
+        self.player.set_countdown(seg, left)
+        self._update_progress()
+        if 0 < left <= seg.count_last:
+            self.speech.say(count_word(left), f"count-{seg.index}-{left}", _low_priority())
+
+    def _on_stage(self, stage: str, reason: str) -> None:
+        paused = stage == Stage.PAUSED.value
+        self.player.set_paused(paused, resuming=stage == Stage.RESUMING.value)
+        if paused:
+            self.speech.stop()
+        if stage == Stage.RESUMING.value:
+            self.speech.say("Get ready. Continuing in three seconds.", "resume")
+        if stage == Stage.RUNNING.value and reason == "resume countdown over":
+            self.player.set_notice("")
+
+    def _on_clock_jump(self, gap: float) -> None:
+        self.player.set_notice(
+            f"Paused: the computer was asleep for {round(gap)} seconds. Press Space to go on."
+        )
+
+    def _on_finished(self, completed: bool) -> None:
+        c = self.controller
+        if c is None:
+            return
+        self.speech.stop()
+        if c.script.segments[-1].kind is Kind.DONE and completed:
+            self.speech.say(c.script.segments[-1].say, "done")
+        done = [
+            self.catalog.exercises[i].name
+            for i in c.script.exercise_ids()
+            if any(
+                s.exercise_id == i and s.index <= c.engine.finished_through
+                for s in c.script.segments
+                if s.kind in (Kind.RELEASE, Kind.TIMED)
+            )
+        ]
+        skipped = [
+            self.catalog.exercises[i].name
+            for i in c.script.exercise_ids()
+            if self.catalog.exercises[i].name not in done
+        ]
+        minutes = (self.clock() - self.started_at) * self.speed / 60
+        nxt = "Next time: the same program. Adjust reps and holds in Settings (Ctrl+,)."
+        self.end_view.show_result(completed, done, skipped, minutes, nxt)
+        self.stack.setCurrentWidget(self.end_view)
+        for callback in self.on_session_finished:
+            callback(completed)
+
+    def _update_progress(self) -> None:
+        c = self.controller
+        if c is None:
+            return
+        total = c.script.total
+        self.player.set_time_left(total - c.engine.time_left(), total)
+
+    # ------------------------------------------------------------------ questions, It hurts
+    def answer(self, yes: bool) -> None:
+        c = self.controller
+        if c is None or c.current.kind is not Kind.CHECK:
+            return
+        seg = c.current
+        self._record_answer(seg, "yes" if yes else "no")
+        if not yes and seg.on_no == "remove" and seg.exercise_id:
+            self._remove_exercise(seg.exercise_id)
+            # said before the next segment's own words, so neither cuts the other off
+            self._preamble = (
+                "Thank you. This exercise is now taken out of your home program. "
+                "You can put it back in Settings."
+            )
+        c.next()
+
+    def _record_answer(self, seg: Segment, answer: str) -> None:
+        self.answers[seg.index] = answer
+        self.answer_recorded.emit(seg.index, answer)
+        if self.recorder is not None and hasattr(self.recorder, "record_answer"):
+            with contextlib.suppress(Exception):
+                self.recorder.record_answer(seg, answer)
+
+    def _remove_exercise(self, exercise_id: str) -> None:
+        if self.settings is None:
+            return
+        try:
+            self.settings.set(f"exercises.{exercise_id}.removed", True)
+            self.settings.save()
+        except Exception as exc:
+            self.player.set_notice(f"Could not save the change to your program: {exc}")
+
+    def it_hurts(self) -> None:
+        c = self.controller
+        if c is None or c.stage in (Stage.FINISHED, Stage.STOPPED):
+            return
+        self.speech.stop()
+        c.pause("it hurts")
+        seg = c.current
+        ex = self.catalog.exercises.get(seg.exercise_id or "")
+        easier = self._easier_version(seg)
+        self.player.show_hurt_panel(easier is not None)
+        name = ex.name if ex else "this exercise"
+        if seg.exercise_id:
+            self.hurt_count[seg.exercise_id] = self.hurt_count.get(seg.exercise_id, 0) + 1
+        self.speech.say(
+            f"Stopped. Skip {name}, try an easier version, or end the session?"
+            if easier
+            else f"Stopped. Skip {name}, or end the session?"
+        )
+
+    def _easier_version(self, seg: Segment) -> str | None:
+        ex = self.catalog.exercises.get(seg.exercise_id or "")
+        if ex is None:
+            return None
+        for mod in ex.modifications:
+            if mod.kind == "easier" and mod.id != seg.modification and not mod.replace_with:
+                return mod.id
+        return None
+
+    def choose_after_hurt(self, choice: str) -> None:
+        c = self.controller
+        if c is None:
+            return
+        seg = c.current
+        self.player.hide_hurt_panel()
+        self.hurt_recorded.emit(seg.exercise_id or "", choice)
+        if self.recorder is not None and hasattr(self.recorder, "record_hurt"):
+            with contextlib.suppress(Exception):
+                self.recorder.record_hurt(seg, choice)
+        if choice == "skip":
+            c.skip_exercise()
+            c.resume()
+        elif choice == "easier":
+            self._switch_to_easier(seg)
+        elif choice == "end":
+            c.stop()
+        else:
+            c.resume()
+
+    def _switch_to_easier(self, seg: Segment) -> None:
+        c = self.controller
+        mod_id = self._easier_version(seg)
+        if c is None or mod_id is None or seg.exercise_id is None or self.options is None:
+            return
+        overrides = dict(self.options.overrides)
+        old = overrides.get(seg.exercise_id, DoseOverride())
+        overrides[seg.exercise_id] = replace(old, modification=mod_id)
+        self.options = replace(self.options, overrides=overrides)
+        script = build_script(self.catalog, self.program_id, self.options)
+        intro = next(s.index for s in c.script.segments if s.exercise_id == seg.exercise_id)
+        c.replace_script(script, jump_to=intro)
+        self.player.set_script(script)
+        if self.recorder is not None and hasattr(self.recorder, "script"):
+            self.recorder.script = script
+        c.resume()
+
+    # ------------------------------------------------------------------ other screens
+    def _speech_notice(self, text: str) -> None:
+        self.player.set_notice(text)
+        self.start_view.set_notice(text)
+
+    def show_safety(self) -> None:
+        self.safety_dialog = SafetyNotice(self.catalog, self)
+        self.safety_dialog.setStyleSheet(self.styleSheet())
+        self.safety_dialog.accepted.connect(self._safety_seen)
+        self.safety_dialog.open()
+
+    def _safety_seen(self) -> None:
+        if self.settings is not None:
+            with contextlib.suppress(Exception):
+                self.settings.set("safety.notice_seen", True)
+                self.settings.save()
+
+    def open_settings(self) -> None:
+        try:
+            from .settings_dialog import SettingsDialog
+        except ImportError:
+            return
+        if self.settings is None:
+            return
+        if self.controller and self.controller.stage is Stage.RUNNING:
+            self.controller.pause("settings")
+        dialog = SettingsDialog(
+            self.settings, self.catalog, self.program_id, speak=self._speak_sample, parent=self
+        )
+        dialog.saved.connect(self._settings_saved)
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def _speak_sample(self, text: str) -> None:
+        self.speech.say(text, "sample")
+
+    def _settings_saved(self) -> None:
+        self.apply_display_settings()
+        c = self.controller
+        if c is None:
+            self._preview_program(self.program_id)
+            return
+        # takes effect from the next exercise: the one in progress keeps its dose
+        new = self.script_options(self.program_id)
+        ids = c.script.exercise_ids()
+        current = c.current.exercise_id
+        done = ids[: ids.index(current) + 1] if current in ids else []
+        old = self.options or ScriptOptions()
+        overrides = dict(new.overrides)
+        for ex_id in done:
+            if ex_id in old.overrides:
+                overrides[ex_id] = old.overrides[ex_id]
+            else:
+                overrides.pop(ex_id, None)
+        order = [*done, *[i for i in (new.order or c.script.exercise_ids()) if i not in done]]
+        merged = replace(new, overrides=overrides, order=tuple(order))
+        script = build_script(self.catalog, self.program_id, merged)
+        try:
+            c.replace_script(script)
+        except ValueError:
+            self.player.set_notice("Your changes apply from the next session.")
+            return
+        self.options = merged
+        self.player.set_script(script)
+
+    def open_history(self) -> None:
+        if getattr(self, "history_opener", None):
+            self.history_opener()
+
+    def toggle_fullscreen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def toggle_contrast(self) -> None:
+        if self.settings is not None:
+            with contextlib.suppress(Exception):
+                self.settings.set(
+                    "display.high_contrast", not self._setting("display.high_contrast", False)
+                )
+                self.settings.save()
+        else:
+            self._contrast = not getattr(self, "_contrast", False)
+        self.apply_display_settings()
+
+    def apply_display_settings(self) -> None:
+        high = self._setting("display.high_contrast", getattr(self, "_contrast", False))
+        scale = float(self._setting("display.text_scale", 1.0))
+        theme = theme_for(bool(high))
+        self.setStyleSheet(theme.stylesheet(scale))
+        self.player.ring.theme = theme
+        self.act_contrast.setChecked(bool(high))
+
+
+def _low_priority() -> object:
+    try:
+        from ..voice.service import Priority
+
+        return Priority.LOW
+    except ImportError:
+        return None

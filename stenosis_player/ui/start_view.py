@@ -1,0 +1,146 @@
+"""The start screen: pick a program, see its exercises and total time, start."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..catalog import Catalog
+from ..script import Kind, Script, mmss
+
+
+def dose_summary(script: Script, exercise_id: str) -> str:
+    segs = [s for s in script.segments if s.exercise_id == exercise_id]
+    timed = [s for s in segs if s.kind is Kind.TIMED]
+    first = next((s for s in segs if s.kind in (Kind.MOVE, Kind.TIMED)), None)
+    if first is None:
+        return ""
+    parts = []
+    if timed:
+        parts.append(f"{mmss(timed[0].duration)} min")
+    else:
+        parts.append(f"{first.reps} rep{'s' if first.reps != 1 else ''}")
+        hold = next((s for s in segs if s.kind is Kind.HOLD), None)
+        if hold:
+            parts.append(f"hold {round(hold.duration)} s")
+    if first.sets > 1:
+        parts.append(f"{first.sets} sets")
+    if first.side:
+        parts.append("each side")
+    return " · ".join(parts)
+
+
+class StartView(QWidget):
+    start_requested = Signal(str)  # program id
+    resume_requested = Signal()
+    program_changed = Signal(str)
+    safety_requested = Signal()
+    settings_requested = Signal()
+    history_requested = Signal()
+
+    def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.catalog = catalog
+        title = QLabel("Stenosis Player", objectName="title")
+        subtitle = QLabel(
+            "Choose a program, then press Start (Enter). The voice guides you from there.",
+            objectName="muted",
+        )
+        subtitle.setWordWrap(True)
+        self.programs = QListWidget()
+        self.programs.setAccessibleName("Programs")
+        for prog in catalog.programs.values():
+            item = QListWidgetItem(prog.name)
+            if prog.source:
+                item.setToolTip(f"From {prog.source.citation()}")
+            item.setData(Qt.ItemDataRole.UserRole, prog.id)
+            self.programs.addItem(item)
+        self.programs.currentItemChanged.connect(self._program_changed)
+        # Enter on the list starts the chosen program (the list takes the Return key itself)
+        self.programs.itemActivated.connect(
+            lambda _item: self.start_requested.emit(self.program_id())
+        )
+        self.exercises = QListWidget()
+        self.exercises.setAccessibleName("Exercises in this program")
+        self.exercises.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.source = QLabel(objectName="muted")
+        self.source.setWordWrap(True)
+        self.total = QLabel(objectName="where")
+        self.resume_banner = QWidget()
+        rb = QHBoxLayout(self.resume_banner)
+        self.resume_label = QLabel(objectName="where")
+        self.resume_label.setWordWrap(True)
+        self.resume_btn = QPushButton("Resume (R)", objectName="primary")
+        self.resume_btn.clicked.connect(self.resume_requested)
+        rb.addWidget(self.resume_label, 1)
+        rb.addWidget(self.resume_btn)
+        self.resume_banner.hide()
+        self.start_btn = QPushButton("Start (Enter)", objectName="primary")
+        self.start_btn.clicked.connect(lambda: self.start_requested.emit(self.program_id()))
+        safety = QPushButton("Safety")
+        safety.clicked.connect(self.safety_requested)
+        settings = QPushButton("Settings (Ctrl+,)")
+        settings.clicked.connect(self.settings_requested)
+        history = QPushButton("History")
+        history.clicked.connect(self.history_requested)
+        self.notice = QLabel(objectName="notice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+
+        lists = QHBoxLayout()
+        lists.addWidget(self.programs, 2)
+        lists.addWidget(self.exercises, 3)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_btn, 2)
+        buttons.addWidget(settings)
+        buttons.addWidget(history)
+        buttons.addWidget(safety)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 24, 32, 24)
+        layout.addWidget(title)
+        layout.addWidget(subtitle)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.resume_banner)
+        layout.addLayout(lists, 1)
+        layout.addWidget(self.source)
+        layout.addWidget(self.total)
+        layout.addLayout(buttons)
+
+    def program_id(self) -> str:
+        item = self.programs.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else self.catalog.default_program
+
+    def select_program(self, program_id: str) -> None:
+        for i in range(self.programs.count()):
+            if self.programs.item(i).data(Qt.ItemDataRole.UserRole) == program_id:
+                self.programs.setCurrentRow(i)
+                return
+
+    def show_script(self, script: Script) -> None:
+        self.exercises.clear()
+        for n, ex_id in enumerate(script.exercise_ids(), start=1):
+            ex = self.catalog.exercises[ex_id]
+            self.exercises.addItem(f"{n}. {ex.name}   ({dose_summary(script, ex_id)})")
+        self.total.setText(f"Total time: about {max(1, round(script.total / 60))} minutes")
+        prog = self.catalog.programs.get(script.program_id)
+        self.source.setText(f"From {prog.source.citation()}" if prog and prog.source else "")
+
+    def show_resume(self, label: str | None) -> None:
+        self.resume_label.setText(f"Resume where you stopped — {label}" if label else "")
+        self.resume_banner.setVisible(bool(label))
+
+    def set_notice(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+
+    def _program_changed(self, item: QListWidgetItem | None, _prev: object) -> None:
+        if item is not None:
+            self.program_changed.emit(item.data(Qt.ItemDataRole.UserRole))

@@ -1,0 +1,68 @@
+"""Colours and type sizes for a screen read from 2 m away; a high-contrast variant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Theme:
+    background: str
+    text: str
+    muted: str
+    accent: str
+    danger: str
+    danger_text: str
+    ring_track: str
+    caption_bg: str
+
+    def stylesheet(self, scale: float) -> str:
+        base = round(20 * scale)
+        return f"""
+        QWidget {{ background: {self.background}; color: {self.text}; font-size: {base}px; }}
+        QPushButton {{ border: 3px solid {self.text}; border-radius: 12px;
+                       padding: {round(10 * scale)}px {round(18 * scale)}px;
+                       font-size: {round(24 * scale)}px; font-weight: 600; min-height: {round(44 * scale)}px; }}
+        QPushButton:focus {{ border: 5px solid {self.accent}; }}
+        QPushButton#hurt {{ background: {self.danger}; color: {self.danger_text};
+                            border-color: {self.danger}; font-size: {round(30 * scale)}px; }}
+        QPushButton#primary {{ background: {self.accent}; color: {self.background}; border-color: {self.accent}; }}
+        QLabel#title {{ font-size: {round(54 * scale)}px; font-weight: 700; }}
+        QLabel#instruction {{ font-size: {round(38 * scale)}px; font-weight: 600; }}
+        QLabel#where {{ font-size: {round(32 * scale)}px; color: {self.accent}; font-weight: 700; }}
+        QLabel#caption {{ font-size: {round(26 * scale)}px; font-style: italic;
+                          background: {self.caption_bg}; padding: 8px; border-radius: 8px; }}
+        QLabel#muted {{ color: {self.muted}; font-size: {round(24 * scale)}px; }}
+        QLabel#notice {{ color: {self.danger}; font-size: {round(20 * scale)}px; }}
+        QListWidget, QTextBrowser {{ font-size: {round(24 * scale)}px; border: 2px solid {self.muted}; }}
+        QListWidget::item:selected {{ background: {self.accent}; color: {self.background}; }}
+        QProgressBar {{ border: 2px solid {self.muted}; border-radius: 8px; height: {round(22 * scale)}px;
+                        text-align: center; font-size: {round(18 * scale)}px; }}
+        QProgressBar::chunk {{ background: {self.accent}; border-radius: 6px; }}
+        """
+
+
+NORMAL = Theme(
+    background="#fbfaf7",
+    text="#1d2433",
+    muted="#5b6475",
+    accent="#1f5fa8",
+    danger="#c62828",
+    danger_text="#ffffff",
+    ring_track="#d9dee7",
+    caption_bg="#eef1f6",
+)
+HIGH_CONTRAST = Theme(
+    background="#000000",
+    text="#ffffff",
+    muted="#e0e0e0",
+    accent="#ffd400",
+    danger="#ff4d4d",
+    danger_text="#000000",
+    ring_track="#444444",
+    caption_bg="#1a1a1a",
+)
+
+
+def theme_for(high_contrast: bool) -> Theme:
+    return HIGH_CONTRAST if high_contrast else NORMAL

@@ -1,0 +1,110 @@
+"""Widgets sized for reading from the floor: a big countdown ring and the exercise picture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from .theme import NORMAL, Theme
+
+
+class CountdownRing(QWidget):
+    """Seconds left as a large number inside a ring that empties as time passes."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.theme: Theme = NORMAL
+        self.total = 0.0
+        self.left = 0.0
+        self.label = ""
+        self.setMinimumSize(QSize(180, 180))
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_time(self, left: float, total: float, label: str = "") -> None:
+        self.left, self.total, self.label = max(0.0, left), max(total, 0.001), label
+        self.setAccessibleName(f"{self.text()} seconds left" if self.text() else "")
+        self.update()
+
+    def clear(self) -> None:
+        self.set_time(0, 0, "")
+
+    def text(self) -> str:
+        return str(round(self.left)) if self.total > 0.001 else ""
+
+    def paintEvent(self, _event) -> None:
+        if not self.text():
+            return
+        side = min(self.width(), self.height()) - 16
+        rect = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        width = max(10, side / 12)
+        p.setPen(QPen(QColor(self.theme.ring_track), width))
+        p.drawEllipse(rect.adjusted(width / 2, width / 2, -width / 2, -width / 2))
+        p.setPen(QPen(QColor(self.theme.accent), width, c=Qt.PenCapStyle.RoundCap))
+        span = int(-360 * 16 * min(1.0, self.left / self.total))
+        p.drawArc(rect.adjusted(width / 2, width / 2, -width / 2, -width / 2), 90 * 16, span)
+        p.setPen(QColor(self.theme.text))
+        font = QFont(self.font())
+        font.setPixelSize(max(24, int(side * (0.3 if self.label else 0.38))))
+        font.setBold(True)
+        p.setFont(font)
+        p.drawText(
+            rect.adjusted(0, -side * 0.06, 0, -side * 0.06),
+            Qt.AlignmentFlag.AlignCenter,
+            self.text(),
+        )
+        if self.label:
+            font.setPixelSize(max(14, int(side * 0.1)))
+            font.setBold(False)
+            p.setFont(font)
+            below = rect.adjusted(0, side * 0.66, 0, 0)
+            p.drawText(below, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, self.label)
+        p.end()
+
+
+class ExerciseImage(QWidget):
+    """Paints an SVG scaled to fit, keeping its aspect ratio; nothing when there is none."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._renderer: QSvgRenderer | None = None
+        self.path: Path | None = None
+        self.setMinimumSize(QSize(240, 180))
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_image(self, path: Path | None, alt: str = "") -> bool:
+        """Show ``path``; returns False (and shows nothing) when it is missing or invalid."""
+        if path == self.path and self._renderer is not None:
+            return True
+        self.path = path
+        self._renderer = None
+        if path is not None and Path(path).is_file():
+            renderer = QSvgRenderer(str(path), self)
+            if renderer.isValid():
+                self._renderer = renderer
+        self.setAccessibleName(alt)
+        self.setToolTip(alt)
+        self.setVisible(self._renderer is not None)
+        self.update()
+        return self._renderer is not None
+
+    def has_image(self) -> bool:
+        return self._renderer is not None
+
+    def paintEvent(self, _event) -> None:
+        if self._renderer is None:
+            return
+        size = self._renderer.defaultSize()
+        if size.isEmpty():
+            size = QSize(4, 3)
+        scale = min(self.width() / size.width(), self.height() / size.height())
+        w, h = size.width() * scale, size.height() * scale
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._renderer.render(p, QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h))
+        p.end()

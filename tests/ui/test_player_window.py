@@ -1,0 +1,240 @@
+"""The real window driven through a short session with a fake clock."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from stenosis_player.engine import Stage
+from stenosis_player.script import Kind
+from stenosis_player.settings import Settings
+from stenosis_player.ui.main_window import MainWindow
+from stenosis_player.ui.speech_port import CaptionOnlySpeech
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 50.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def short_settings(tmp_path, order: tuple[str, ...]) -> Settings:
+    """Real settings whose default program runs only ``order`` (a short session)."""
+    settings = Settings(tmp_path / "settings.json")
+    settings.set("programs.step-by-step.order", list(order))
+    return settings
+
+
+@pytest.fixture
+def window(qtbot, catalog, tmp_path):
+    def make(order=("sustained-lumbar-extension", "squat-incline-board"), settings=None):
+        clock = Clock()
+        speech = CaptionOnlySpeech()
+        w = MainWindow(
+            catalog,
+            settings=settings or short_settings(tmp_path, order),
+            speech=speech,
+            clock=clock,
+        )
+        qtbot.addWidget(w)
+        with qtbot.waitActive(w):
+            w.show()
+            w.activateWindow()
+        return w, clock, speech
+
+    return make
+
+
+def advance(w, clock, seconds: float, step: float = 0.25) -> None:
+    end = clock.now + seconds
+    while clock.now < end:
+        clock.now = min(end, clock.now + step)
+        w.controller.tick()
+
+
+def advance_to(w, clock, kind: Kind, limit: float = 600) -> None:
+    end = clock.now + limit
+    while w.controller.current.kind is not kind and clock.now < end:
+        clock.now += 0.25
+        w.controller.tick()
+    assert w.controller.current.kind is kind
+
+
+def test_start_screen_lists_program_and_total(window):
+    w, _, _ = window()
+    assert w.stack.currentWidget() is w.start_view
+    assert w.start_view.exercises.count() == 2
+    assert "Sustained lumbar extension" in w.start_view.exercises.item(0).text()
+    assert "Total time" in w.start_view.total.text()
+
+
+def test_labels_countdown_and_image_follow_the_script(qtbot, window):
+    w, clock, speech = window()
+    qtbot.keyClick(w, Qt.Key.Key_Return)
+    assert w.stack.currentWidget() is w.player
+    p = w.player
+    assert p.title.text() == "Sustained lumbar extension"
+    assert speech.said[0].startswith("Sustained lumbar extension")
+    assert p.caption.text() == speech.said[0]
+    advance_to(w, clock, Kind.HOLD)
+    seg = w.controller.current
+    assert p.instruction.text() == seg.show
+    assert p.where.text() == "Rep 1 of 1"
+    advance(w, clock, 10.2)
+    assert p.ring.text() == str(round(seg.duration - 10))
+    if p.image.has_image():
+        assert p.image.path.name.endswith("end.svg")
+    advance_to(w, clock, Kind.CHECK)
+    assert p.question_panel.isVisible()
+    # squat: reps and sets appear in the rep label
+    advance_to(w, clock, Kind.MOVE)
+    assert p.where.text() == "Rep 1 of 12 · Set 1 of 2"
+    assert p.next_label.text() == "Next: finish"
+
+
+def test_every_key_works(qtbot, window):
+    w, clock, _ = window()
+    qtbot.keyClick(w, Qt.Key.Key_Space)  # start
+    c = w.controller
+    assert c.stage is Stage.RUNNING
+    qtbot.keyClick(w, Qt.Key.Key_Space)
+    assert c.stage is Stage.PAUSED and w.player.paused_banner.isVisible()
+    qtbot.keyClick(w, Qt.Key.Key_Space)
+    assert c.stage is Stage.RESUMING
+    advance(w, clock, 3.1)
+    assert c.stage is Stage.RUNNING
+    first = c.current.index
+    qtbot.keyClick(w, Qt.Key.Key_Right)
+    assert c.current.index == first + 1
+    qtbot.keyClick(w, Qt.Key.Key_Left)
+    assert c.current.index == first
+    qtbot.keyClick(w, Qt.Key.Key_MediaTogglePlayPause)
+    assert c.stage is Stage.PAUSED
+    qtbot.keyClick(w, Qt.Key.Key_MediaTogglePlayPause)
+    assert c.stage is Stage.RESUMING
+    qtbot.keyClick(w, Qt.Key.Key_PageDown)  # presentation clicker: next
+    assert c.current.index == first + 1
+    qtbot.keyClick(w, Qt.Key.Key_Escape)  # asks first
+    assert c.stage is Stage.PAUSED and "Esc again" in w.player.notice.text()
+    qtbot.keyClick(w, Qt.Key.Key_Escape)
+    assert c.stage is Stage.STOPPED
+    assert w.stack.currentWidget() is w.end_view
+    assert w.end_view.title.text() == "Session ended"
+
+
+def test_buttons_work(qtbot, window):
+    w, clock, _ = window()
+    qtbot.mouseClick(w.start_view.start_btn, Qt.MouseButton.LeftButton)
+    c = w.controller
+    qtbot.mouseClick(w.player.toggle_btn, Qt.MouseButton.LeftButton)
+    assert c.stage is Stage.PAUSED
+    qtbot.mouseClick(w.player.toggle_btn, Qt.MouseButton.LeftButton)
+    advance(w, clock, 3.1)
+    i = c.current.index
+    qtbot.mouseClick(w.player.next_btn, Qt.MouseButton.LeftButton)
+    assert c.current.index == i + 1
+    qtbot.mouseClick(w.player.back_btn, Qt.MouseButton.LeftButton)
+    assert c.current.index == i
+    qtbot.mouseClick(w.player.stop_btn, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(w.player.stop_btn, Qt.MouseButton.LeftButton)
+    assert c.stage is Stage.STOPPED
+
+
+def test_it_hurts_pauses_silences_and_offers_choices(qtbot, window):
+    w, clock, speech = window(order=("squat-incline-board", "sustained-lumbar-extension"))
+    hurts = []
+    w.hurt_recorded.connect(lambda ex, choice: hurts.append((ex, choice)))
+    qtbot.keyClick(w, Qt.Key.Key_Return)
+    advance_to(w, clock, Kind.MOVE)
+    qtbot.keyClick(w, Qt.Key.Key_H)
+    assert w.controller.stage is Stage.PAUSED
+    assert w.player.hurt_panel.isVisible()
+    assert w.player.hurt_buttons["easier"].isVisible()  # partial squat
+    assert "Stopped" in speech.said[-1]
+    qtbot.keyClick(w, Qt.Key.Key_E)  # the easier version
+    assert hurts == [("squat-incline-board", "easier")]
+    assert w.controller.current.kind is Kind.INTRO
+    assert w.controller.current.modification == "partial-squat"
+    advance(w, clock, 3.1)
+    advance_to(w, clock, Kind.MOVE)
+    assert "one third or halfway" in w.controller.current.say
+    qtbot.mouseClick(w.player.hurt_btn, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(w, Qt.Key.Key_S)  # skip this exercise
+    assert w.controller.current.exercise_id == "sustained-lumbar-extension"
+    qtbot.keyClick(w, Qt.Key.Key_H)
+    qtbot.keyClick(w, Qt.Key.Key_X)  # end the session
+    assert w.controller.stage is Stage.STOPPED
+    assert [c for _, c in hurts] == ["easier", "skip", "end"]
+
+
+def test_question_answered_by_key_removes_the_exercise(qtbot, window):
+    w, clock, speech = window()
+    answers = []
+    w.answer_recorded.connect(lambda i, a: answers.append(a))
+    qtbot.keyClick(w, Qt.Key.Key_Return)
+    advance_to(w, clock, Kind.CHECK)
+    qtbot.keyClick(w, Qt.Key.Key_N)
+    assert answers == ["no"]
+    assert w.settings.get("exercises.sustained-lumbar-extension.removed") is True
+    assert speech.said[-1].startswith("Thank you. This exercise is now taken out of your home")
+    assert "Squat with an incline board" in speech.said[-1]
+    assert w.controller.current.exercise_id == "squat-incline-board"
+    # the next session's script no longer has it
+    assert "sustained-lumbar-extension" not in w.build_script(w.program_id).exercise_ids()
+
+
+def test_question_answered_yes_keeps_it(qtbot, window):
+    w, clock, _ = window()
+    qtbot.keyClick(w, Qt.Key.Key_Return)
+    advance_to(w, clock, Kind.CHECK)
+    qtbot.mouseClick(w.player.yes_btn, Qt.MouseButton.LeftButton)
+    assert not w.settings.get("exercises.sustained-lumbar-extension.removed")
+
+
+def test_question_unanswered_records_no_answer_and_goes_on(qtbot, window):
+    w, clock, _ = window()
+    answers = []
+    w.answer_recorded.connect(lambda i, a: answers.append(a))
+    qtbot.keyClick(w, Qt.Key.Key_Return)
+    advance_to(w, clock, Kind.CHECK)
+    advance(w, clock, w.controller.current.duration + 0.5)
+    assert answers == ["none"]
+    assert w.controller.current.exercise_id == "squat-incline-board"
+
+
+def test_whole_session_reaches_the_end_screen(qtbot, window):
+    w, clock, speech = window(order=("sustained-lumbar-extension",))
+    qtbot.keyClick(w, Qt.Key.Key_Return)
+    advance(w, clock, w.controller.script.total + 30, step=0.5)
+    assert w.stack.currentWidget() is w.end_view
+    assert w.end_view.title.text() == "Well done!"
+    assert "Sustained lumbar extension" in w.end_view.details.text()
+    assert speech.said[-1].startswith("Well done")
+    qtbot.keyClick(w, Qt.Key.Key_Return)
+    assert w.stack.currentWidget() is w.start_view
+
+
+def test_timer_is_aimed_at_the_next_deadline(qtbot, window):
+    w, clock, _ = window()
+    qtbot.keyClick(w, Qt.Key.Key_Return)
+    c = w.controller
+    first = c.current
+    assert 0 < c.timer_interval_ms() <= 1000
+    # the real QTimer fires (at least once a second) and the engine moves on at its deadline
+    while c.current.index == first.index:
+        clock.now += 0.9
+        with qtbot.waitSignal(c._timer.timeout, timeout=2000):
+            pass
+    assert c.current.index == first.index + 1
+
+
+def test_high_contrast_and_text_size(qtbot, window):
+    w, _, _ = window()
+    before = w.styleSheet()
+    w.toggle_contrast()
+    assert w.styleSheet() != before and "#000000" in w.styleSheet()
+    w.settings.set("display.text_scale", 1.5)
+    w.apply_display_settings()
+    assert "font-size: 81px" in w.styleSheet()  # title 54 px x 1.5
