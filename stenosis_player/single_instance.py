@@ -1,0 +1,134 @@
+"""One copy of the app per data folder (one writer of the progress database).
+
+The first copy holds a lock file and listens on a local socket; a second copy finds the
+lock taken, asks the first one (through the socket) to bring its window forward, and
+exits. If the first copy cannot be reached, ``acquire()`` still returns False and
+``notified`` says the caller should tell the user the app is already running.
+
+    instance = SingleInstance(SingleInstance.key_for(data_dir))
+    if not instance.acquire():
+        if not instance.notified:
+            show "Stenosis Player is already running."
+        return 0
+    instance.activation_requested.connect(window.bring_to_front)
+
+A copy that crashed leaves a stale lock: QLockFile notices the dead process and takes over.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QDir, QLockFile, QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+_MESSAGE = b"activate\n"
+CONNECT_TIMEOUT_MS = 1000
+RETRY_FOR_MS = 2000  # a first copy still starting up gets this long to open its socket
+
+
+class SingleInstance(QObject):
+    activation_requested = Signal()  # a second copy asked this one to come forward
+
+    def __init__(self, key: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.key = key
+        self.server_name = f"stenosis-player-{key}"
+        self.lock_path = Path(QDir.tempPath()) / f"stenosis-player-{key}.lock"
+        self._lock = QLockFile(str(self.lock_path))
+        self._lock.setStaleLockTime(0)  # stale only when the holder is gone, never by age
+        self._server: QLocalServer | None = None
+        self._buffers: dict[QLocalSocket, bytes] = {}  # per connection, until a newline
+        self.primary = False
+        self.notified = False  # (second copy) the first copy got the message
+
+    @staticmethod
+    def key_for(data_dir: str | os.PathLike[str] | None) -> str:
+        """A short key unique to this user and data folder (None: the default folders)."""
+        where = str(Path(data_dir).expanduser().resolve()) if data_dir else "<default>"
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):
+            user = str(os.getuid()) if hasattr(os, "getuid") else "user"
+        return hashlib.sha256(f"{user}\0{where}".encode()).hexdigest()[:16]
+
+    def acquire(self) -> bool:
+        """True: this is the first copy (now listening). False: another copy runs."""
+        if self.primary:
+            return True
+        if self._lock.tryLock(0):
+            self.primary = True
+            QLocalServer.removeServer(self.server_name)  # a crashed copy's socket file
+            server = QLocalServer(self)
+            server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+            server.newConnection.connect(self._on_new_connection)
+            if not server.listen(self.server_name):
+                # still the only writer (we hold the lock); only "bring forward" is lost
+                server.deleteLater()
+            else:
+                self._server = server
+            return True
+        self.notified = self._notify_first_copy()
+        return False
+
+    def release(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server.deleteLater()
+            self._server = None
+        self._buffers.clear()
+        if self.primary:
+            self._lock.unlock()
+            self.primary = False
+
+    # ------------------------------------------------------------------ internals
+    def _notify_first_copy(self) -> bool:
+        from time import monotonic, sleep
+
+        give_up = monotonic() + RETRY_FOR_MS / 1000
+        while True:
+            socket = QLocalSocket()
+            socket.connectToServer(self.server_name)
+            if socket.waitForConnected(CONNECT_TIMEOUT_MS):
+                socket.write(QByteArray(_MESSAGE))
+                ok = socket.waitForBytesWritten(CONNECT_TIMEOUT_MS)
+                socket.disconnectFromServer()
+                if socket.state() != QLocalSocket.LocalSocketState.UnconnectedState:
+                    socket.waitForDisconnected(CONNECT_TIMEOUT_MS)
+                return ok
+            if monotonic() >= give_up:
+                return False
+            sleep(0.05)
+
+    def _on_new_connection(self) -> None:
+        assert self._server is not None
+        while (socket := self._server.nextPendingConnection()) is not None:
+            self._buffers[socket] = b""
+            socket.readyRead.connect(self._on_ready_read)
+            socket.disconnected.connect(self._on_disconnected)
+            if socket.bytesAvailable():
+                self._read(socket)
+
+    def _on_ready_read(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket):
+            self._read(socket)
+
+    def _on_disconnected(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket):
+            self._read(socket)
+            self._buffers.pop(socket, None)
+            socket.deleteLater()
+
+    def _read(self, socket: QLocalSocket) -> None:
+        buffered = self._buffers.get(socket, b"") + bytes(socket.readAll().data())
+        while b"\n" in buffered:
+            line, buffered = buffered.split(b"\n", 1)
+            if line.strip() == _MESSAGE.strip():
+                self.activation_requested.emit()
+        if socket in self._buffers:
+            self._buffers[socket] = buffered[-1024:]

@@ -1,0 +1,98 @@
+"""One writer: a second copy asks the first to come forward and exits."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from stenosis_player.single_instance import SingleInstance
+
+HELPER = Path(__file__).with_name("si_proc.py")
+
+
+@pytest.fixture
+def key() -> str:
+    return "test-" + uuid.uuid4().hex[:12]
+
+
+def _spawn(key: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(HELPER), key],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_key_depends_on_the_data_folder(tmp_path):
+    a = SingleInstance.key_for(tmp_path / "a")
+    assert a == SingleInstance.key_for(tmp_path / "a" / ".." / "a")
+    assert a != SingleInstance.key_for(tmp_path / "b")
+    assert a != SingleInstance.key_for(None)
+
+
+def test_second_instance_in_the_same_process_brings_the_first_forward(qtbot, key):
+    first = SingleInstance(key)
+    second = SingleInstance(key)
+    try:
+        assert first.acquire() is True
+        with qtbot.waitSignal(first.activation_requested, timeout=3000):
+            assert second.acquire() is False
+        assert second.notified is True
+        assert first.acquire() is True  # asking again changes nothing
+    finally:
+        first.release()
+        second.release()
+    third = SingleInstance(key)
+    assert third.acquire() is True  # released: the next copy is the first one
+    third.release()
+
+
+def test_second_copy_as_a_subprocess_is_turned_away(qtbot, key):
+    first = SingleInstance(key)
+    assert first.acquire()
+    try:
+        with qtbot.waitSignal(first.activation_requested, timeout=10_000):
+            proc = _spawn(key)
+            # the first copy must keep serving its event loop while the second runs
+            qtbot.waitUntil(lambda: proc.poll() is not None, timeout=10_000)
+        out, err = proc.communicate(timeout=5)
+        assert proc.returncode == 3, err
+        assert out.strip() == "secondary notified=True"
+    finally:
+        first.release()
+
+
+def test_first_copy_as_a_subprocess_is_brought_forward(key):
+    proc = _spawn(key)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "primary"
+        second = SingleInstance(key)
+        assert second.acquire() is False
+        assert second.notified is True
+        out, _ = proc.communicate(timeout=10)
+        assert out.strip() == "activated"
+        assert proc.returncode == 0
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_a_crashed_first_copy_does_not_block_the_next_start(key):
+    proc = _spawn(key)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "primary"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    nxt = SingleInstance(key)
+    try:
+        assert nxt.acquire() is True
+    finally:
+        nxt.release()
