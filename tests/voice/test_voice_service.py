@@ -1,0 +1,245 @@
+"""The Qt speech service: captions always, the interrupt rule, and visible failures."""
+
+from __future__ import annotations
+
+import errno
+import time
+
+import pytest
+from conftest import fake_worker_argv
+
+from stenosis_player.voice import sinks
+from stenosis_player.voice.service import Priority, SpeechService, countdown_text
+from stenosis_player.voice.sinks import SilentSink
+from stenosis_player.voice.synth import Synthesizer
+
+# QtMultimedia reports the missing PipeWire library as a Qt warning; it is not ours to fix.
+QT_MULTIMEDIA_NOISE = pytest.mark.qt_log_ignore(r"Couldn't (load|resolve) \S+ (library|symbols)")
+
+LINE_A = "Lie on your back."
+LINE_B = "Bring your knees to your chest."
+
+
+class Recorder:
+    """Every signal the service emits, in order."""
+
+    def __init__(self, service: SpeechService) -> None:
+        self.events: list[tuple[str, object]] = []
+        for name in ("caption", "clip_started", "clip_finished", "notice", "ready_changed"):
+            getattr(service, name).connect(lambda value, n=name: self.events.append((n, value)))
+
+    def of(self, name: str) -> list[object]:
+        return [v for n, v in self.events if n == name]
+
+
+@pytest.fixture
+def make_service(qtbot, make_synth, fake_sink, fallback_sink):
+    made: list[SpeechService] = []
+
+    def make(synth: Synthesizer | None = None, **kw) -> tuple[SpeechService, Recorder]:
+        kw.setdefault("sink", fake_sink)
+        kw.setdefault("fallback_sink", fallback_sink)
+        service = SpeechService(synth or make_synth(), **kw)
+        made.append(service)
+        return service, Recorder(service)
+
+    yield make
+    for service in made:
+        service.close()
+
+
+@pytest.mark.speech
+def test_say_shows_the_caption_then_plays_the_clip(qtbot, make_service, fake_sink):
+    service, rec = make_service()
+    with qtbot.waitSignal(service.clip_started, timeout=10_000) as started:
+        service.say(LINE_A, "seg-1")
+    assert started.args == ["seg-1"]
+    assert rec.of("caption") == [LINE_A]
+    (_, path, seconds), *_ = fake_sink.plays()
+    assert path.exists() and 0.5 < seconds < 3
+    assert service.clip_seconds(LINE_A) == seconds
+    assert service.is_speaking()
+    with qtbot.waitSignal(service.clip_finished) as finished:
+        fake_sink.finish()
+    assert finished.args == ["seg-1"]
+    assert not service.is_speaking()
+
+
+@pytest.mark.speech
+def test_stop_silences_playback_at_once(qtbot, make_service, fake_sink):
+    service, rec = make_service()
+    with qtbot.waitSignal(service.clip_started, timeout=10_000):
+        service.say(LINE_A, "seg-1")
+    service.stop()
+    assert fake_sink.calls[-1] == ("stop",)
+    assert rec.of("clip_finished") == ["seg-1"]
+    assert not service.is_speaking()
+
+
+@pytest.mark.speech
+def test_normal_line_interrupts_the_clip_in_progress(qtbot, make_service, fake_sink):
+    service, rec = make_service()
+    with qtbot.waitSignal(service.ready_changed, timeout=10_000):
+        service.prepare([LINE_A, LINE_B])
+    service.say(LINE_A, "a")
+    service.say(LINE_B, "b")  # warm cache: both play at once, no event loop needed
+    assert rec.of("clip_started") == ["a", "b"]
+    assert rec.of("clip_finished") == ["a"]
+    assert [c[0] for c in fake_sink.calls[-3:]] == ["play", "stop", "play"]
+    assert fake_sink.plays()[-1][1].name == service.synth.path_for(LINE_B).name
+
+
+@pytest.mark.speech
+def test_countdown_number_is_dropped_while_a_line_is_being_said(qtbot, make_service, fake_sink):
+    service, rec = make_service()
+    three = countdown_text(3)
+    with qtbot.waitSignal(service.ready_changed, timeout=10_000):
+        service.prepare([LINE_A, three])
+    service.say(LINE_A, "a")
+    service.say(three, "count-3", Priority.LOW)
+    assert rec.of("caption") == [LINE_A]
+    assert len(fake_sink.plays()) == 1
+    fake_sink.finish()
+    service.say(three, "count-3", Priority.LOW)  # nothing playing now: said
+    assert rec.of("clip_started") == ["a", "count-3"]
+
+
+@pytest.mark.speech
+def test_prepare_makes_every_line_first_lines_first(qtbot, make_service):
+    service, rec = make_service()
+    texts = [f"Line {i}. Keep breathing." for i in range(30)]
+    with qtbot.waitSignal(service.ready_changed, timeout=20_000) as ready:
+        service.prepare(texts)
+    assert ready.args == [True]
+    assert all(service.clip_seconds(t) for t in texts)
+    assert service.synth.synth_calls == 30
+    order = sorted(texts, key=lambda t: service.synth.path_for(t).stat().st_mtime_ns)
+    assert order[0] == texts[0]
+    service.prepare(texts)  # all known: ready at once, nothing synthesised again
+    assert service.is_ready() and service.synth.synth_calls == 30
+
+
+@pytest.mark.speech
+def test_say_never_blocks_even_when_the_engine_hangs(qtbot, make_service, make_synth, tmp_path):
+    synth = make_synth(worker_argv=fake_worker_argv("hang-once", str(tmp_path / "hung")))
+    synth.hang_timeout = 0.5
+    service, rec = make_service(synth)
+    t0 = time.perf_counter()
+    service.say(LINE_A, "a")
+    assert time.perf_counter() - t0 < 0.05
+    assert rec.of("caption") == [LINE_A]
+    with qtbot.waitSignal(service.notice, timeout=10_000) as notice:
+        pass
+    assert "hung" in notice.args[0] and "restarted" in notice.args[0]
+    assert rec.of("clip_started") == ["a"]  # timed by the fallback sink instead
+    # the worker was restarted: the next line has a real clip
+    with qtbot.waitSignal(service.clip_started, timeout=10_000):
+        service.say(LINE_B, "b")
+    assert service.clip_seconds(LINE_B)
+
+
+def test_missing_espeak_keeps_captions_and_says_what_to_install(
+    qtbot, make_service, make_synth, fake_sink, fallback_sink
+):
+    service, rec = make_service(make_synth(worker_argv=fake_worker_argv("no-espeak")))
+    with qtbot.waitSignal(service.notice, timeout=10_000) as notice:
+        service.say(LINE_A, "a")
+    assert "libespeak-ng1" in notice.args[0]
+    assert rec.of("caption") == [LINE_A]
+    assert service.mode == "captions"
+    assert rec.of("clip_started") == ["a"]
+    assert fake_sink.plays() == [] and fallback_sink.plays()[0][1] is None
+    with qtbot.waitSignal(service.clip_finished):
+        fallback_sink.finish()
+    service.say(LINE_B, "b")  # no worker round trip any more: at once
+    assert rec.of("caption") == [LINE_A, LINE_B]
+    assert rec.of("clip_started") == ["a", "b"]
+    assert len(rec.of("notice")) == 1
+
+
+def test_worker_that_dies_is_a_notice_and_captions_go_on(
+    qtbot, make_service, make_synth, fallback_sink
+):
+    service, rec = make_service(make_synth(worker_argv=fake_worker_argv("die")))
+    with qtbot.waitSignal(service.notice, timeout=10_000) as notice:
+        service.say(LINE_A, "a")
+    assert "died" in notice.args[0]
+    assert rec.of("caption") == [LINE_A]
+    assert rec.of("clip_started") == ["a"]
+    assert fallback_sink.plays()
+
+
+@pytest.mark.speech
+def test_engine_that_raises_is_a_notice_and_captions_go_on(
+    qtbot, make_service, make_synth, fallback_sink
+):
+    service, rec = make_service(make_synth(worker_argv=fake_worker_argv("raise")))
+    with qtbot.waitSignal(service.notice, timeout=10_000) as notice:
+        service.say(LINE_A, "a")
+    assert "engine exploded" in notice.args[0]
+    assert rec.of("caption") == [LINE_A]
+    assert rec.of("clip_started") == ["a"]
+
+
+@pytest.mark.speech
+def test_full_disk_falls_back_to_speaking_directly(qtbot, make_service, monkeypatch):
+    def full(self, tmp):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Synthesizer, "_reserve", full)
+    service, rec = make_service()
+    with qtbot.waitSignal(service.notice, timeout=10_000) as notice:
+        service.say(LINE_A, "a")
+    assert "No space left" in notice.args[0] and "directly" in notice.args[0]
+    assert service.mode == "direct"
+    assert rec.of("caption") == [LINE_A]
+    assert rec.of("clip_started") == ["a"]
+    service.say(LINE_B, "b")
+    assert rec.of("caption") == [LINE_A, LINE_B]
+    assert rec.of("clip_started") == ["a", "b"]
+
+
+@QT_MULTIMEDIA_NOISE
+def test_no_audio_output_is_a_notice_and_a_silent_sink(qtbot, monkeypatch, make_synth):
+    monkeypatch.setattr(sinks, "audio_outputs", lambda: [])
+    service = SpeechService(make_synth())
+    try:
+        with qtbot.waitSignal(service.notice) as notice:
+            pass
+        assert "no audio output device" in notice.args[0]
+        assert isinstance(service.sink, SilentSink)
+    finally:
+        service.close()
+
+
+def test_silent_sink_finishes_after_the_clip_length(qtbot):
+    sink = SilentSink()
+    log: list[str] = []
+    t0 = time.perf_counter()
+    sink.play(None, 0.05, lambda: log.append("started"), lambda: log.append("finished"))
+    assert log == ["started"] and sink.is_playing()
+    qtbot.waitUntil(lambda: log == ["started", "finished"], timeout=2000)
+    assert time.perf_counter() - t0 >= 0.045
+    sink.play(None, 0.05, lambda: None, lambda: log.append("again"))
+    sink.stop()
+    assert not sink.is_playing()
+    qtbot.wait(100)  # a stopped clip never reports finishing
+    assert log == ["started", "finished"]
+
+
+@QT_MULTIMEDIA_NOISE
+@pytest.mark.speech
+def test_without_audio_the_session_timing_is_the_clip_length(qtbot, monkeypatch, make_synth):
+    monkeypatch.setattr(sinks, "audio_outputs", lambda: [])
+    service = SpeechService(make_synth())
+    try:
+        with qtbot.waitSignal(service.ready_changed, timeout=10_000):
+            service.prepare(["Hold."])
+        seconds = service.clip_seconds("Hold.")
+        assert seconds is not None
+        with qtbot.waitSignal(service.clip_finished, timeout=5000):
+            t0 = time.perf_counter()
+            service.say("Hold.", "hold")
+        assert time.perf_counter() - t0 == pytest.approx(seconds, abs=0.1)
+    finally:
+        service.close()
