@@ -734,7 +734,8 @@ def draw_label(text: str, at: P, to: P | None, colour: str) -> list[str]:
 def draw_floor() -> list[str]:
     C = COLOURS
     return [
-        f'<rect x="0" y="{fmt(_view["floor"])}" width="{VIEW_W}" height="{fmt(VIEW_H - _view["floor"])}" '
+        f'<rect x="0" y="{fmt(_view["floor"])}" width="{VIEW_W}" '
+        f'height="{fmt(VIEW_H - _view["floor"])}" '
         f'fill="{C["floor"]}"/>',
         f'<line x1="0" y1="{fmt(_view["floor"])}" x2="{VIEW_W}" y2="{fmt(_view["floor"])}" '
         f'stroke="{C["floor_line"]}" stroke-width="4"/>',
@@ -1008,10 +1009,10 @@ POSES: dict[str, dict] = {
     },
     "lunge_up": {
         "base": "lunge_kneel",
-        "hip": (-20.0, 64.0),
+        "hip": (-21.0, 63.0),
         "torso": (78.0, 84.0),
         "neck": 80.0,
-        "near_arm": {"hand": (-37.0, SEAT + 5.0)},
+        "near_arm": {"hand": (-35.0, SEAT + 5.0)},
     },
     "lunge_stand": {
         "hip": (-14.0, 72.0),
@@ -1019,7 +1020,7 @@ POSES: dict[str, dict] = {
         "neck": 86.0,
         "near_leg": {"sole": (22.0, 0.0, 0.0, "heel")},
         "far_leg": {"sole": (-56.0, 0.0, -40.0, "toe")},
-        "far_arm": {"hand_on": ("near_knee", -14.0, 10.0)},
+        "far_arm": {"upper": 285.0, "fore": 300.0},
         "near_arm": {"hand": (-34.0, 79.0)},
     },
     "lunge_stand_up": {
@@ -1110,8 +1111,8 @@ POSES: dict[str, dict] = {
         "neck": -38.0,
         "near_leg": {"thigh": -23.0, "shin": 181.0, "foot": 196.0},
         "far_leg": {"thigh": -24.0, "shin": 181.0, "foot": 196.0},
-        "near_arm": {"hand": (38.0, HAND_ON_MAT)},
-        "far_arm": {"hand": (34.0, HAND_ON_MAT)},
+        "near_arm": {"hand": (44.0, HAND_ON_MAT)},
+        "far_arm": {"hand": (41.0, HAND_ON_MAT)},
     },
 }
 
@@ -1627,6 +1628,35 @@ def write_catalog(path: Path) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+ICON = {
+    "pose": "stand_bend_forward",
+    "props": [{"kind": "mat", "x0": -62.0, "x1": 62.0}],
+    "crop": (186.0, 118.0, 470.0),  # x, y, size of the square cut from the 800x600 canvas
+}
+
+
+def render_icon() -> str:
+    """The application icon: a person bending forward on a mat, square viewBox."""
+    _view.clear()
+    _view.update(DEFAULT_VIEW)
+    body = solve_pose(resolve_pose(ICON["pose"]))
+    x, y, size = ICON["crop"]
+    el = [
+        f'<rect x="{fmt(x + 8)}" y="{fmt(y + 8)}" width="{fmt(size - 16)}" '
+        f'height="{fmt(size - 16)}" rx="{fmt(size * 0.2)}" fill="#d8f1ec" '
+        f'stroke="{COLOURS["shirt"]}" stroke-width="12"/>'
+    ]
+    for p in ICON["props"]:
+        el += draw_prop(p, body)
+    el += draw_person(body)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{fmt(x)} {fmt(y)} {fmt(size)} '
+        f'{fmt(size)}" width="256" height="256">\n<title>Stenosis Player</title>\n'
+        + "\n".join(el)
+        + "\n</svg>\n"
+    )
+
+
 def write_all(out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -1641,6 +1671,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
     ap.add_argument("--check", action="store_true", help="only check the poses")
+    ap.add_argument(
+        "--icon",
+        type=Path,
+        default=None,
+        help="write the app icon here (default: with the default output folder, assets/icon.svg)",
+    )
     ap.add_argument(
         "--write-catalog",
         type=Path,
@@ -1657,6 +1693,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if bad else 0
     files = write_all(args.out)
     print(f"wrote {len(files)} SVG files to {args.out}")
+    icon = args.icon or (HERE / "icon.svg" if args.out == DEFAULT_OUT else None)
+    if icon is not None:
+        icon.write_text(render_icon(), encoding="utf-8")
+        print(f"wrote {icon}")
     if args.write_catalog:
         write_catalog(args.write_catalog)
         print(f"updated images in {args.write_catalog}")
