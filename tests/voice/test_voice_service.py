@@ -106,7 +106,7 @@ def test_countdown_number_is_dropped_while_a_line_is_being_said(qtbot, make_serv
 
 @pytest.mark.speech
 def test_prepare_makes_every_line_first_lines_first(qtbot, make_service):
-    service, rec = make_service()
+    service, _ = make_service()
     texts = [f"Line {i}. Keep breathing." for i in range(30)]
     with qtbot.waitSignal(service.ready_changed, timeout=20_000) as ready:
         service.prepare(texts)
