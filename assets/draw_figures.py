@@ -585,10 +585,10 @@ def draw_prop(prop: dict, body: Body | None = None) -> list[str]:
         slope = (b - a) * (1.0 / (b - a).length())
         if a.y > b.y:  # heel is higher: board rises toward the back
             low = a + slope * ((0.0 - a.y) / slope.y) if slope.y else b
-            high = a - slope * 6.0
+            high = a - slope * 12.0
         else:  # toes higher: board rises toward the front
             low = a + slope * ((0.0 - a.y) / slope.y) if slope.y else a
-            high = b + slope * 6.0
+            high = b + slope * 12.0
         return [_poly([low, P(high.x, 0.0), high], C["wedge"])]
     if kind == "wedge":
         # high end is where the thick end of the board is
@@ -858,8 +858,8 @@ POSES: dict[str, dict] = {
     "stand_toes_up": {
         "base": "stand",
         "hip": (-4.0, STAND_HIP + 1.0),
-        "near_leg": {"sole": (-7.0, 0.0, 16.0, "heel")},
-        "far_leg": {"sole": (-7.0, 0.0, 16.0, "heel")},
+        "near_leg": {"sole": (-7.0, 0.0, 20.0, "heel")},
+        "far_leg": {"sole": (-7.0, 0.0, 20.0, "heel")},
     },
     "bend_toes_up": {
         "base": "stand_toes_up",
@@ -880,10 +880,10 @@ POSES: dict[str, dict] = {
     # heels raised on an incline board, holding the back of a chair
     "squat_stand": {
         "base": "stand",
-        "hip": (-4.0, STAND_HIP - 1.0),
-        "torso": (88.0, 86.0),
-        "near_leg": {"sole": (24.0, 0.0, -14.0, "toe")},
-        "far_leg": {"sole": (21.0, 0.0, -14.0, "toe")},
+        "hip": (7.0, STAND_HIP + 3.5),
+        "torso": (90.0, 88.0),
+        "near_leg": {"sole": (24.0, 0.0, -18.0, "toe")},
+        "far_leg": {"sole": (24.0, 0.0, -18.0, "toe")},
         "near_arm": {"hand": (31.0, 91.0)},
         "far_arm": {"hand": (28.0, 92.0)},
     },
@@ -1342,7 +1342,7 @@ FIGURES: dict[str, dict] = {
     "squat-incline-board": {
         "props": [
             {"kind": "chair", "x": 54.0, "seat": SEAT},
-            {"kind": "wedge", "under": "near", "layer": "front"},
+            {"kind": "wedge", "under": "near"},
         ],
         "phases": {
             "start": {"pose": "squat_stand"},
@@ -1362,7 +1362,7 @@ FIGURES: dict[str, dict] = {
             "partial-squat": {
                 "props": [
                     {"kind": "chair", "x": 54.0, "seat": SEAT},
-                    {"kind": "wedge", "under": "near", "layer": "front"},
+                    {"kind": "wedge", "under": "near"},
                 ],
                 "phases": {
                     "end": {
@@ -1380,7 +1380,7 @@ FIGURES: dict[str, dict] = {
         },
     },
     "forward-bend-nerve-glides": {
-        "props": [{"kind": "wedge", "under": "near", "layer": "front"}],
+        "props": [{"kind": "wedge", "under": "near"}],
         "phases": {
             "start": {"pose": "stand_toes_up"},
             "end": {
@@ -1397,7 +1397,7 @@ FIGURES: dict[str, dict] = {
         },
         "mods": {
             "reach-to-knees": {
-                "props": [{"kind": "wedge", "under": "near", "layer": "front"}],
+                "props": [{"kind": "wedge", "under": "near"}],
                 "phases": {
                     "end": {
                         "pose": "bend_toes_up_knees",
