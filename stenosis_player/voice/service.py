@@ -146,6 +146,14 @@ class SpeechService(QObject):
         else:
             self._submit(_URGENT, text)
 
+    def preload(self, text: str) -> None:
+        """A hint: ``text`` is likely the next line (call it with the next segment's line
+        when a segment starts). Its clip is loaded now, so it starts within a millisecond."""
+        clip = self._clips.get(text)
+        preload = getattr(self.sink, "preload", None)
+        if clip is not None and preload is not None:
+            preload(clip[0])
+
     def stop(self) -> None:
         """Silence at once (the utterance in progress gets its clip_finished)."""
         self._interrupt()

@@ -243,3 +243,22 @@ def test_without_audio_the_session_timing_is_the_clip_length(qtbot, monkeypatch,
         assert time.perf_counter() - t0 == pytest.approx(seconds, abs=0.1)
     finally:
         service.close()
+
+
+@pytest.mark.qt_log_ignore(".*")  # QtMultimedia's own chatter about missing devices
+@pytest.mark.speech
+def test_qtmultimedia_sink_plays_a_clip_to_its_end(qtbot, make_synth):
+    synth = make_synth()
+    first, second = synth.synthesize("Hi."), synth.synthesize("Bye.")
+    sink = sinks.QtAudioSink()
+    errors: list[str] = []
+    sink.on_error = errors.append
+    log: list[str] = []
+    sink.play(first, 0.5, lambda: log.append("started"), lambda: log.append("finished"))
+    qtbot.waitUntil(lambda: log == ["started", "finished"], timeout=5000)
+    sink.preload(second)
+    sink.play(second, 0.5, lambda: log.append("2"), lambda: None)
+    qtbot.waitUntil(lambda: "2" in log, timeout=5000)
+    sink.stop()
+    assert not sink.is_playing()
+    assert errors == [] or "audio" in errors[0]
