@@ -1,0 +1,112 @@
+"""Shared helpers for the voice-command benchmark and threshold tuning."""
+
+from __future__ import annotations
+
+import json
+import sys
+import wave
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from stenosis_player.voice_commands.commands import Command, phrase_to_command  # noqa: E402
+from stenosis_player.voice_commands.recognizer import (  # noqa: E402
+    CommandRecognizer,
+    Heard,
+    Settings,
+)
+
+CHUNK_S = 0.1  # audio arrives in 100 ms blocks, as from the microphone
+
+
+@dataclass
+class FileResult:
+    entry: dict
+    heard: list[Heard]
+    rejected: list[tuple[str, str, float]]
+    seconds: float
+
+
+def load_manifest(data_dir: Path) -> list[dict]:
+    return json.loads((data_dir / "manifest.json").read_text())
+
+
+def read_pcm(path: Path) -> bytes:
+    with wave.open(str(path), "rb") as w:
+        assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (16000, 1, 2), path
+        return w.readframes(w.getnframes())
+
+
+def group_key(entry: dict) -> tuple:
+    if entry["kind"] == "command":
+        return ("command", entry["voice"], entry["speed"], entry["snr"])
+    return ("negative", entry["source"], entry["voice"])
+
+
+def run_stream(
+    data_dir: Path,
+    entries: list[dict],
+    settings: Settings,
+    mode: str = "normal",
+    leading_word: str = "player",
+) -> list[FileResult]:
+    """Play *entries* one after the other through ONE recognizer (as a live microphone
+    stream would be), and attribute what it hears to the file playing at that time.
+
+    mode: normal | question (a question is open) | speaking (the app is speaking) |
+    echo (the app is speaking and tells the recognizer what it says)."""
+    rec = CommandRecognizer(leading_word=leading_word, settings=settings)
+    rec.set_question_open(mode == "question")
+    if mode == "speaking":
+        rec.set_app_speaking(True)
+    step = int(16000 * CHUNK_S) * 2
+    results = []
+    for entry in entries:
+        if mode == "echo":
+            rec.set_app_speaking(True, entry.get("text", ""))
+        pcm = read_pcm(data_dir / entry["path"])
+        t0 = rec.stream_time
+        heard: list[Heard] = []
+        for i in range(0, len(pcm), step):
+            heard += rec.feed(pcm[i : i + step])
+        if entry is entries[-1]:
+            heard += rec.flush()
+        rejected = [(r.phrase, r.reason, r.time - t0) for r in rec.rejected]
+        rec.rejected.clear()
+        # Times relative to the start of this file.
+        heard = [
+            Heard(h.command, h.phrase, h.confidence, round(h.time - t0, 3), round(h.start - t0, 3))
+            for h in heard
+        ]
+        results.append(FileResult(entry, heard, rejected, len(pcm) / 32000))
+    rec.close()
+    return results
+
+
+def _job(args):
+    return run_stream(*args)
+
+
+def run_all(
+    data_dir: Path, entries: list[dict], settings: Settings, mode: str = "normal", jobs: int = 2
+) -> list[FileResult]:
+    """Run each group of files (same voice, speed and noise; or same negative source) as one
+    continuous stream, in parallel over groups."""
+    groups: dict[tuple, list[dict]] = {}
+    for e in entries:
+        groups.setdefault(group_key(e), []).append(e)
+    args = [(data_dir, g, settings, mode) for g in groups.values()]
+    out: list[FileResult] = []
+    with ProcessPoolExecutor(jobs) as pool:
+        for res in pool.map(_job, args):
+            out += res
+    return out
+
+
+def expected_command(entry: dict) -> Command | None:
+    if entry["kind"] != "command":
+        return None
+    return phrase_to_command()[entry["phrase"]]

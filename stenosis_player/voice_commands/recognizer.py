@@ -1,0 +1,376 @@
+"""Offline command recognition with pocketsphinx keyphrase spotting (no Qt, no audio device).
+
+Feed 16 kHz mono signed 16-bit PCM with :meth:`CommandRecognizer.feed`; it returns the commands
+heard in that audio. Audio is only held in memory for a few seconds and never stored.
+
+How false alarms are kept down:
+
+1. Commands are two-word phrases with a leading word ("player next"), spotted with a threshold
+   per phrase (``stenosis_player/data/voice_command_thresholds.json``, tuned on generated speech
+   by ``bench/voice_commands/tune_thresholds.py``).
+2. Rejection rule: a command must be said on its own. Just before it, at most a little speech
+   (``lead_gap_s``, ``lead_max_speech``); just after it, a short pause (``tail_gap_s``,
+   ``tail_max_speech``), which is what makes "player next" inside a sentence not count. The pause
+   detector is pocketsphinx's own voice activity detector (WebRTC's).
+3. Yes/no are only spotted while a question is open; while the app speaks, only "player pause",
+   "player stop" and "it hurts" are accepted, and not if the app itself is saying those words.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import tempfile
+from collections import deque
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from .commands import (
+    ALLOWED_WHILE_SPEAKING,
+    DEFAULT_LEADING_WORD,
+    QUESTION_ONLY,
+    Command,
+    generic_phrase,
+    phrase_table,
+)
+
+SAMPLE_RATE = 16000
+BYTES_PER_SECOND = SAMPLE_RATE * 2
+FRAME_S = 0.01  # pocketsphinx frame step
+VAD_FRAME_S = 0.03
+THRESHOLDS_RESOURCE = "voice_command_thresholds.json"
+
+
+class RecognizerError(RuntimeError):
+    """pocketsphinx is missing or could not be set up."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    command: Command
+    phrase: str
+    confidence: float  # pocketsphinx's posterior for the phrase, 0..1
+    time: float  # seconds since the stream started, at the end of the phrase
+    start: float = 0.0  # seconds since the stream started, at the start of the phrase
+
+
+@dataclass(frozen=True)
+class Rejected:
+    phrase: str
+    reason: str
+    time: float
+
+
+@dataclass
+class Settings:
+    """Tuned values; see the thresholds file for the current ones."""
+
+    thresholds: dict[str, float] = field(default_factory=dict)  # generic phrase -> kws threshold
+    default_threshold: float = 1e-20
+    lead_gap_s: float = 0.3
+    lead_max_speech: float = 0.34
+    tail_gap_s: float = 0.21
+    tail_max_speech: float = 0.34
+    min_confidence: float = 0.0
+    min_phrase_s: float = 0.25
+    max_phrase_s: float = 2.0
+    speaking_hangover_s: float = 0.4
+    vad_mode: int = 1  # 0 = loose .. 3 = strict
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Settings:
+        if path is None:
+            try:
+                text = (
+                    resources.files("stenosis_player.data")
+                    .joinpath(THRESHOLDS_RESOURCE)
+                    .read_text(encoding="utf-8")
+                )
+            except (FileNotFoundError, ModuleNotFoundError):
+                return cls()
+        else:
+            text = Path(path).read_text(encoding="utf-8")
+        data = json.loads(text)
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def _import_pocketsphinx():
+    try:
+        import pocketsphinx
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise RecognizerError(
+            "Voice commands need the pocketsphinx package: pip install pocketsphinx"
+        ) from exc
+    return pocketsphinx
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z']+", text.lower())
+
+
+class _Spotter:
+    """One pocketsphinx keyphrase search over a continuous stream. Detections are not acted
+    on by restarting the search (that would lose a longer phrase that overlaps a shorter one,
+    e.g. "player back" inside "player pause"); instead each new segment is reported once."""
+
+    def __init__(self, ps, phrases: dict[str, float], dict_path: str) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="stenosis-kws-")
+        kws = Path(self._dir.name) / "phrases.kws"
+        kws.write_text("".join(f"{p} /{t:.0e}/\n" for p, t in phrases.items()))
+        try:
+            self.decoder = ps.Decoder(
+                hmm=str(Path(ps.get_model_path()) / "en-us" / "en-us"),
+                dict=dict_path,
+                kws=str(kws),
+                loglevel="FATAL",
+            )
+        except Exception as exc:  # pocketsphinx raises RuntimeError without detail
+            raise RecognizerError(f"pocketsphinx could not start: {exc}") from exc
+        self.utt_start = 0  # sample index at which the current utterance began
+        self._hyp_len = 0
+        self._seen: set[tuple[str, int]] = set()
+        self.decoder.start_utt()
+
+    def process(self, chunk: bytes) -> list[tuple[str, float, float, float]]:
+        """Feed *chunk*; return new detections as (phrase, confidence, start s, end s)."""
+        self.decoder.process_raw(chunk, False, False)
+        hyp = self.decoder.hyp()
+        if hyp is None or len(hyp.hypstr) == self._hyp_len:
+            return []
+        self._hyp_len = len(hyp.hypstr)
+        base = self.utt_start / SAMPLE_RATE
+        out = []
+        for seg in self.decoder.seg():
+            key = (seg.word.strip(), seg.start_frame)
+            if not key[0] or key in self._seen:
+                continue
+            self._seen.add(key)
+            start = base + seg.start_frame * FRAME_S
+            end = base + (seg.end_frame + 1) * FRAME_S
+            out.append((key[0], float(seg.prob), start, end))
+        return out
+
+    def restart(self, pos: int) -> None:
+        self.decoder.end_utt()
+        self.decoder.start_utt()
+        self.utt_start = pos
+        self._hyp_len = 0
+        self._seen.clear()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.decoder.end_utt()
+        self._dir.cleanup()
+
+
+class CommandRecognizer:
+    """Spots voice commands in a stream of 16 kHz mono int16 PCM. Not thread-safe: feed it
+    from one thread; :meth:`set_app_speaking` and :meth:`set_question_open` may be called from
+    another (they only set flags that :meth:`feed` reads)."""
+
+    def __init__(
+        self,
+        leading_word: str = DEFAULT_LEADING_WORD,
+        settings: Settings | None = None,
+        commands: set[Command] | frozenset[Command] | None = None,
+    ) -> None:
+        ps = _import_pocketsphinx()
+        self.settings = settings or Settings.load()
+        self.leading_word = leading_word
+        table = phrase_table(leading_word)
+        enabled = set(commands) if commands is not None else set(Command)
+        self._phrase_cmd: dict[str, Command] = {}
+        main: dict[str, float] = {}
+        for cmd, phrases in table.items():
+            if cmd not in enabled:
+                continue
+            for p in phrases:
+                self._phrase_cmd[p] = cmd
+                thr = self.settings.thresholds.get(
+                    generic_phrase(p, leading_word), self.settings.default_threshold
+                )
+                main[p] = thr
+        self._dict_path = self._write_dict(ps, list(self._phrase_cmd))
+        self._spotter = _Spotter(ps, main, self._dict_path)
+        self._vad = ps.Vad(self.settings.vad_mode, SAMPLE_RATE, VAD_FRAME_S)
+        self._vad_bytes = self._vad.frame_bytes
+        self._vad_buf = b""
+        # Speech flags for recent VAD frames: (frame start sample, is_speech).
+        self._speech: deque[tuple[int, bool]] = deque(maxlen=int(10 / VAD_FRAME_S))
+        self._pos = 0  # samples fed so far
+        self._pending: list[tuple[Command, str, float, float, float]] = []
+        self._app_speaking = False
+        self._app_text: list[str] = []
+        self._app_speaking_until = -1.0  # stream time until which the app counts as speaking
+        self._question_open = False
+        self._silent_since = 0
+        self.rejected: deque[Rejected] = deque(maxlen=200)
+
+    # -- state from the app -------------------------------------------------------------------
+    def set_app_speaking(self, speaking: bool, text: str = "") -> None:
+        """Tell the recognizer the app's voice is (or is no longer) playing. *text* is what it
+        says, so that the app saying "stop" does not stop the session."""
+        now = self._pos / SAMPLE_RATE
+        if speaking:
+            self._app_speaking = True
+            self._app_text = _words(text)
+            self._app_speaking_until = float("inf")
+        else:
+            self._app_speaking = False
+            self._app_speaking_until = now + self.settings.speaking_hangover_s
+
+    def set_question_open(self, is_open: bool) -> None:
+        """Yes/no are only accepted while a question is on screen."""
+        self._question_open = is_open
+
+    @property
+    def stream_time(self) -> float:
+        return self._pos / SAMPLE_RATE
+
+    # -- audio --------------------------------------------------------------------------------
+    def feed(self, pcm: bytes) -> list[Heard]:
+        """Process a chunk of 16 kHz mono int16 PCM; return the commands it completed."""
+        if len(pcm) % 2:
+            raise ValueError("PCM chunks must hold whole 16-bit samples")
+        start = self._pos
+        self._update_vad(pcm, start)
+        detections = self._spotter.process(pcm)
+        self._pos += len(pcm) // 2
+        for phrase, conf, t0, t1 in detections:
+            self._consider(phrase, conf, t0, t1)
+        self._maybe_restart()
+        return self._release()
+
+    def flush(self) -> list[Heard]:
+        """End of stream: add silence so pending commands are decided, and return them."""
+        return self.feed(b"\0\0" * int(SAMPLE_RATE * (self.settings.tail_gap_s + 0.3)))
+
+    def close(self) -> None:
+        self._spotter.close()
+        Path(self._dict_path).unlink(missing_ok=True)
+
+    # -- internals ----------------------------------------------------------------------------
+    @staticmethod
+    def _write_dict(ps, phrases: list[str]) -> str:
+        """A dictionary with only the words in the phrases: loads in milliseconds."""
+        words = {w for p in phrases for w in p.split()}
+        full = Path(ps.get_model_path()) / "en-us" / "cmudict-en-us.dict"
+        lines = []
+        with open(full, encoding="utf-8") as f:
+            for line in f:
+                head = line.split(" ", 1)[0]
+                if head.split("(", 1)[0] in words:
+                    lines.append(line)
+        found = {ln.split(" ", 1)[0].split("(", 1)[0] for ln in lines}
+        missing = words - found
+        if missing:
+            raise RecognizerError(
+                f"pocketsphinx's dictionary has no pronunciation for {sorted(missing)}; "
+                "choose another leading word"
+            )
+        fd, path = tempfile.mkstemp(prefix="stenosis-kws-", suffix=".dict")
+        with open(fd, "w", encoding="utf-8") as f:
+            f.writelines(lines)
+        return path
+
+    def _update_vad(self, pcm: bytes, start: int) -> None:
+        buf = self._vad_buf + pcm
+        n = self._vad_bytes
+        first = start - len(self._vad_buf) // 2
+        i = 0
+        while i + n <= len(buf):
+            speech = self._vad.is_speech(buf[i : i + n])
+            self._speech.append((first + i // 2, bool(speech)))
+            if speech:
+                self._silent_since = first + (i + n) // 2
+            i += n
+        self._vad_buf = buf[i:]
+
+    def _speech_fraction(self, t0: float, t1: float) -> float | None:
+        """Share of VAD frames in [t0, t1) (stream seconds) that hold speech; None if not
+        all of that span has been analysed yet."""
+        a, b = t0 * SAMPLE_RATE, t1 * SAMPLE_RATE
+        frames = [s for pos, s in self._speech if pos >= a and pos + VAD_FRAME_S * SAMPLE_RATE <= b]
+        analysed_to = self._speech[-1][0] + VAD_FRAME_S * SAMPLE_RATE if self._speech else 0
+        if analysed_to < b:
+            return None
+        if not frames:
+            return 0.0
+        return sum(frames) / len(frames)
+
+    def _consider(self, phrase: str, conf: float, t0: float, t1: float) -> None:
+        cmd = self._phrase_cmd.get(phrase)
+        s = self.settings
+        if cmd is None:
+            return
+        reason = None
+        if cmd in QUESTION_ONLY and not self._question_open:
+            reason = "no question open"
+        elif not s.min_phrase_s <= t1 - t0 <= s.max_phrase_s:
+            reason = f"implausible length {t1 - t0:.2f}s"
+        elif conf < s.min_confidence:
+            reason = f"low confidence {conf:.2f}"
+        elif self._app_speaking or t0 < self._app_speaking_until:
+            if cmd not in ALLOWED_WHILE_SPEAKING:
+                reason = "app speaking"
+            elif self._echo(phrase):
+                reason = "the app said it"
+        if reason is None:
+            lead = self._speech_fraction(max(0.0, t0 - s.lead_gap_s), t0)
+            if lead is not None and t0 >= s.lead_gap_s and lead > s.lead_max_speech:
+                reason = f"speech just before ({lead:.0%})"
+        if reason:
+            self.rejected.append(Rejected(phrase, reason, t1))
+            return
+        self._pending.append((cmd, phrase, conf, t0, t1))
+
+    def _echo(self, phrase: str) -> bool:
+        words = phrase.split()
+        text = self._app_text
+        return any(text[i : i + len(words)] == words for i in range(len(text) - len(words) + 1))
+
+    def _release(self) -> list[Heard]:
+        """Decide the candidates whose trailing pause has been heard. Of overlapping candidates
+        ("player no" inside "player next"), the one pocketsphinx is surest of wins."""
+        out: list[Heard] = []
+        keep = []
+        s = self.settings
+        for cand in self._pending:
+            cmd, phrase, conf, t0, t1 = cand
+            tail = self._speech_fraction(t1, t1 + s.tail_gap_s)
+            if tail is None:
+                keep.append(cand)
+                continue
+            rival = next(
+                (
+                    o
+                    for o in self._pending
+                    if o is not cand
+                    and o[3] < t1
+                    and t0 < o[4]
+                    and (o[2], o[4] - o[3]) > (conf, t1 - t0)
+                ),
+                None,
+            )
+            if rival is not None:
+                self.rejected.append(Rejected(phrase, f"overlaps {rival[1]!r}", t1))
+            elif tail > s.tail_max_speech:
+                self.rejected.append(Rejected(phrase, f"speech just after ({tail:.0%})", t1))
+            else:
+                out.append(Heard(cmd, phrase, conf, round(t1, 3), round(t0, 3)))
+        self._pending = keep
+        out.sort(key=lambda h: h.time)
+        return out
+
+    def _maybe_restart(self) -> None:
+        """Keep the search's utterance short: restart it during pauses in speech."""
+        sp = self._spotter
+        length = self._pos - sp.utt_start
+        quiet = self._pos - self._silent_since > 0.5 * SAMPLE_RATE
+        if not self._pending and (
+            (length > 10 * SAMPLE_RATE and quiet) or length > 60 * SAMPLE_RATE
+        ):
+            sp.restart(self._pos)
