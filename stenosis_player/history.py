@@ -78,7 +78,7 @@ class WeekCount:
 
     @property
     def label(self) -> str:
-        return f"{self.monday:%d %b}"
+        return f"{self.monday.day} {self.monday:%b}"
 
 
 @dataclass(frozen=True)

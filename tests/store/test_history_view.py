@@ -1,0 +1,117 @@
+"""The history screen shows seeded data: chart values, table cells, export."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, date, datetime
+
+import pytest
+from PySide6.QtCore import Qt
+
+from stenosis_player.ui.history_view import HistoryView
+
+
+@pytest.fixture
+def view(qtbot, store, seeded):
+    v = HistoryView(store, today=date(2025, 3, 12), tz=UTC)
+    qtbot.addWidget(v)
+    v.resize(1280, 800)
+    v.show()
+    qtbot.waitExposed(v)
+    return v
+
+
+def test_numbers_at_the_top(view):
+    assert view.streak_label.text() == "Streak: 4 days in a row"
+    assert view.week_label.text() == "This week: 2 sessions"
+
+
+def test_sessions_per_week_chart(view):
+    values = [view.week_set.at(i) for i in range(view.week_set.count())]
+    assert values == [0.0] * 9 + [2.0, 4.0, 2.0]
+    labels = view.week_axis.categories()
+    assert labels[-3:] == ["24 Feb", "3 Mar", "10 Mar"]
+    assert len(labels) == 12
+
+
+def test_pain_chart_series(view):
+    before = [p.y() for p in view.pain_before.points()]
+    after = [p.y() for p in view.pain_after.points()]
+    assert before == [6, 5, 5, 7, 4, 3, 3]
+    assert after == [4, 5, 3, 2, 2, 1]
+    first_x = view.pain_before.points()[0].x()
+    assert first_x == datetime(2025, 2, 25, 8, tzinfo=UTC).timestamp() * 1000
+
+
+def test_completion_table(view):
+    t = view.completion_table
+    rows = {
+        t.item(r, 0).text(): [t.item(r, c).text() for c in range(1, 4)] for r in range(t.rowCount())
+    }
+    assert rows["Lumbar flexion in lying"] == ["64", "70", "91%"]
+    assert rows["=Walking"] == ["8", "8", "100%"]  # the latest name is shown
+
+
+def test_sessions_table_newest_first(view):
+    m = view.sessions_table.model()
+    assert m.rowCount() == 8
+    cell = lambda r, c: m.data(m.index(r, c), Qt.ItemDataRole.DisplayRole)  # noqa: E731
+    assert cell(0, 0) == "Tue 11 Mar 2025 09:00"
+    assert [cell(0, c) for c in range(1, 8)] == [
+        "step-by-step",
+        "completed",
+        "20",
+        "3",
+        "1",
+        "1",
+        "0",
+    ]
+    stopped = 4  # 6 March
+    assert [cell(stopped, c) for c in (2, 3, 4, 5, 6, 7)] == [
+        "stopped early",
+        "6",
+        "7",
+        "–",
+        "2",
+        "1",
+    ]
+
+
+def test_export_button_writes_the_csv(view, qtbot, tmp_path, monkeypatch):
+    target = tmp_path / "for-my-therapist.csv"
+    monkeypatch.setattr(view, "choose_export_path", lambda: str(target))
+    with qtbot.waitSignal(view.exported) as blocker:
+        qtbot.mouseClick(view.export_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [str(target), 8]
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert len(rows) == 8 and rows[0]["date"] == "2025-02-25"
+    assert "Saved 8 sessions" in view.status_label.text()
+
+
+def test_export_to_an_unwritable_place_says_so(view, tmp_path):
+    assert view.export_to(str(tmp_path / "missing-folder" / "x.csv")) == 0
+    assert view.status_label.text().startswith("Could not save")
+
+
+def test_refresh_after_a_new_session(view, store, fake_now):
+    from store_seed import seed_session
+
+    seed_session(store, fake_now, datetime(2025, 3, 12, 9, tzinfo=UTC), before=2, after=1)
+    view.refresh()
+    assert view.week_set.at(11) == 3.0
+    assert view.streak_label.text() == "Streak: 5 days in a row"
+    assert view.sessions_table.model().rowCount() == 9
+
+
+def test_empty_history(qtbot, store):
+    v = HistoryView(store, today=date(2025, 3, 12), tz=UTC)
+    qtbot.addWidget(v)
+    v.show()
+    assert v.streak_label.text() == "Streak: 0 days in a row"
+    assert v.pain_before.count() == 0
+    assert "No sessions yet" in v.status_label.text()
+
+
+def test_esc_asks_to_go_back(view, qtbot):
+    with qtbot.waitSignal(view.back_requested):
+        qtbot.mouseClick(view.back_button, Qt.MouseButton.LeftButton)
