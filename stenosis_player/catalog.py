@@ -9,6 +9,8 @@ files) are checked here because a schema cannot express them.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import math
 from collections.abc import Iterable
@@ -217,14 +219,35 @@ def schema() -> dict[str, Any]:
     return json.loads(resources.schema_path().read_text(encoding="utf-8"))
 
 
-def load_catalog(path: Path | str | None = None) -> Catalog:
-    """Read, validate and type a catalogue; raise CatalogError listing every problem."""
+def load_catalog(path: Path | str | None = None, *, cache_dir: Path | None = None) -> Catalog:
+    """Read, validate and type a catalogue; raise CatalogError listing every problem.
+
+    With ``cache_dir``, a file whose exact bytes already passed the schema skips the schema
+    pass (importing and running jsonschema is most of the app's start-up cost); the
+    cross-reference and image checks always run.
+    """
     path = Path(path) if path else resources.catalog_path()
     data = _read_json(path)
-    problems = validate(data, path.parent)
+    stamp = _validated_stamp(path, cache_dir) if cache_dir else None
+    if stamp is not None and stamp.is_file():
+        problems = _nan_problems(data, []) or _cross_reference_problems(data, path.parent)
+    else:
+        problems = validate(data, path.parent)
     if problems:
         raise CatalogError(path, problems)
+    if stamp is not None and not stamp.is_file():
+        with contextlib.suppress(OSError):  # only a speed-up: never fail because of it
+            stamp.parent.mkdir(parents=True, exist_ok=True)
+            stamp.write_text(str(path), encoding="utf-8")
     return _build(data, path)
+
+
+def _validated_stamp(path: Path, cache_dir: Path) -> Path | None:
+    try:
+        digest = hashlib.sha256(path.read_bytes() + resources.schema_path().read_bytes())
+    except OSError:
+        return None
+    return cache_dir / "validated-catalogs" / digest.hexdigest()
 
 
 def _read_json(path: Path) -> Any:

@@ -60,6 +60,7 @@ class SegmentStarted(Event):
 class SegmentFinished(Event):
     segment: Segment
     skipped: bool = False
+    deadline: float | None = None  # when it was due to end (None when skipped)
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ class Engine:
         while self.stage is Stage.RUNNING and now >= self._deadline:
             seg = self.current
             self.finished_through = seg.index
-            events.append(SegmentFinished(seg))
+            events.append(SegmentFinished(seg, deadline=self._deadline))
             if seg.index + 1 >= len(self.script):
                 events += self._set_stage(Stage.FINISHED, "completed")
                 events.append(SessionFinished(completed=True))

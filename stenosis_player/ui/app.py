@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer
@@ -21,16 +22,21 @@ from .main_window import MainWindow
 from .speech_port import CaptionOnlySpeech
 
 
-def load_catalog_with_fallback(path: str | None) -> tuple[Catalog | None, list[str]]:
+def load_catalog_with_fallback(
+    path: str | None, cache_dir: Path | None = None
+) -> tuple[Catalog | None, list[str]]:
     """The user's catalogue, else the shipped one with a notice; None if both fail."""
     try:
-        return load_catalog(path), []
+        return load_catalog(path, cache_dir=cache_dir), []
     except CatalogError as err:
         notice = [f"{err.path}: " + "; ".join(err.problems[:5])]
         if path is None:
             return None, notice
         try:
-            return load_catalog(), [*notice, "Using the exercises that came with the app."]
+            return load_catalog(cache_dir=cache_dir), [
+                *notice,
+                "Using the exercises that came with the app.",
+            ]
         except CatalogError as err2:
             return None, [*notice, f"{err2.path}: " + "; ".join(err2.problems[:5])]
 
@@ -82,14 +88,14 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         from ..single_instance import SingleInstance
 
-        instance = SingleInstance(str(paths.data_dir))
+        instance = SingleInstance(SingleInstance.key_for(paths.data_dir))
         if not instance.acquire():
             print("stenosis-player is already running; its window was brought forward.")
             return 0
     except ImportError:
         pass
 
-    catalog, notices = load_catalog_with_fallback(args.exercises)
+    catalog, notices = load_catalog_with_fallback(args.exercises, paths.cache_dir)
     if catalog is None:
         QMessageBox.critical(None, "Stenosis Player", "\n".join(notices))
         print("stenosis-player: " + "\n".join(notices), file=sys.stderr)

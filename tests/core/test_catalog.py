@@ -225,3 +225,20 @@ def test_check_command_lists_problems_without_traceback(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "exercises[0].dose.reps.value: must be between 1 and 100" in err
     assert "Traceback" not in err
+
+
+def test_schema_pass_is_cached_only_for_identical_bytes(tmp_path):
+    cache = tmp_path / "cache"
+    path = write(tmp_path, minimal())
+    load_catalog(path, cache_dir=cache)
+    stamps = list((cache / "validated-catalogs").iterdir())
+    assert len(stamps) == 1
+    load_catalog(path, cache_dir=cache)  # second load: same bytes, same stamp
+    assert list((cache / "validated-catalogs").iterdir()) == stamps
+    # an edited file is validated again, and its errors are still found
+    path.write_text(
+        json.dumps(mutated(lambda d: d["exercises"][0]["dose"]["reps"].update(value=0)))
+    )
+    with pytest.raises(CatalogError) as info:
+        load_catalog(path, cache_dir=cache)
+    assert "exercises[0].dose.reps.value: must be between 1 and 100" in info.value.problems[0]
