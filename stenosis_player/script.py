@@ -111,6 +111,10 @@ class ScriptOptions:
     words_per_minute: float = 160.0
     # Real clip lengths from the voice layer; without it speech time is estimated from words.
     speech_seconds: Callable[[str], float] | None = None
+    # Doses grown by progression rules (exercise id → field → value), from the progress store.
+    progressed: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # Start doses that an article says to build up from their rule's start (10 s, not 30 s).
+    use_progression: bool = True
 
 
 @dataclass(frozen=True)
@@ -284,11 +288,22 @@ def _add_exercise(
     d = ex.dose
     mod = ex.modification(mod_id)
 
+    grown = o.progressed.get(ex.id, {}) if o.use_progression else {}
+    rule = ex.progression.rule if ex.progression and o.use_progression else None
+
     def pick(name: str, article: int | None) -> int:
+        # the user's own value, then what progression reached, the program's, the rule's
+        # start, and last the article's dose
         value = getattr(ov, name)
         if value is not None:
             return value
-        return program_dose.get(name, article if article is not None else 0)
+        if name in grown:
+            return grown[name]
+        if name in program_dose:
+            return program_dose[name]
+        if rule is not None and rule.field == name:
+            return rule.start
+        return article if article is not None else 0
 
     sets = max(1, pick("sets", d.sets.value))
     hold = pick("hold_s", d.hold_s.value)

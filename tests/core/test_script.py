@@ -36,14 +36,16 @@ def test_counts_per_exercise_match_the_dose(catalog, program_id):
             assert len(timed) == sides * sets
             assert all(s.duration == ex.dose.duration_s.value for s in timed)
             continue
-        reps = ex.dose.reps.value
+        rule = ex.progression.rule if ex.progression else None
+        reps = rule.start if rule and rule.field == "reps" else ex.dose.reps.value
+        hold_s = rule.start if rule and rule.field == "hold_s" else ex.dose.hold_s.value
         moves = segments_of(script, ex.id, Kind.MOVE)
         assert len(moves) == reps * sets * sides, ex.id
         assert len(segments_of(script, ex.id, Kind.RELEASE)) == reps * sets * sides
         holds = segments_of(script, ex.id, Kind.HOLD)
-        if ex.dose.hold_s.value:
+        if hold_s:
             assert len(holds) == reps * sets * sides
-            assert all(h.duration == ex.dose.hold_s.value for h in holds)  # never stretched
+            assert all(h.duration == hold_s for h in holds)  # never stretched by speech
         else:
             assert holds == []
         assert len(segments_of(script, ex.id, Kind.REST)) == (sets - 1) * sides
@@ -158,3 +160,19 @@ def test_script_command_prints_text_and_json(capsys):
 def test_script_command_unknown_program(capsys):
     assert main(["script", "--program", "nope"]) == 1
     assert "unknown program 'nope'" in capsys.readouterr().err
+
+
+def test_progression_starts_low_grows_and_can_be_switched_off(catalog):
+    def holds(options):
+        script = build_script(catalog, "stretch-and-strengthen", options)
+        return {h.duration for h in segments_of(script, "back-flexion-stretch", Kind.HOLD)}
+
+    assert holds(ScriptOptions()) == {10}  # "start by holding each stretch for 10 to 15 s"
+    assert holds(ScriptOptions(progressed={"back-flexion-stretch": {"hold_s": 20}})) == {20}
+    assert holds(ScriptOptions(use_progression=False)) == {30}  # the article's full dose
+    # the user's own value wins over progression
+    own = ScriptOptions(
+        overrides={"back-flexion-stretch": DoseOverride(hold_s=12)},
+        progressed={"back-flexion-stretch": {"hold_s": 20}},
+    )
+    assert holds(own) == {12}
