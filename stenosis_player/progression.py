@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from .catalog import Catalog, Exercise
 
@@ -90,10 +91,10 @@ def flexion_offer(
     """
     planned = list(planned)
     order = catalog.flexion_progression
-    for earlier, later in zip(order, order[1:], strict=False):
-        if earlier in planned and later not in planned:
-            if clean_streak(history_of.get(earlier, ())) >= after_sessions:
-                return later
+    for earlier, later in pairwise(order):
+        ready = clean_streak(history_of.get(earlier, ())) >= after_sessions
+        if earlier in planned and later not in planned and ready:
+            return later
     return None
 
 
