@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
-from typing import IO
+from typing import IO, NamedTuple
 
 from .store import Store, from_iso
 
@@ -32,35 +32,31 @@ CSV_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class ExerciseDone:
+class ExerciseDone(NamedTuple):
     exercise_id: str
     name: str
     done_reps: int
     planned_reps: int | None  # None: not known (sessions from the first schema)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SessionSummary:
     id: int
     program_id: str
     started_at: datetime  # local time (tz applied)
-    ended_at: datetime | None
     outcome: str
     total_s: float  # seconds of exercise done (skipped parts not counted)
     pain_before: int | None
     pain_after: int | None
+    exercises_done: int  # exercises with at least one rep (or timed bout) done
+    hurt_count: int
+    # filled only with details=True (the CSV): per exercise, and (exercise id, choice)
     exercises: tuple[ExerciseDone, ...] = ()
-    hurts: tuple[tuple[str, str], ...] = ()  # (exercise id, choice)
+    hurts: tuple[tuple[str, str], ...] = ()
+    day: date = field(init=False)
 
-    @property
-    def day(self) -> date:
-        return self.started_at.date()
-
-    @property
-    def exercises_done(self) -> int:
-        """Exercises with at least one rep (or timed bout) done."""
-        return sum(1 for e in self.exercises if e.done_reps > 0)
+    def __post_init__(self) -> None:
+        self.day = self.started_at.date()
 
     @property
     def counts(self) -> bool:
@@ -117,41 +113,56 @@ class History:
 
 
 # --------------------------------------------------------------------------- reading
-def load_sessions(store: Store, tz: tzinfo | None = None) -> list[SessionSummary]:
-    """Every session, oldest first, with its check-ins, exercises and hurts."""
+def load_sessions(
+    store: Store, tz: tzinfo | None = None, *, details: bool = False
+) -> list[SessionSummary]:
+    """Every session, oldest first, with its check-ins and counts (and, with ``details``,
+    each exercise's reps and each hurt)."""
     c = store.connection
     pain: dict[int, dict[str, int | None]] = defaultdict(dict)
     for sid, moment, value in c.execute("SELECT session_id, moment, pain FROM checkins"):
         pain[sid][moment] = value
+    done_counts = dict(
+        c.execute(
+            "SELECT session_id, SUM(done_reps > 0) FROM session_exercises GROUP BY session_id"
+        ).fetchall()
+    )
+    hurt_counts = dict(
+        c.execute("SELECT session_id, COUNT(*) FROM hurts GROUP BY session_id").fetchall()
+    )
     exercises: dict[int, list[ExerciseDone]] = defaultdict(list)
-    for sid, ex_id, name, done, planned in c.execute(
-        "SELECT session_id, exercise_id, exercise_name, done_reps, planned_reps "
-        "FROM session_exercises ORDER BY session_id, first_index"
-    ):
-        exercises[sid].append(ExerciseDone(ex_id, name, done, planned))
     hurts: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for sid, ex_id, choice in c.execute(
-        "SELECT session_id, COALESCE(exercise_id, ''), choice FROM hurts ORDER BY id"
-    ):
-        hurts[sid].append((ex_id, choice))
+    if details:
+        rows = c.execute(
+            "SELECT session_id, first_index, exercise_id, exercise_name, done_reps, "
+            "planned_reps FROM session_exercises"
+        ).fetchall()
+        rows.sort()
+        for sid, _first, *rest in rows:
+            exercises[sid].append(ExerciseDone(*rest))
+        for sid, ex_id, choice in c.execute(
+            "SELECT session_id, COALESCE(exercise_id, ''), choice FROM hurts ORDER BY id"
+        ):
+            hurts[sid].append((ex_id, choice))
     out = []
-    for sid, program_id, started, ended, outcome, total in c.execute(
-        "SELECT id, program_id, started_at, ended_at, outcome, total_s FROM sessions "
-        "ORDER BY started_at, id"
+    no_pain: dict[str, int | None] = {}
+    for sid, program_id, started, outcome, total in c.execute(
+        "SELECT id, program_id, started_at, outcome, total_s FROM sessions ORDER BY started_at, id"
     ):
-        p = pain.get(sid, {})
+        p = pain.get(sid, no_pain)
         out.append(
             SessionSummary(
-                id=sid,
-                program_id=program_id,
-                started_at=from_iso(started).astimezone(tz),
-                ended_at=from_iso(ended).astimezone(tz) if ended else None,
-                outcome=outcome,
-                total_s=total,
-                pain_before=p.get("before"),
-                pain_after=p.get("after"),
-                exercises=tuple(exercises.get(sid, ())),
-                hurts=tuple(hurts.get(sid, ())),
+                sid,
+                program_id,
+                from_iso(started).astimezone(tz),
+                outcome,
+                total,
+                p.get("before"),
+                p.get("after"),
+                done_counts.get(sid) or 0,
+                hurt_counts.get(sid, 0),
+                tuple(exercises.get(sid, ())),
+                tuple(hurts.get(sid, ())),
             )
         )
     return out
@@ -256,14 +267,14 @@ def csv_rows(sessions: Iterable[SessionSummary]) -> Iterable[list[str]]:
             f"{s.total_s / 60:.1f}",
             "" if s.pain_before is None else str(s.pain_before),
             "" if s.pain_after is None else str(s.pain_after),
-            str(len(done)),
+            str(s.exercises_done),
             "; ".join(
                 f"{e.name} {e.done_reps}/{e.planned_reps}"
                 if e.planned_reps is not None
                 else f"{e.name} {e.done_reps}"
                 for e in done
             ),
-            str(len(s.hurts)),
+            str(s.hurt_count),
             "; ".join(f"{names.get(ex, ex) or 'between exercises'}: {c}" for ex, c in s.hurts),
         ]
 
@@ -277,7 +288,7 @@ def export_csv(
     store: Store, path_or_file: str | os.PathLike[str] | IO[str], *, tz: tzinfo | None = None
 ) -> int:
     """Write one row per session (oldest first) with a header; return the number of rows."""
-    sessions = load_sessions(store, tz)
+    sessions = load_sessions(store, tz, details=True)
     if isinstance(path_or_file, str | os.PathLike):
         with open(path_or_file, "w", encoding="utf-8", newline="") as f:
             return _write_csv(sessions, f)

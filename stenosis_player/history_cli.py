@@ -68,7 +68,7 @@ def print_table(store: Store, out: TextIO) -> None:
                 f"{s.total_s / 60:.0f}",
                 f"{before} → {after}",
                 str(s.exercises_done),
-                str(len(s.hurts)),
+                str(s.hurt_count),
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]

@@ -122,7 +122,7 @@ class SessionsModel(QAbstractTableModel):
             return "–" if s.pain_after is None else str(s.pain_after)
         if col == 6:
             return str(s.exercises_done)
-        return str(len(s.hurts))
+        return str(s.hurt_count)
 
 
 class HistoryView(QWidget):
