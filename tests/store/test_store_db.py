@@ -179,3 +179,22 @@ def test_unwritable_file_gives_one_clear_error(db_path: Path, fake_now):
             Store.open(db_path, now=fake_now)
     finally:
         db_path.chmod(0o644)
+
+
+def test_store_recorder_and_history_never_import_qt():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('PySide6', 'shiboken6'):\n"
+        "            raise ImportError('Qt is blocked: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import stenosis_player.store, stenosis_player.recorder, stenosis_player.history\n"
+        "import stenosis_player.history_cli\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr
