@@ -531,7 +531,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ other screens
     def _speech_notice(self, text: str) -> None:
-        self.player.set_notice(text)
+        self.player.set_voice_status(text)
         self.start_view.set_notice(text)
 
     def show_safety(self) -> None:

@@ -73,6 +73,10 @@ class PlayerView(QWidget):
         self.notice = QLabel(objectName="notice")
         self.notice.setWordWrap(True)
         self.notice.hide()
+        # why there is no voice (stays while the session runs; the captions carry on)
+        self.voice_status = QLabel(objectName="notice")
+        self.voice_status.setWordWrap(True)
+        self.voice_status.hide()
         self.paused_banner = QLabel("Paused — press Space to go on", objectName="where")
         self.paused_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.paused_banner.hide()
@@ -154,6 +158,7 @@ class PlayerView(QWidget):
         layout.addWidget(self.question_panel)
         layout.addWidget(self.hurt_panel)
         layout.addWidget(self.caption)
+        layout.addWidget(self.voice_status)
         layout.addWidget(self.next_label)
         layout.addLayout(bottom)
         layout.addLayout(controls)
@@ -200,6 +205,10 @@ class PlayerView(QWidget):
     def set_notice(self, text: str) -> None:
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
+
+    def set_voice_status(self, text: str) -> None:
+        self.voice_status.setText(f"🔇 {text}" if text else "")
+        self.voice_status.setVisible(bool(text))
 
     def set_paused(self, paused: bool, resuming: bool = False) -> None:
         self.toggle_btn.setText("Go on" if paused else "Pause")

@@ -238,3 +238,16 @@ def test_high_contrast_and_text_size(qtbot, window):
     w.settings.set("display.text_scale", 1.5)
     w.apply_display_settings()
     assert "font-size: 81px" in w.styleSheet()  # title 54 px x 1.5
+
+
+def test_no_voice_notice_stays_visible_during_the_session(qtbot, catalog, tmp_path):
+    speech = CaptionOnlySpeech("No voice: eSpeak NG is not installed (libespeak-ng1).")
+    w = MainWindow(
+        catalog, settings=short_settings(tmp_path, ("walking",)), speech=speech, clock=Clock()
+    )
+    qtbot.addWidget(w)
+    w.show()
+    w.start_session()
+    assert w.player.voice_status.isVisible()
+    assert "libespeak-ng1" in w.player.voice_status.text()
+    assert w.player.caption.text() == speech.said[0]  # captions carry the session
