@@ -90,7 +90,10 @@ def run_app(args: argparse.Namespace) -> int:
 
         instance = SingleInstance(SingleInstance.key_for(paths.data_dir))
         if not instance.acquire():
-            print("stenosis-player is already running; its window was brought forward.")
+            if getattr(instance, "notified", False):
+                print("stenosis-player is already running; its window was brought forward.")
+            else:
+                print("stenosis-player is already running (for this data folder).")
             return 0
     except ImportError:
         pass
@@ -117,39 +120,14 @@ def run_app(args: argparse.Namespace) -> int:
     store, store_notices = open_store(paths.database_file)
     notices += store_notices
 
-    resume_info = None
-    recorder_factory = None
-    if store is not None:
-        from ..recorder import SessionRecorder, can_resume
-
-        pending: dict[str, Any] = {}
-        info = store.unfinished_session()
-
-        def recorder_factory(program_id: str, script) -> Any:
-            resume = pending.pop("resume", None)
-            if (
-                resume is not None
-                and resume.program_id == program_id
-                and can_resume(resume, script)
-            ):
-                return SessionRecorder(store, program_id, script, resume=resume)
-            return SessionRecorder(store, program_id, script)
-
-        if info is not None:
-            resume_info = info
-            pending["resume"] = info
-
     window = MainWindow(
         catalog,
         settings=settings,
         speech=speech,
         speed=args.speed,
-        recorder_factory=recorder_factory,
-        resume_info=resume_info,
+        store=store,
         notices=notices,
     )
-    if store is not None:
-        window.history_opener = lambda: _open_history(window, store)
     if instance is not None and hasattr(instance, "activation_requested"):
         instance.activation_requested.connect(
             lambda: (window.showNormal(), window.raise_(), window.activateWindow())
@@ -166,6 +144,7 @@ def run_app(args: argparse.Namespace) -> int:
                 f"Unknown program {program!r}; known: {', '.join(catalog.programs)}"
             )
         else:
+            window.hands_free = True  # no questions before the session: it just starts
             QTimer.singleShot(0, lambda: window.start_session(program))
     elif first_run:
         QTimer.singleShot(0, window.show_safety)
@@ -175,16 +154,3 @@ def run_app(args: argparse.Namespace) -> int:
     if store is not None:
         store.close()
     return code
-
-
-def _open_history(window: MainWindow, store: Any) -> None:
-    try:
-        from .history_view import HistoryView
-    except ImportError:
-        return
-    view = HistoryView(store)
-    view.setStyleSheet(window.styleSheet())
-    view.setWindowTitle("History — Stenosis Player")
-    view.resize(1100, 760)
-    view.show()
-    window.history_window = view

@@ -138,6 +138,7 @@ class HistoryView(QWidget):
         tz: tzinfo | None = None,
         weeks_shown: int = WEEKS_SHOWN,
         pain_sessions_shown: int = PAIN_SESSIONS_SHOWN,
+        esc_shortcut: bool = True,  # False inside a window that routes Esc itself
     ) -> None:
         super().__init__(parent)
         self.setObjectName("historyView")
@@ -159,12 +160,13 @@ class HistoryView(QWidget):
         self.export_button.clicked.connect(self.export_clicked)
         self.back_button = QPushButton("Back (Esc)")
         self.back_button.clicked.connect(self.back_requested)
-        QShortcut(
-            QKeySequence(Qt.Key.Key_Escape),
-            self,
-            activated=self.back_requested.emit,
-            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
-        )
+        if esc_shortcut:
+            QShortcut(
+                QKeySequence(Qt.Key.Key_Escape),
+                self,
+                activated=self.back_requested.emit,
+                context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+            )
         self.status_label = QLabel("")
         self.status_label.setObjectName("muted")
         self.status_label.setWordWrap(True)

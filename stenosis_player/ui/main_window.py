@@ -87,8 +87,7 @@ class MainWindow(QMainWindow):
         speech: QObject | None = None,
         clock: Clock = system_clock,
         speed: float = 1.0,
-        recorder_factory: Callable[[str, Script], Any] | None = None,
-        resume_info: Any = None,
+        store: Any = None,  # stenosis_player.store.Store, or None: nothing is recorded
         notices: list[str] | None = None,
     ) -> None:
         super().__init__()
@@ -97,9 +96,11 @@ class MainWindow(QMainWindow):
         self.speech = speech if speech is not None else CaptionOnlySpeech(parent=self)
         self.clock = clock
         self.speed = speed
-        self.recorder_factory = recorder_factory
+        self.store = store
         self.recorder: Any = None
-        self.resume_info = resume_info
+        self.resume_info: Any = None
+        self.ask_pain = store is not None
+        self.hands_free = False  # started by --start: no question before the session
         self.controller: SessionController | None = None
         self.options: ScriptOptions | None = None
         self.program_id = self._setting("program.last", None) or catalog.default_program
@@ -118,8 +119,16 @@ class MainWindow(QMainWindow):
         self.start_view = StartView(catalog)
         self.player = PlayerView(catalog)
         self.end_view = EndView()
-        for w in (self.start_view, self.player, self.end_view):
-            self.stack.addWidget(w)
+        self.checkin = None
+        if store is not None:
+            from .pain_checkin import PainCheckIn
+
+            self.checkin = PainCheckIn()
+            self.checkin.answered.connect(self._pain_answered)
+        self.history_view: QWidget | None = None
+        for w in (self.start_view, self.player, self.end_view, self.checkin):
+            if w is not None:
+                self.stack.addWidget(w)
         self.setCentralWidget(self.stack)
 
         self.start_view.start_requested.connect(lambda pid: self.start_session(pid))
@@ -149,7 +158,7 @@ class MainWindow(QMainWindow):
         self.apply_display_settings()
         self.start_view.select_program(self.program_id)
         self._preview_program(self.program_id)
-        self.start_view.show_resume(getattr(resume_info, "label", None))
+        self._offer_resume()
         if notices:
             self.start_view.set_notice("\n".join(notices))
         self.resize(1280, 800)
@@ -216,6 +225,10 @@ class MainWindow(QMainWindow):
     def key(self, name: str) -> None:
         """One entry point for keys, buttons, clickers and voice commands."""
         on_player = self.stack.currentWidget() is self.player
+        if self.history_view is not None and self.stack.currentWidget() is self.history_view:
+            if name == "stop":
+                self.show_start()
+            return
         if self.stack.currentWidget() is self.start_view:
             if name in ("enter", "toggle"):
                 self.start_session(self.start_view.program_id())
@@ -310,7 +323,10 @@ class MainWindow(QMainWindow):
         self.program_id = program_id
         self.start_view.show_script(self.build_script(program_id))
 
-    def start_session(self, program_id: str | None = None, resume_from: int = 0) -> None:
+    def start_session(
+        self, program_id: str | None = None, resume_from: int = 0, *, resume: Any = None
+    ) -> None:
+        """Plan the session, then ask about pain (unless hands-free) and start it."""
         pid = program_id or self.program_id
         self.program_id = pid
         if self.settings is not None:
@@ -323,10 +339,9 @@ class MainWindow(QMainWindow):
         self.confirming_stop = False
         c = SessionController(script, self.clock, speed=self.speed, resume_from=resume_from)
         self.controller = c
-        if self.recorder_factory is not None:
-            self.recorder = self.recorder_factory(pid, script)
-            if self.recorder is not None and hasattr(self.recorder, "handle"):
-                c.listeners.append(self.recorder.handle)
+        self.recorder = self._make_recorder(pid, script, resume)
+        if self.recorder is not None:
+            c.listeners.append(self.recorder.handle)
         c.listeners.append(self._on_events)
         c.segment_started.connect(self._on_segment)
         c.countdown_second.connect(self._on_countdown)
@@ -337,9 +352,67 @@ class MainWindow(QMainWindow):
         self.player.set_notice("")
         self.player.hide_hurt_panel()
         self.player.set_paused(False)
+        if self.ask_pain and self.checkin is not None and not self.hands_free and resume is None:
+            self._ask_pain("before")
+        else:
+            self._begin()
+
+    def _begin(self) -> None:
+        c = self.controller
+        if c is None:
+            return
         self.stack.setCurrentWidget(self.player)
         self.started_at = self.clock()
         c.start()
+
+    def _make_recorder(self, program_id: str, script: Script, resume: Any) -> Any:
+        if self.store is None:
+            return None
+        from ..recorder import SessionRecorder
+        from ..store import StoreError
+
+        try:
+            return SessionRecorder(self.store, program_id, script, resume=resume)
+        except StoreError as exc:
+            self.player.set_notice(f"Progress is not saved for this session: {exc}")
+            return None
+
+    # pain check-in before and after a session (one key skips it)
+    def _ask_pain(self, moment: str) -> None:
+        assert self.checkin is not None
+        self._pain_moment = moment
+        question = (
+            "Before we start: how is your pain right now?"
+            if moment == "before"
+            else "All done. How is your pain now?"
+        )
+        self.checkin.reset(question)
+        self.stack.setCurrentWidget(self.checkin)
+        self.checkin.setFocus()
+        self.speech.say(question + " Press a number from 0 to 10, or S to skip.", f"pain-{moment}")
+
+    def _pain_answered(self, value: object) -> None:
+        moment = getattr(self, "_pain_moment", "before")
+        if self.recorder is not None:
+            try:
+                self.recorder.record_checkin(moment, value if isinstance(value, int) else None)
+            except Exception as exc:
+                self.player.set_notice(f"Could not save your answer: {exc}")
+        if moment == "before":
+            self._begin()
+        else:
+            self.stack.setCurrentWidget(self.end_view)
+
+    def _offer_resume(self) -> None:
+        """Offer to continue a session the app did not finish (a crash, a power cut)."""
+        self.resume_info = None
+        info = self.store.unfinished_session() if self.store is not None else None
+        if info is not None and info.program_id in self.catalog.programs:
+            from ..recorder import can_resume
+
+            if can_resume(info, self.build_script(info.program_id)):
+                self.resume_info = info
+        self.start_view.show_resume(self.resume_info.label if self.resume_info else None)
 
     def resume_session(self) -> None:
         info = self.resume_info
@@ -347,11 +420,12 @@ class MainWindow(QMainWindow):
             return
         self.resume_info = None
         self.start_view.show_resume(None)
-        self.start_session(getattr(info, "program_id", None), getattr(info, "resume_index", 0))
+        self.start_session(info.program_id, info.resume_index, resume=info)
 
     def show_start(self) -> None:
         self.controller = None
         self._preview_program(self.program_id)
+        self._offer_resume()
         self.stack.setCurrentWidget(self.start_view)
 
     # ------------------------------------------------------------------ engine events
@@ -421,7 +495,10 @@ class MainWindow(QMainWindow):
         minutes = (self.clock() - self.started_at) * self.speed / 60
         nxt = "Next time: the same program. Adjust reps and holds in Settings (Ctrl+,)."
         self.end_view.show_result(completed, done, skipped, minutes, nxt)
-        self.stack.setCurrentWidget(self.end_view)
+        if self.ask_pain and self.checkin is not None and self.recorder is not None:
+            self._ask_pain("after")
+        else:
+            self.stack.setCurrentWidget(self.end_view)
         for callback in self.on_session_finished:
             callback(completed)
 
@@ -451,11 +528,14 @@ class MainWindow(QMainWindow):
     def _record_answer(self, seg: Segment, answer: str) -> None:
         self.answers[seg.index] = answer
         self.answer_recorded.emit(seg.index, answer)
-        if self.recorder is not None and hasattr(self.recorder, "record_answer"):
+        if self.recorder is not None:
             with contextlib.suppress(Exception):
                 self.recorder.record_answer(seg, answer)
 
     def _remove_exercise(self, exercise_id: str) -> None:
+        if self.store is not None:
+            with contextlib.suppress(Exception):
+                self.store.remove_exercise(exercise_id, "symptoms did not settle within a minute")
         if self.settings is None:
             return
         try:
@@ -499,7 +579,7 @@ class MainWindow(QMainWindow):
         seg = c.current
         self.player.hide_hurt_panel()
         self.hurt_recorded.emit(seg.exercise_id or "", choice)
-        if self.recorder is not None and hasattr(self.recorder, "record_hurt"):
+        if self.recorder is not None:
             with contextlib.suppress(Exception):
                 self.recorder.record_hurt(seg, choice)
         if choice == "skip":
@@ -525,7 +605,7 @@ class MainWindow(QMainWindow):
         intro = next(s.index for s in c.script.segments if s.exercise_id == seg.exercise_id)
         c.replace_script(script, jump_to=intro)
         self.player.set_script(script)
-        if self.recorder is not None and hasattr(self.recorder, "script"):
+        if self.recorder is not None:
             self.recorder.script = script
         c.resume()
 
@@ -595,8 +675,20 @@ class MainWindow(QMainWindow):
         self.player.set_script(script)
 
     def open_history(self) -> None:
-        if getattr(self, "history_opener", None):
-            self.history_opener()
+        if self.store is None:
+            self.start_view.set_notice("History is not available: progress is not being saved.")
+            return
+        if self.controller is not None and self.controller.stage in (Stage.RUNNING, Stage.RESUMING):
+            return  # not in the middle of an exercise
+        from .history_view import HistoryView
+
+        if self.history_view is None:
+            self.history_view = HistoryView(self.store, esc_shortcut=False)
+            self.history_view.back_requested.connect(self.show_start)
+            self.stack.addWidget(self.history_view)
+        else:
+            self.history_view.refresh()
+        self.stack.setCurrentWidget(self.history_view)
 
     def toggle_fullscreen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
