@@ -13,8 +13,9 @@ class Priority(IntEnum):
 
 
 def countdown_text(n: int) -> str:
-    """What is said in the last seconds of a countdown: "Three.", "Two.", "One."."""
-    return count_word(n).capitalize() + "."
+    """What is said in the last seconds of a countdown: "three", "two", "one" (the same
+    words the window says, so the clips prepared in advance are the ones played)."""
+    return count_word(n)
 
 
 def speech_texts(script: Script) -> list[str]:
