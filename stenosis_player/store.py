@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .progression import DoseChange, ExerciseSession
+
 Now = Callable[[], datetime]
 
 OUTCOMES = ("completed", "stopped", "crashed", "in-progress")
@@ -178,7 +180,26 @@ CREATE UNIQUE INDEX removed_exercises_open
     ON removed_exercises (exercise_id) WHERE restored_at IS NULL;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# Version 3: doses grown by progression rules, each with its reason, undoable.
+_V3 = """
+CREATE TABLE dose_changes (
+    id          INTEGER PRIMARY KEY,
+    exercise_id TEXT NOT NULL,
+    field       TEXT NOT NULL CHECK (field IN ('hold_s', 'reps', 'sets')),
+    old_value   INTEGER NOT NULL,
+    new_value   INTEGER NOT NULL,
+    reason      TEXT NOT NULL DEFAULT '',
+    at          TEXT NOT NULL,
+    undone_at   TEXT,
+    -- the newest session when the change was made / undone: a later step counts only the
+    -- sessions after it (ids, not clock times, so two events in one second stay ordered)
+    after_session  INTEGER NOT NULL DEFAULT 0,
+    undone_after   INTEGER
+);
+CREATE INDEX dose_changes_by_exercise ON dose_changes (exercise_id, id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -665,6 +686,89 @@ class Store:
             "SELECT exercise_id, reason FROM removed_exercises WHERE restored_at IS NULL"
         )
         return dict(rows.fetchall())
+
+    # ------------------------------------------------------------------ progression
+    def exercise_history(self, exercise_id: str, limit: int = 20) -> list[ExerciseSession]:
+        """Ended sessions that planned this exercise since its last dose change, newest
+        first: was it completed, and was "It hurts" pressed on it?"""
+        since = self._conn.execute(
+            "SELECT MAX(MAX(after_session), COALESCE(MAX(undone_after), 0)) FROM dose_changes "
+            "WHERE exercise_id = ?",
+            (exercise_id,),
+        ).fetchone()[0]
+        rows = self._conn.execute(
+            "SELECT s.id, e.planned_reps, e.done_reps, "
+            "  EXISTS (SELECT 1 FROM hurts h WHERE h.session_id = s.id AND h.exercise_id = ?) "
+            "FROM sessions s JOIN session_exercises e ON e.session_id = s.id "
+            "WHERE e.exercise_id = ? AND s.outcome IN ('completed', 'stopped') AND s.id > ? "
+            "ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
+            (exercise_id, exercise_id, since or 0, limit),
+        ).fetchall()
+        return [
+            ExerciseSession(
+                sid, completed=planned is not None and done >= planned > 0, hurt=bool(hurt)
+            )
+            for sid, planned, done, hurt in rows
+        ]
+
+    def hurt_history(self, exercise_id: str, limit: int = 5) -> list[ExerciseSession]:
+        """Sessions that planned this exercise (any outcome), newest first, with whether
+        "It hurts" was pressed on it — for the "hurt twice in a row" rule."""
+        rows = self._conn.execute(
+            "SELECT s.id, EXISTS (SELECT 1 FROM hurts h WHERE h.session_id = s.id "
+            "  AND h.exercise_id = ?) "
+            "FROM sessions s JOIN session_exercises e ON e.session_id = s.id "
+            "WHERE e.exercise_id = ? ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
+            (exercise_id, exercise_id, limit),
+        ).fetchall()
+        return [ExerciseSession(sid, completed=False, hurt=bool(h)) for sid, h in rows]
+
+    def record_dose_change(self, change: DoseChange) -> int:
+        with self.transaction() as c:
+            cur = c.execute(
+                "INSERT INTO dose_changes (exercise_id, field, old_value, new_value, reason, at,"
+                " after_session) VALUES (?, ?, ?, ?, ?, ?,"
+                " (SELECT COALESCE(MAX(id), 0) FROM sessions))",
+                (
+                    change.exercise_id,
+                    change.field,
+                    change.old,
+                    change.new,
+                    change.reason,
+                    self._stamp(),
+                ),
+            )
+        return int(cur.lastrowid)
+
+    def undo_dose_change(self, change_id: int) -> bool:
+        with self.transaction() as c:
+            cur = c.execute(
+                "UPDATE dose_changes SET undone_at = ?, "
+                "undone_after = (SELECT COALESCE(MAX(id), 0) FROM sessions) "
+                "WHERE id = ? AND undone_at IS NULL",
+                (self._stamp(), change_id),
+            )
+        return cur.rowcount > 0
+
+    def grown_doses(self) -> dict[str, dict[str, int]]:
+        """The dose each progression reached (latest change not undone, per field)."""
+        rows = self._conn.execute(
+            "SELECT exercise_id, field, new_value FROM dose_changes WHERE undone_at IS NULL "
+            "ORDER BY id"
+        )
+        out: dict[str, dict[str, int]] = {}
+        for ex_id, fld, value in rows:
+            out.setdefault(ex_id, {})[fld] = value
+        return out
+
+    def recent_dose_changes(self, limit: int = 10) -> list[tuple[int, DoseChange, bool]]:
+        """Newest first: (id, change, undone?)."""
+        rows = self._conn.execute(
+            "SELECT id, exercise_id, field, old_value, new_value, reason, undone_at "
+            "FROM dose_changes ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [(r[0], DoseChange(r[1], r[2], r[3], r[4], r[5]), r[6] is not None) for r in rows]
 
 
 def _move_aside(path: Path, moment: datetime) -> Path:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ..catalog import Catalog
 from ..engine import Clock, SegmentFinished, Stage, system_clock
+from ..progression import flexion_offer, hurt_twice_in_a_row, next_step
 from ..script import (
     DoseOverride,
     Kind,
@@ -212,6 +213,8 @@ class MainWindow(QMainWindow):
             "end": ["X"],
             "continue": ["C"],
             "resume": ["R"],
+            "undo": ["U"],
+            "add": ["A"],
         }
         self.shortcuts: dict[str, QShortcut] = {}
         for name, seqs in keys.items():
@@ -234,16 +237,24 @@ class MainWindow(QMainWindow):
                 self.start_session(self.start_view.program_id())
             elif name == "resume" and self.resume_info is not None:
                 self.resume_session()
+            elif name == "undo":
+                self.undo_dose_changes()
             return
         if self.stack.currentWidget() is self.end_view:
             if name in ("enter", "toggle"):
                 self.show_start()
+            elif name == "undo":
+                self.undo_dose_changes()
+            elif name == "add":
+                self.add_offered_exercise()
             return
         if not on_player or self.controller is None:
             return
         if self.player.hurt_panel.isVisible():
             if name in ("skip", "easier", "end", "continue"):
                 self.choose_after_hurt(name)
+            elif name == "resume" and self.player.hurt_buttons["remove"].isVisible():
+                self.choose_after_hurt("remove")  # R: take it out of the program
             elif name == "toggle":
                 self.choose_after_hurt("continue")
             return
@@ -306,6 +317,9 @@ class MainWindow(QMainWindow):
             opts = ScriptOptions()
         if hasattr(self.speech, "clip_seconds"):
             opts = replace(opts, speech_seconds=self._speech_seconds(opts))
+        if self.store is not None:
+            with contextlib.suppress(Exception):  # a damaged table must not stop a session
+                opts = replace(opts, progressed=self.store.grown_doses())
         return opts
 
     def _speech_seconds(self, opts: ScriptOptions) -> Callable[[str], float]:
@@ -413,6 +427,23 @@ class MainWindow(QMainWindow):
             if can_resume(info, self.build_script(info.program_id)):
                 self.resume_info = info
         self.start_view.show_resume(self.resume_info.label if self.resume_info else None)
+        self._show_recent_changes()
+
+    def _show_recent_changes(self) -> None:
+        """What progression changed after the last session, with its reason and U to undo."""
+        if self.store is None:
+            return
+        try:
+            recent = [(i, ch) for i, ch, undone in self.store.recent_dose_changes(5) if not undone]
+        except Exception:
+            return
+        shown = [
+            ch.describe(self.catalog) for i, ch in recent if i in getattr(self, "last_changes", [])
+        ]
+        if shown:
+            self.start_view.set_notice(
+                "Changed since last time: " + "; ".join(shown) + ". Press U to undo."
+            )
 
     def resume_session(self) -> None:
         info = self.resume_info
@@ -493,7 +524,7 @@ class MainWindow(QMainWindow):
             if self.catalog.exercises[i].name not in done
         ]
         minutes = (self.clock() - self.started_at) * self.speed / 60
-        nxt = "Next time: the same program. Adjust reps and holds in Settings (Ctrl+,)."
+        nxt = self._progress_after_session(c.script)
         self.end_view.show_result(completed, done, skipped, minutes, nxt)
         if self.ask_pain and self.checkin is not None and self.recorder is not None:
             self._ask_pain("after")
@@ -501,6 +532,77 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(self.end_view)
         for callback in self.on_session_finished:
             callback(completed)
+
+    def _progress_after_session(self, script: Script) -> str:
+        """Apply the articles' progression rules after a session; say what changed and why."""
+        lines: list[str] = []
+        self.last_changes: list[int] = []
+        self.offered_exercise: str | None = None
+        if self.store is not None:
+            try:
+                grown = self.store.grown_doses()
+                for ex_id in script.exercise_ids():
+                    ex = self.catalog.exercises[ex_id]
+                    rule = ex.progression.rule if ex.progression else None
+                    if rule is None or self._user_set(ex_id, rule.field):
+                        continue  # the user's own value is never changed behind their back
+                    current = grown.get(ex_id, {}).get(rule.field, rule.start)
+                    change = next_step(ex, current, self.store.exercise_history(ex_id))
+                    if change is not None:
+                        self.last_changes.append(self.store.record_dose_change(change))
+                        lines.append("Next time: " + change.describe(self.catalog))
+                history = {
+                    i: self.store.exercise_history(i) for i in self.catalog.flexion_progression
+                }
+                self.offered_exercise = flexion_offer(self.catalog, script.exercise_ids(), history)
+            except Exception as exc:
+                lines.append(f"(Progression could not be checked: {exc})")
+        if self.last_changes:
+            lines.append("Press U to undo.")
+        if self.offered_exercise:
+            name = self.catalog.exercises[self.offered_exercise].name
+            lines.append(f"Ready for the next step: {name}. Press A to add it to your program.")
+        if not lines:
+            lines.append("Next time: the same program. Adjust reps and holds in Settings (Ctrl+,).")
+        return "\n".join(lines)
+
+    def _user_set(self, exercise_id: str, field: str) -> bool:
+        if self.settings is None or not hasattr(self.settings, "is_set"):
+            return False
+        return bool(self.settings.is_set(f"exercises.{exercise_id}.{field}"))
+
+    def undo_dose_changes(self) -> None:
+        """Undo the changes progression made after the last session."""
+        if self.store is None:
+            return
+        ids = getattr(self, "last_changes", []) or [
+            i for i, _change, undone in self.store.recent_dose_changes(1) if not undone
+        ]
+        undone = [i for i in ids if self.store.undo_dose_change(i)]
+        self.last_changes = []
+        if undone:
+            text = "Undone: the doses stay as they were."
+            self.end_view.next_steps.setText(text)
+            self.start_view.set_notice(text)
+            self._preview_program(self.program_id)
+
+    def add_offered_exercise(self) -> None:
+        ex_id = getattr(self, "offered_exercise", None)
+        if not ex_id or self.settings is None:
+            return
+        ids = self.build_script(self.program_id).exercise_ids()
+        order = self.catalog.flexion_progression
+        earlier = order[order.index(ex_id) - 1]
+        at = ids.index(earlier) + 1 if earlier in ids else len(ids)
+        try:
+            self.settings.set(f"programs.{self.program_id}.order", [*ids[:at], ex_id, *ids[at:]])
+            self.settings.save()
+        except Exception as exc:
+            self.end_view.next_steps.setText(f"Could not change the program: {exc}")
+            return
+        self.offered_exercise = None
+        name = self.catalog.exercises[ex_id].name
+        self.end_view.next_steps.setText(f"{name} is now part of your program.")
 
     def _update_progress(self) -> None:
         c = self.controller
@@ -532,10 +634,12 @@ class MainWindow(QMainWindow):
             with contextlib.suppress(Exception):
                 self.recorder.record_answer(seg, answer)
 
-    def _remove_exercise(self, exercise_id: str) -> None:
+    def _remove_exercise(
+        self, exercise_id: str, reason: str = "symptoms did not settle within a minute"
+    ) -> None:
         if self.store is not None:
             with contextlib.suppress(Exception):
-                self.store.remove_exercise(exercise_id, "symptoms did not settle within a minute")
+                self.store.remove_exercise(exercise_id, reason)
         if self.settings is None:
             return
         try:
@@ -553,15 +657,37 @@ class MainWindow(QMainWindow):
         seg = c.current
         ex = self.catalog.exercises.get(seg.exercise_id or "")
         easier = self._easier_version(seg)
-        self.player.show_hurt_panel(easier is not None)
         name = ex.name if ex else "this exercise"
+        twice = bool(seg.exercise_id) and self._hurt_twice(seg.exercise_id)
         if seg.exercise_id:
             self.hurt_count[seg.exercise_id] = self.hurt_count.get(seg.exercise_id, 0) + 1
-        self.speech.say(
-            f"Stopped. Skip {name}, try an easier version, or end the session?"
-            if easier
-            else f"Stopped. Skip {name}, or end the session?"
-        )
+        self.player.show_hurt_panel(easier is not None, suggest_removal=twice)
+        if twice:
+            self.speech.say(
+                f"Stopped. {name} has hurt twice in a row. Press R to take it out of your "
+                "program, or S to skip it today."
+            )
+        else:
+            self.speech.say(
+                f"Stopped. Skip {name}, try an easier version, or end the session?"
+                if easier
+                else f"Stopped. Skip {name}, or end the session?"
+            )
+
+    def _hurt_twice(self, exercise_id: str) -> bool:
+        """Was "It hurts" already pressed on this exercise this session, or in the last
+        session that had it? (Then removal is suggested.)"""
+        if self.hurt_count.get(exercise_id, 0) >= 1:
+            return True
+        if self.store is None:
+            return False
+        try:
+            history = self.store.hurt_history(exercise_id)
+        except Exception:
+            return False
+        current = getattr(self.recorder, "session_id", None)
+        earlier = [h for h in history if h.session_id != current]
+        return hurt_twice_in_a_row(earlier)
 
     def _easier_version(self, seg: Segment) -> str | None:
         ex = self.catalog.exercises.get(seg.exercise_id or "")
@@ -582,7 +708,15 @@ class MainWindow(QMainWindow):
         if self.recorder is not None:
             with contextlib.suppress(Exception):
                 self.recorder.record_hurt(seg, choice)
-        if choice == "skip":
+        if choice == "remove" and seg.exercise_id:
+            self._remove_exercise(seg.exercise_id, "it hurt twice in a row")
+            self.player.set_notice(
+                f"{seg.exercise_name} is taken out of your program. You can put it back in "
+                "Settings (Ctrl+,)."
+            )
+            c.skip_exercise()
+            c.resume()
+        elif choice == "skip":
             c.skip_exercise()
             c.resume()
         elif choice == "easier":

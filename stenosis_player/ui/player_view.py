@@ -119,6 +119,7 @@ class PlayerView(QWidget):
         for key, text in [
             ("skip", "Skip this exercise (S)"),
             ("easier", "Try the easier version (E)"),
+            ("remove", "Take it out of my program (R)"),
             ("end", "End the session (X)"),
             ("continue", "Go on (C)"),
         ]:
@@ -217,8 +218,14 @@ class PlayerView(QWidget):
         )
         self.paused_banner.setVisible(paused or resuming)
 
-    def show_hurt_panel(self, easier_available: bool) -> None:
+    def show_hurt_panel(self, easier_available: bool, suggest_removal: bool = False) -> None:
         self.hurt_buttons["easier"].setVisible(easier_available)
+        self.hurt_buttons["remove"].setVisible(suggest_removal)
+        self.hurt_title.setText(
+            "This exercise hurt twice in a row. Take it out of your program?"
+            if suggest_removal
+            else "Stop. What would you like to do?"
+        )
         self.question_panel.hide()
         self.hurt_panel.show()
 

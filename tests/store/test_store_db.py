@@ -20,7 +20,7 @@ from stenosis_player.store import (
 def test_open_creates_folders_and_uses_wal(db_path: Path, fake_now):
     assert not db_path.parent.exists()
     with Store.open(db_path, now=fake_now) as s:
-        assert s.version == SCHEMA_VERSION == 2
+        assert s.version == SCHEMA_VERSION == 3
         assert s.connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert s.opened_notice is None
     raw = sqlite3.connect(db_path)
@@ -46,7 +46,9 @@ def test_newer_database_is_refused_and_left_byte_identical(db_path: Path, fake_n
     raw.close()
     before = db_path.read_bytes()
     siblings = sorted(p.name for p in db_path.parent.iterdir())
-    with pytest.raises(StoreError, match=r"newer version.*version 7.*not changed"):
+    with pytest.raises(
+        StoreError, match=rf"newer version.*version {SCHEMA_VERSION + 5}.*not changed"
+    ):
         Store.open(db_path, now=fake_now)
     assert db_path.read_bytes() == before
     assert sorted(p.name for p in db_path.parent.iterdir()) == siblings
@@ -131,7 +133,7 @@ def test_migration_from_the_first_schema_keeps_sessions(db_path: Path, fake_now)
     raw.close()
 
     with Store.open(db_path, now=fake_now) as s:
-        assert s.version == 2
+        assert s.version == SCHEMA_VERSION  # v1 → v2 → v3
         ex = s.connection.execute(
             "SELECT exercise_id, done_reps, planned_reps FROM session_exercises"
         ).fetchall()
