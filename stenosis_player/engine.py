@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .script import UNIT_STARTS, Script, Segment
+from .script import UNIT_STARTS, Script, Segment, splice
 
 Clock = Callable[[], float]
 
@@ -250,9 +250,7 @@ class Engine:
         jumps there. Either way, what was already done keeps its indices.
         """
         keep = self.script.next_exercise_start(self.index) if jump_to is None else jump_to
-        if script.segments[:keep] != self.script.segments[:keep]:
-            raise ValueError("the new script changes segments that were already planned or done")
-        self.script = script
+        self.script = splice(self.script, script, keep)
         if jump_to is None:
             return []
         self.index = min(self.index, len(script) - 1)

@@ -460,3 +460,24 @@ def with_speech_durations(script: Script, seconds: Callable[[str], float]) -> Sc
         out.append(replace(s, start=t, duration=round(d, 3)))
         t += round(d, 3)
     return replace(script, segments=tuple(out))
+
+
+def shape(seg: Segment) -> tuple[object, ...]:
+    """What a segment asks the user to do, without its timing."""
+    return (seg.kind, seg.exercise_id, seg.set, seg.rep, seg.side, seg.modification, seg.say)
+
+
+def splice(old: Script, new: Script, keep: int) -> Script:
+    """``old``'s first ``keep`` segments (as planned and timed then) followed by ``new``'s
+    from ``keep`` on, re-timed to follow them. Raises ValueError when ``new`` would change
+    what those first segments ask of the user."""
+    if len(new) < keep or [shape(s) for s in old.segments[:keep]] != [
+        shape(s) for s in new.segments[:keep]
+    ]:
+        raise ValueError("the new plan changes segments that were already planned or done")
+    t = old.segments[keep - 1].end if keep else 0.0
+    tail = []
+    for seg in new.segments[keep:]:
+        tail.append(replace(seg, start=t))
+        t += seg.duration
+    return replace(new, segments=(*old.segments[:keep], *tail))

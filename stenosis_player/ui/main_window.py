@@ -36,6 +36,7 @@ from ..script import (
     build_script,
     count_word,
     estimate_speech_seconds,
+    resolve_items,
 )
 from .controller import SessionController
 from .end_view import EndView
@@ -738,9 +739,9 @@ class MainWindow(QMainWindow):
         script = build_script(self.catalog, self.program_id, self.options)
         intro = next(s.index for s in c.script.segments if s.exercise_id == seg.exercise_id)
         c.replace_script(script, jump_to=intro)
-        self.player.set_script(script)
+        self.player.set_script(c.script)
         if self.recorder is not None:
-            self.recorder.script = script
+            self.recorder.script = c.script
         c.resume()
 
     # ------------------------------------------------------------------ other screens
@@ -781,6 +782,11 @@ class MainWindow(QMainWindow):
 
     def _settings_saved(self) -> None:
         self.apply_display_settings()
+        if self.store is not None and self.settings is not None:
+            # an exercise put back in Settings is no longer "removed" in the history either
+            with contextlib.suppress(Exception):
+                for ex_id in self.store.removed_exercises() - self.settings.removed_exercises():
+                    self.store.restore_exercise(ex_id)
         c = self.controller
         if c is None:
             self._preview_program(self.program_id)
@@ -797,16 +803,21 @@ class MainWindow(QMainWindow):
                 overrides[ex_id] = old.overrides[ex_id]
             else:
                 overrides.pop(ex_id, None)
-        order = [*done, *[i for i in (new.order or c.script.exercise_ids()) if i not in done]]
-        merged = replace(new, overrides=overrides, order=tuple(order))
-        script = build_script(self.catalog, self.program_id, merged)
+        program = self.catalog.program(self.program_id)
+        later = [i for i in resolve_items(self.catalog, program, new) if i not in done]
+        merged = replace(
+            new, overrides=overrides, order=(*done, *later), removed=new.removed - set(done)
+        )
         try:
-            c.replace_script(script)
+            c.replace_script(build_script(self.catalog, self.program_id, merged))
         except ValueError:
             self.player.set_notice("Your changes apply from the next session.")
             return
         self.options = merged
-        self.player.set_script(script)
+        self.player.set_script(c.script)
+        if self.recorder is not None:
+            self.recorder.script = c.script
+        self.player.set_notice("Your changes apply from the next exercise.")
 
     def open_history(self) -> None:
         if self.store is None:

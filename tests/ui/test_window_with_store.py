@@ -171,3 +171,30 @@ def test_app_killed_mid_session_keeps_every_finished_segment(qtbot, catalog, tmp
     assert w.start_view.resume_label.text().startswith("Resume where you stopped — ")
     w.resume_session()
     assert w.controller.current.index == len(done)
+
+
+def test_settings_changed_mid_session_apply_from_the_next_exercise(qtbot, catalog, tmp_path):
+    store = Store.open(tmp_path / "progress.sqlite3")
+    order = ("lumbar-flexion-lying", "seated-lumbar-flexion")
+    w, clock = make_window(qtbot, catalog, tmp_path, store, order)
+    w.hands_free = True
+    w.start_session()
+    while w.controller.current.kind is not Kind.HOLD:
+        clock.now += 0.5
+        w.controller.tick()
+    qtbot.keyClick(w, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)  # Ctrl+,
+    dialog = w.settings_dialog
+    assert w.controller.stage.value == "paused"  # settings pause the session
+    dialog.dose_spins[("lumbar-flexion-lying", "reps")].setValue(3)
+    dialog.dose_spins[("seated-lumbar-flexion", "reps")].setValue(4)
+    assert dialog.save()
+    script = w.controller.script
+
+    def moves(ex_id):
+        return [s for s in script.segments if s.exercise_id == ex_id and s.kind is Kind.MOVE]
+
+    assert len(moves("lumbar-flexion-lying")) == 10  # the exercise in progress keeps its dose
+    assert len(moves("seated-lumbar-flexion")) == 4  # the next one has the new dose
+    assert "next exercise" in w.player.notice.text()
+    # and the next session has both
+    assert len([s for s in w.build_script(w.program_id).segments if s.kind is Kind.MOVE]) == 7
