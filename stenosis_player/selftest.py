@@ -26,6 +26,9 @@ from typing import Any
 
 SENTENCE = "Stenosis Player self-test. Breathe out and relax."
 MIN_CLIP_SECONDS = 0.3
+# Qt's own messages while the checks run (e.g. the offscreen plugin's notes): kept out of
+# the one-line answer, shown on stderr only when the self-test fails.
+_qt_messages: list[str] = []
 
 
 class SelfTestFailure(Exception):
@@ -41,16 +44,21 @@ def run_self_test(args: argparse.Namespace) -> int:
     try:
         parts = _checks(Path(data_dir), getattr(args, "exercises", None))
     except SelfTestFailure as exc:
-        print(f"self-test FAILED: {exc}", flush=True)
-        return 1
+        return _failed(str(exc))
     except Exception as exc:  # an unexpected error is a failure too, never a traceback
-        print(f"self-test FAILED: unexpected {type(exc).__name__}: {exc}", flush=True)
-        return 1
+        return _failed(f"unexpected {type(exc).__name__}: {exc}")
     finally:
         if temporary:
             shutil.rmtree(temporary, ignore_errors=True)
     print("self-test OK: " + ", ".join(parts), flush=True)
     return 0
+
+
+def _failed(what: str) -> int:
+    for message in _qt_messages[-20:]:
+        print(f"  (Qt: {message})", file=sys.stderr)
+    print(f"self-test FAILED: {what}", flush=True)
+    return 1
 
 
 def _checks(data_dir: Path, exercises: str | None) -> list[str]:
@@ -129,10 +137,11 @@ def qt_application() -> Any:
     ):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     try:
-        from PySide6.QtCore import QLoggingCategory
+        from PySide6.QtCore import QLoggingCategory, qInstallMessageHandler
         from PySide6.QtWidgets import QApplication
     except ImportError as exc:
         raise SelfTestFailure(f"Qt: PySide6 cannot be imported: {exc}") from None
+    qInstallMessageHandler(lambda _mode, _context, message: _qt_messages.append(message))
     # The multimedia backend lists every optional library it does not find: not failures.
     QLoggingCategory.setFilterRules("qt.multimedia.*=false")
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "stenosis"])
