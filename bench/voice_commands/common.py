@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import wave
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ CHUNK_S = 0.1  # audio arrives in 100 ms blocks, as from the microphone
 class FileResult:
     entry: dict
     heard: list[Heard]
+    emitted: list[float]  # for each heard: seconds from file start until feed() returned it
     rejected: list[tuple[str, str, float]]
     seconds: float
 
@@ -70,10 +72,17 @@ def run_stream(
         pcm = read_pcm(data_dir / entry["path"])
         t0 = rec.stream_time
         heard: list[Heard] = []
+        emitted: list[float] = []
         for i in range(0, len(pcm), step):
-            heard += rec.feed(pcm[i : i + step])
+            t = time.perf_counter()
+            new = rec.feed(pcm[i : i + step])
+            wall = time.perf_counter() - t
+            heard += new
+            emitted += [rec.stream_time - t0 + wall] * len(new)
         if entry is entries[-1]:
-            heard += rec.flush()
+            new = rec.flush()
+            heard += new
+            emitted += [rec.stream_time - t0] * len(new)
         rejected = [(r.phrase, r.reason, r.time - t0) for r in rec.rejected]
         rec.rejected.clear()
         # Times relative to the start of this file.
@@ -81,7 +90,7 @@ def run_stream(
             Heard(h.command, h.phrase, h.confidence, round(h.time - t0, 3), round(h.start - t0, 3))
             for h in heard
         ]
-        results.append(FileResult(entry, heard, rejected, len(pcm) / 32000))
+        results.append(FileResult(entry, heard, emitted, rejected, len(pcm) / 32000))
     rec.close()
     return results
 

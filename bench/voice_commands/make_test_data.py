@@ -140,9 +140,11 @@ def synth(text: str, voice: str, speed: str, out: Path) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         # Resample to 16 kHz mono 16 bit; trim silence at both ends; normalise to -3 dBFS.
         sh(
-            ["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out)]
-            + ["silence", "1", "0.02", "0.5%", "reverse", "silence", "1", "0.02", "0.5%"]
-            + ["reverse", "norm", "-3"]
+            [
+                *("sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out)),
+                *("silence", "1", "0.02", "0.5%", "reverse", "silence", "1", "0.02", "0.5%"),
+                *("reverse", "norm", "-3"),
+            ]
         )
 
 
@@ -163,8 +165,10 @@ class NoiseBank:
     def __init__(self, tmp: Path, seconds: int = 120) -> None:
         path = tmp / "pink.wav"
         sh(
-            ["sox", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(path)]
-            + ["synth", str(seconds), "pinknoise", "vol", "0.5"]
+            [
+                *("sox", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(path)),
+                *("synth", str(seconds), "pinknoise", "vol", "0.5"),
+            ]
         )
         self.noise = read_wav(path)
         self.pos = 0
@@ -238,8 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--small",
         action="store_true",
-        help="small set for the unit tests (one speed per voice, 10 dB only, "
-        "a few negative chunks)",
+        help="small set for the unit tests (Festival voices at normal speed, "
+        "slt clean and kal at 20 dB SNR, a few negative chunks)",
     )
     ap.add_argument("--leading-word", default=DEFAULT_LEADING_WORD)
     ap.add_argument("--jobs", type=int, default=2)
@@ -254,18 +258,27 @@ def main(argv: list[str] | None = None) -> int:
             return 1
 
     out: Path = args.out
-    if out.exists():
+    if out.exists() and any(out.iterdir()):
+        if not (out / "manifest.json").exists():
+            print(
+                f"{out} is not empty and holds no manifest.json; not overwriting it",
+                file=sys.stderr,
+            )
+            return 1
         shutil.rmtree(out)
     out.mkdir(parents=True)
     tmp = Path(tempfile.mkdtemp())
     noise = NoiseBank(tmp)
     rng = np.random.default_rng(11)
 
-    if args.small:
-        voices = {"slt": ["1.0"], "kal": ["1.0"], "espeak": ["150"]}
-        snrs = {"clean": None, "10db": 10.0}
+    if args.small:  # about 2.5 MB: Festival's two voices, one noisy, short pauses
+        voices = {"slt": ["1.0"], "kal": ["1.0"]}
+        snrs = {"clean": None, "20db": 20.0}
+        small_snr = {"slt": "clean", "kal": "20db"}
+        pad = (0.5, 0.8, 0.9)
     else:
-        voices, snrs = VOICES, SNRS
+        voices, snrs, small_snr = VOICES, SNRS, {}
+        pad = (0.6, 1.2, 1.5)
 
     phrases = sorted({p for ps in phrase_table(args.leading_word).values() for p in ps})
     jobs = []  # (text, voice, speed, path, meta)
@@ -286,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     negative_sources = {
         "near_miss": NEAR_MISSES,
         "app_script": chunks(app_script(), 60),
-        "articles": chunks(article_text(250 if args.small else None), 80),
+        "articles": chunks(article_text(), 80),
     }
     neg_voices = {
         "near_miss": ["slt", "kal", "espeak"],
@@ -294,8 +307,9 @@ def main(argv: list[str] | None = None) -> int:
         "articles": ["slt", "kal"],
     }
     if args.small:
-        negative_sources["near_miss"] = NEAR_MISSES[:6]
-        negative_sources["app_script"] = negative_sources["app_script"][:2]
+        negative_sources["near_miss"] = NEAR_MISSES[:4]
+        negative_sources["app_script"] = chunks(app_script(), 20)[:1]
+        negative_sources["articles"] = chunks(article_text(), 40)[1:2]
         neg_voices = {"near_miss": ["slt"], "app_script": ["espeak"], "articles": ["slt"]}
     for source, texts in negative_sources.items():
         for voice in neg_voices[source]:
@@ -315,15 +329,17 @@ def main(argv: list[str] | None = None) -> int:
         list(pool.map(lambda j: synth(j[0], j[1], j[2], j[3]), jobs))
 
     manifest = []
-    for text, voice, speed, path, meta in jobs:
+    for _text, voice, speed, path, meta in jobs:
         speech = read_wav(path)
         if meta["kind"] == "command":
             power = speech_power(speech)
-            lead = rng.uniform(0.6, 1.2)
+            lead = rng.uniform(pad[0], pad[1])
             sil_before = np.zeros(int(lead * RATE))
-            sil_after = np.zeros(int(1.5 * RATE))
+            sil_after = np.zeros(int(pad[2] * RATE))
             signal = np.concatenate([sil_before, speech, sil_after])
             for snr_name, snr in snrs.items():
+                if small_snr and small_snr[voice] != snr_name:
+                    continue
                 mixed = signal if snr is None else mix(signal, noise.take(len(signal)), snr, power)
                 rel = Path("commands") / snr_name / path.name
                 write_wav(out / rel, mixed)

@@ -22,12 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, expected_command, load_manifest, run_all  # noqa: E402
+from common import REPO, expected_command, load_manifest, run_all
 
-from stenosis_player.voice_commands.commands import generic_phrase  # noqa: E402
-from stenosis_player.voice_commands.recognizer import Settings  # noqa: E402
+from stenosis_player.voice_commands.commands import generic_phrase
+from stenosis_player.voice_commands.recognizer import Settings
 
-SWEEP = [1e-5, 1e-12, 1e-20, 1e-30, 1e-40]
+SWEEP = [1e-10, 1e-20, 1e-30, 1e-40]
 OUT = REPO / "stenosis_player" / "data" / "voice_command_thresholds.json"
 
 
@@ -70,8 +70,11 @@ def main(argv: list[str] | None = None) -> int:
             table[str(thr)] = {
                 p: {"hits": hits[p], "total": totals[p], "false": false[p]} for p in totals
             } | {"_seconds": seconds}
-            print(f"threshold {thr:.0e}: " + ", ".join(
-                f"{p} {hits[p]}/{totals[p]} fa={false[p]}" for p in sorted(totals)), flush=True)
+            print(
+                f"threshold {thr:.0e}: "
+                + ", ".join(f"{p} {hits[p]}/{totals[p]} fa={false[p]}" for p in sorted(totals)),
+                flush=True,
+            )
         if args.results:
             args.results.write_text(json.dumps(table, indent=1))
 
@@ -81,8 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         ok = [float(t) for t, row in table.items() if row[p]["false"] == 0]
         chosen[p] = min(ok) if ok else max(float(t) for t in table)
         row = table[str(chosen[p])][p] if str(chosen[p]) in table else table[repr(chosen[p])][p]
-        print(f"{p:16s} threshold {chosen[p]:.0e}  recall {row['hits']}/{row['total']}  "
-              f"false {row['false']}")
+        print(
+            f"{p:16s} threshold {chosen[p]:.0e}  recall {row['hits']}/{row['total']}  "
+            f"false {row['false']}"
+        )
     if args.write:
         data = json.loads(OUT.read_text()) if OUT.exists() else dataclasses.asdict(base)
         data["thresholds"] = chosen

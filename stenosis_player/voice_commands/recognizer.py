@@ -9,18 +9,21 @@ How false alarms are kept down:
    per phrase (``stenosis_player/data/voice_command_thresholds.json``, tuned on generated speech
    by ``bench/voice_commands/tune_thresholds.py``).
 2. Rejection rule: a command must be said on its own. Just before it, at most a little speech
-   (``lead_gap_s``, ``lead_max_speech``); just after it, a short pause (``tail_gap_s``,
-   ``tail_max_speech``), which is what makes "player next" inside a sentence not count. The pause
-   detector is pocketsphinx's own voice activity detector (WebRTC's).
+   (``lead_gap_s``, ``lead_max_speech``); soon after it, a short pause (``tail_gap_s`` within
+   ``tail_slack_s``), which is what makes "player next" inside a sentence not count. Pauses are
+   found from the sound level above the noise floor.
 3. Yes/no are only spotted while a question is open; while the app speaks, only "player pause",
    "player stop" and "it hurts" are accepted, and not if the app itself is saying those words.
 """
 
 from __future__ import annotations
 
+import array
 import contextlib
 import json
+import math
 import re
+import sys
 import tempfile
 from collections import deque
 from dataclasses import dataclass, field
@@ -69,15 +72,18 @@ class Settings:
 
     thresholds: dict[str, float] = field(default_factory=dict)  # generic phrase -> kws threshold
     default_threshold: float = 1e-20
-    lead_gap_s: float = 0.3
-    lead_max_speech: float = 0.34
-    tail_gap_s: float = 0.21
-    tail_max_speech: float = 0.34
+    lead_gap_s: float = 0.3  # look this far back before the phrase ...
+    lead_skip_s: float = 0.06  # ... leaving out this much next to it (word boundaries drift)
+    lead_max_speech: float = 0.34  # and allow at most this share of speech there
+    tail_gap_s: float = 0.25  # a pause this long must follow ... (this also gives a longer
+    # overlapping phrase time to be spotted before a shorter one is accepted)
+    tail_slack_s: float = 0.45  # ... starting at most this long after the spotted phrase end
     min_confidence: float = 0.0
     min_phrase_s: float = 0.25
     max_phrase_s: float = 2.0
     speaking_hangover_s: float = 0.4
-    vad_mode: int = 1  # 0 = loose .. 3 = strict
+    vad_margin_db: float = 6.0  # a frame is speech this far above the noise floor ...
+    vad_min_db: float = 30.0  # ... and above this absolute level (16-bit: 90 dB = full scale)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Settings:
@@ -109,6 +115,28 @@ def _import_pocketsphinx():
 
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z']+", text.lower())
+
+
+class _EnergyVad:
+    """Speech/pause decision per frame from its level above a tracked noise floor (the
+    quietest frames of the last few seconds). Unlike WebRTC's detector it keeps working in
+    steady background noise such as a fan."""
+
+    def __init__(self, margin_db: float, min_db: float, history_s: float = 4.0) -> None:
+        self.margin_db = margin_db
+        self.min_db = min_db
+        self._levels: deque[float] = deque(maxlen=int(history_s / VAD_FRAME_S))
+
+    def is_speech(self, frame: bytes) -> bool:
+        samples = array.array("h", frame)
+        if sys.byteorder == "big":  # pragma: no cover
+            samples.byteswap()
+        power = sum(x * x for x in samples) / max(1, len(samples))
+        level = 10 * math.log10(power + 1.0)
+        self._levels.append(level)
+        ordered = sorted(self._levels)
+        floor = ordered[len(ordered) // 10]
+        return level > self.min_db and level > floor + self.margin_db
 
 
 class _Spotter:
@@ -195,8 +223,8 @@ class CommandRecognizer:
                 main[p] = thr
         self._dict_path = self._write_dict(ps, list(self._phrase_cmd))
         self._spotter = _Spotter(ps, main, self._dict_path)
-        self._vad = ps.Vad(self.settings.vad_mode, SAMPLE_RATE, VAD_FRAME_S)
-        self._vad_bytes = self._vad.frame_bytes
+        self._vad = _EnergyVad(self.settings.vad_margin_db, self.settings.vad_min_db)
+        self._vad_bytes = int(SAMPLE_RATE * VAD_FRAME_S) * 2
         self._vad_buf = b""
         # Speech flags for recent VAD frames: (frame start sample, is_speech).
         self._speech: deque[tuple[int, bool]] = deque(maxlen=int(10 / VAD_FRAME_S))
@@ -246,7 +274,8 @@ class CommandRecognizer:
 
     def flush(self) -> list[Heard]:
         """End of stream: add silence so pending commands are decided, and return them."""
-        return self.feed(b"\0\0" * int(SAMPLE_RATE * (self.settings.tail_gap_s + 0.3)))
+        s = self.settings
+        return self.feed(b"\0\0" * int(SAMPLE_RATE * (s.tail_slack_s + s.tail_gap_s + 0.2)))
 
     def close(self) -> None:
         self._spotter.close()
@@ -319,8 +348,9 @@ class CommandRecognizer:
             elif self._echo(phrase):
                 reason = "the app said it"
         if reason is None:
-            lead = self._speech_fraction(max(0.0, t0 - s.lead_gap_s), t0)
-            if lead is not None and t0 >= s.lead_gap_s and lead > s.lead_max_speech:
+            a = t0 - s.lead_skip_s - s.lead_gap_s
+            lead = self._speech_fraction(max(0.0, a), t0 - s.lead_skip_s)
+            if lead is not None and a >= 0 and lead > s.lead_max_speech:
                 reason = f"speech just before ({lead:.0%})"
         if reason:
             self.rejected.append(Rejected(phrase, reason, t1))
@@ -332,33 +362,53 @@ class CommandRecognizer:
         text = self._app_text
         return any(text[i : i + len(words)] == words for i in range(len(text) - len(words) + 1))
 
+    def _pause_after(self, t1: float) -> float | bool | None:
+        """Start (stream s) of the first pause of ``tail_gap_s`` after *t1*; None if not
+        known yet; False if speech goes on past the allowed slack."""
+        s = self.settings
+        a = t1 * SAMPLE_RATE
+        frame = VAD_FRAME_S * SAMPLE_RATE
+        need = max(1, round(s.tail_gap_s / VAD_FRAME_S))
+        run_start, run = None, 0
+        for pos, speech in self._speech:
+            if pos + frame <= a:
+                continue
+            if speech:
+                run_start, run = None, 0
+                if (pos - a) / SAMPLE_RATE > s.tail_slack_s:
+                    return False
+            else:
+                if run_start is None:
+                    run_start = pos
+                run += 1
+                if run >= need:
+                    return max(t1, run_start / SAMPLE_RATE)
+        return None
+
     def _release(self) -> list[Heard]:
-        """Decide the candidates whose trailing pause has been heard. Of overlapping candidates
-        ("player no" inside "player next"), the one pocketsphinx is surest of wins."""
+        """Decide the candidates after which a pause has been heard. Of overlapping candidates
+        ("player back" inside "player pause"), the one that explains more of the speech (ends
+        later) wins; pocketsphinx's posteriors for such pairs are nearly equal."""
         out: list[Heard] = []
         keep = []
-        s = self.settings
         for cand in self._pending:
             cmd, phrase, conf, t0, t1 = cand
-            tail = self._speech_fraction(t1, t1 + s.tail_gap_s)
-            if tail is None:
+            pause = self._pause_after(t1)
+            if pause is None:
                 keep.append(cand)
                 continue
             rival = next(
                 (
                     o
                     for o in self._pending
-                    if o is not cand
-                    and o[3] < t1
-                    and t0 < o[4]
-                    and (o[2], o[4] - o[3]) > (conf, t1 - t0)
+                    if o is not cand and o[3] < t1 and t0 < o[4] and (o[4], o[2]) > (t1, conf)
                 ),
                 None,
             )
             if rival is not None:
                 self.rejected.append(Rejected(phrase, f"overlaps {rival[1]!r}", t1))
-            elif tail > s.tail_max_speech:
-                self.rejected.append(Rejected(phrase, f"speech just after ({tail:.0%})", t1))
+            elif pause is False:
+                self.rejected.append(Rejected(phrase, "speech goes on after it", t1))
             else:
                 out.append(Heard(cmd, phrase, conf, round(t1, 3), round(t0, 3)))
         self._pending = keep

@@ -1,0 +1,167 @@
+"""Audio capture for the voice commands, off the UI thread, in memory only.
+
+Sources yield 16 kHz mono int16 PCM in blocks of about 100 ms. :class:`Microphone` reads the
+default input device with ``sounddevice`` (PortAudio); :class:`WavSource` plays a WAV file (for
+tests and ``stenosis-player listen --wav``). Nothing is ever written to disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+SAMPLE_RATE = 16000
+BLOCK_S = 0.1
+
+INSTALL_HINT = (
+    "install the sound libraries (Debian/Ubuntu: apt-get install libportaudio2; "
+    "Python: pip install sounddevice)"
+)
+
+
+class MicrophoneUnavailable(RuntimeError):
+    """No usable microphone; the message says what is wrong and what to do."""
+
+
+class AudioSource:
+    """A stream of PCM blocks. ``blocks()`` is meant to run on a worker thread; ``close()``
+    may be called from any thread and makes ``blocks()`` end."""
+
+    def blocks(self) -> Iterator[bytes]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def close(self) -> None:  # pragma: no cover - interface
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class WavSource(AudioSource):
+    """Reads a 16 kHz mono 16-bit WAV file. With ``realtime=True`` it paces the blocks like a
+    microphone would."""
+
+    def __init__(self, path: str | Path, realtime: bool = False, block_s: float = BLOCK_S):
+        self.path = Path(path)
+        self.realtime = realtime
+        self.block_s = block_s
+        self._closed = threading.Event()
+        try:
+            with wave.open(str(self.path), "rb") as w:
+                fmt = (w.getframerate(), w.getnchannels(), w.getsampwidth())
+        except (OSError, wave.Error, EOFError) as exc:
+            raise MicrophoneUnavailable(f"Cannot read {self.path}: {exc}") from exc
+        if fmt != (SAMPLE_RATE, 1, 2):
+            raise MicrophoneUnavailable(
+                f"{self.path} is {fmt[0]} Hz, {fmt[1]} channel(s), {8 * fmt[2]} bit; "
+                "voice commands need 16000 Hz mono 16-bit WAV "
+                f"(convert with: sox {self.path} -r 16000 -c 1 -b 16 out.wav)"
+            )
+
+    def blocks(self) -> Iterator[bytes]:
+        n = int(SAMPLE_RATE * self.block_s)
+        with wave.open(str(self.path), "rb") as w:
+            t0 = time.monotonic()
+            sent = 0
+            while not self._closed.is_set():
+                data = w.readframes(n)
+                if not data:
+                    return
+                if self.realtime:
+                    delay = t0 + sent / SAMPLE_RATE - time.monotonic()
+                    if delay > 0 and self._closed.wait(delay):
+                        return
+                sent += len(data) // 2
+                yield data
+
+    def close(self) -> None:
+        self._closed.set()
+
+
+def _import_sounddevice():
+    try:
+        import sounddevice
+    except ImportError as exc:
+        raise MicrophoneUnavailable(
+            f"Voice commands need the sounddevice package: {INSTALL_HINT}."
+        ) from exc
+    except OSError as exc:  # PortAudio library missing
+        raise MicrophoneUnavailable(
+            f"The PortAudio library is missing ({exc}): {INSTALL_HINT}."
+        ) from exc
+    return sounddevice
+
+
+class Microphone(AudioSource):
+    """The default input device, read by PortAudio's own thread into a queue."""
+
+    def __init__(self, device: int | str | None = None, block_s: float = BLOCK_S):
+        sd = _import_sounddevice()
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=100)
+        self._closed = threading.Event()
+        try:
+            info = sd.query_devices(device, kind="input")
+        except Exception as exc:  # sounddevice raises ValueError or PortAudioError
+            raise MicrophoneUnavailable(
+                f"No microphone found ({exc}). Plug one in or choose it in the system's sound "
+                "settings; the session goes on without voice commands."
+            ) from exc
+        self.device_name = str(info.get("name", "microphone"))
+        try:
+            self._stream = sd.RawInputStream(
+                samplerate=SAMPLE_RATE,
+                blocksize=int(SAMPLE_RATE * block_s),
+                device=device,
+                channels=1,
+                dtype="int16",
+                callback=self._callback,
+            )
+            self._stream.start()
+        except Exception as exc:
+            raise MicrophoneUnavailable(
+                f"The microphone {self.device_name!r} cannot be opened at 16 kHz mono ({exc})."
+            ) from exc
+
+    def _callback(self, indata, frames, time_info, status) -> None:
+        # If the recogniser fell behind, drop audio rather than let the queue grow.
+        with contextlib.suppress(queue.Full):
+            self._queue.put_nowait(bytes(indata))
+
+    def blocks(self) -> Iterator[bytes]:
+        while not self._closed.is_set():
+            try:
+                block = self._queue.get(timeout=0.5)
+            except queue.Empty:
+                if not self._stream.active:
+                    raise MicrophoneUnavailable(
+                        "The microphone stopped delivering sound."
+                    ) from None
+                continue
+            if block is None:
+                return
+            yield block
+
+    def close(self) -> None:
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        with contextlib.suppress(Exception):
+            self._stream.stop()
+            self._stream.close()
+        with contextlib.suppress(queue.Full):
+            self._queue.put_nowait(None)
+
+
+def open_source(wav: str | Path | None = None, realtime: bool = False) -> AudioSource:
+    """A WAV file if given, else the default microphone. Raises MicrophoneUnavailable."""
+    if wav is not None:
+        return WavSource(wav, realtime=realtime)
+    return Microphone()
