@@ -73,7 +73,7 @@ def open_store(database_file) -> tuple[Any, list[str]]:
 def run_app(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Stenosis Player")
-    app.setDesktopFileName("stenosis-player")
+    app.setDesktopFileName("io.github.stenosis_player.StenosisPlayer")
     icon = resources.assets_dir() / "icon.svg"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
