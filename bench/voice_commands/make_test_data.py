@@ -236,6 +236,55 @@ def chunks(sentences: list[str], max_words: int = 80) -> list[str]:
     return out
 
 
+# Commands that must work while the app is speaking, and how loud the user is compared with
+# the app's voice at the microphone.
+OVER_APP_PHRASES = ("player pause", "player stop", "it hurts")
+OVER_APP_RATIOS = {"app+6db": 6.0, "app0db": 0.0}
+
+
+def over_app_voice(out: Path, jobs: list, rng: np.random.Generator) -> list[dict]:
+    """Commands said while the app's own voice (eSpeak NG reading its script) plays."""
+    app = [
+        (read_wav(path), meta["text"])
+        for _t, voice, _s, path, meta in jobs
+        if meta.get("source") == "app_script" and voice == "espeak"
+    ]
+    entries = []
+    for _t, voice, speed, path, meta in jobs:
+        if meta["kind"] != "command" or meta["phrase"] not in OVER_APP_PHRASES:
+            continue
+        if voice == "espeak":
+            continue
+        speech = read_wav(path)
+        lead = rng.uniform(0.6, 1.2)
+        signal = np.concatenate([np.zeros(int(lead * RATE)), speech, np.zeros(int(1.5 * RATE))])
+        for name, ratio in OVER_APP_RATIOS.items():
+            # An app chunk that does not itself contain the command's words.
+            choices = [a for a in app if meta["phrase"] not in a[1].lower()]
+            app_audio, app_text = choices[rng.integers(len(choices))]
+            if len(app_audio) <= len(signal):
+                continue
+            off = int(rng.integers(len(app_audio) - len(signal)))
+            voice_part = app_audio[off : off + len(signal)]
+            gain = np.sqrt(speech_power(speech) / (speech_power(voice_part) * 10 ** (ratio / 10)))
+            rel = Path("over_app") / name / path.name
+            write_wav(out / rel, signal + gain * voice_part)
+            entries.append(
+                {
+                    **meta,
+                    "path": str(rel),
+                    "voice": voice,
+                    "speed": speed,
+                    "snr": name,
+                    "over_app": True,
+                    "text": app_text,
+                    "speech_start_s": round(lead, 3),
+                    "speech_end_s": round(lead + len(speech) / RATE, 3),
+                }
+            )
+    return entries
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("out", nargs="?", default="/tmp/vc-data", type=Path)
@@ -369,6 +418,8 @@ def main(argv: list[str] | None = None) -> int:
                     "seconds": round(len(signal) / RATE, 2),
                 }
             )
+    if not args.small:
+        manifest += over_app_voice(out, jobs, rng)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     shutil.rmtree(tmp)
     n_cmd = sum(1 for m in manifest if m["kind"] == "command")

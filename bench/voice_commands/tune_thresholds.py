@@ -5,9 +5,8 @@
 
 For each threshold in a sweep, every phrase gets that threshold; the command files and the
 ordinary speech are run through the recognizer (with a question open, so that yes/no count too).
-Then each phrase gets the loosest threshold at which it raised no false command in ordinary
-speech (falling back to the strictest one tried), which is as much recall as the data allow
-without false alarms. With --write the result goes to
+Then each phrase gets, of the thresholds at which it raised no false command in ordinary
+speech, the one with the best recall (on a tie the stricter one; if none, the strictest tried). With --write the result goes to
 stenosis_player/data/voice_command_thresholds.json (other settings in it are kept).
 """
 
@@ -32,7 +31,7 @@ OUT = REPO / "stenosis_player" / "data" / "voice_command_thresholds.json"
 
 
 def evaluate(data_dir: Path, manifest: list[dict], settings: Settings, jobs: int):
-    cmds = [e for e in manifest if e["kind"] == "command"]
+    cmds = [e for e in manifest if e["kind"] == "command" and not e.get("over_app")]
     negs = [e for e in manifest if e["kind"] == "negative"]
     hits: collections.Counter = collections.Counter()
     totals: collections.Counter = collections.Counter()
@@ -81,9 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     phrases = sorted(p for p in next(iter(table.values())) if not p.startswith("_"))
     chosen = {}
     for p in phrases:
-        ok = [float(t) for t, row in table.items() if row[p]["false"] == 0]
-        chosen[p] = min(ok) if ok else max(float(t) for t in table)
-        row = table[str(chosen[p])][p] if str(chosen[p]) in table else table[repr(chosen[p])][p]
+        ok = [t for t, row in table.items() if not t.startswith("_") and row[p]["false"] == 0]
+        if ok:  # most recall without a false alarm; on a tie, the stricter threshold
+            best = max(ok, key=lambda t: (table[t][p]["hits"], float(t)))
+        else:
+            best = max(table, key=float)
+        chosen[p] = float(best)
+        row = table[best][p]
         print(
             f"{p:16s} threshold {chosen[p]:.0e}  recall {row['hits']}/{row['total']}  "
             f"false {row['false']}"

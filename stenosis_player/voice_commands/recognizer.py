@@ -82,6 +82,7 @@ class Settings:
     min_phrase_s: float = 0.25
     max_phrase_s: float = 2.0
     speaking_hangover_s: float = 0.4
+    isolate_while_speaking: bool = True  # apply the pause rule over the app's voice too
     vad_margin_db: float = 6.0  # a frame is speech this far above the noise floor ...
     vad_min_db: float = 30.0  # ... and above this absolute level (16-bit: 90 dB = full scale)
 
@@ -229,13 +230,15 @@ class CommandRecognizer:
         # Speech flags for recent VAD frames: (frame start sample, is_speech).
         self._speech: deque[tuple[int, bool]] = deque(maxlen=int(10 / VAD_FRAME_S))
         self._pos = 0  # samples fed so far
-        self._pending: list[tuple[Command, str, float, float, float]] = []
+        # (command, phrase, confidence, start, end, apply the isolation rule)
+        self._pending: list[tuple[Command, str, float, float, float, bool]] = []
         self._app_speaking = False
         self._app_text: list[str] = []
         self._app_speaking_until = -1.0  # stream time until which the app counts as speaking
         self._question_open = False
         self._silent_since = 0
         self.rejected: deque[Rejected] = deque(maxlen=200)
+        self._shadows: deque[tuple[Command, str, float, float, float, bool]] = deque(maxlen=20)
 
     # -- state from the app -------------------------------------------------------------------
     def set_app_speaking(self, speaking: bool, text: str = "") -> None:
@@ -335,27 +338,38 @@ class CommandRecognizer:
         s = self.settings
         if cmd is None:
             return
+        over_app = self._app_speaking or t0 < self._app_speaking_until
+        # Over the app's voice there are no pauses to look for; the phrase alone must do.
+        isolate = s.isolate_while_speaking or not over_app
         reason = None
-        if cmd in QUESTION_ONLY and not self._question_open:
-            reason = "no question open"
-        elif not s.min_phrase_s <= t1 - t0 <= s.max_phrase_s:
+        if not s.min_phrase_s <= t1 - t0 <= s.max_phrase_s:
             reason = f"implausible length {t1 - t0:.2f}s"
         elif conf < s.min_confidence:
             reason = f"low confidence {conf:.2f}"
-        elif self._app_speaking or t0 < self._app_speaking_until:
+        if reason:
+            self.rejected.append(Rejected(phrase, reason, t1))
+            return
+        if cmd in QUESTION_ONLY and not self._question_open:
+            reason = "no question open"
+        elif over_app:
             if cmd not in ALLOWED_WHILE_SPEAKING:
                 reason = "app speaking"
             elif self._echo(phrase):
                 reason = "the app said it"
-        if reason is None:
+        state_reason = reason is not None
+        if reason is None and isolate:
             a = t0 - s.lead_skip_s - s.lead_gap_s
             lead = self._speech_fraction(max(0.0, a), t0 - s.lead_skip_s)
             if lead is not None and a >= 0 and lead > s.lead_max_speech:
                 reason = f"speech just before ({lead:.0%})"
         if reason:
             self.rejected.append(Rejected(phrase, reason, t1))
+            if state_reason:
+                # Not accepted now, but it still explains the speech: a weaker overlapping
+                # phrase must not win in its place ("player yes" -> "player back").
+                self._shadows.append((cmd, phrase, conf, t0, t1, isolate))
             return
-        self._pending.append((cmd, phrase, conf, t0, t1))
+        self._pending.append((cmd, phrase, conf, t0, t1, isolate))
 
     def _echo(self, phrase: str) -> bool:
         words = phrase.split()
@@ -392,15 +406,20 @@ class CommandRecognizer:
         out: list[Heard] = []
         keep = []
         for cand in self._pending:
-            cmd, phrase, conf, t0, t1 = cand
-            pause = self._pause_after(t1)
+            cmd, phrase, conf, t0, t1, isolate = cand
+            if isolate:
+                pause = self._pause_after(t1)
+            elif self.stream_time >= t1 + self.settings.tail_gap_s:
+                pause = t1
+            else:
+                pause = None
             if pause is None:
                 keep.append(cand)
                 continue
             rival = next(
                 (
                     o
-                    for o in self._pending
+                    for o in (*self._pending, *self._shadows)
                     if o is not cand and o[3] < t1 and t0 < o[4] and (o[4], o[2]) > (t1, conf)
                 ),
                 None,
