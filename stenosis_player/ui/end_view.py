@@ -15,7 +15,7 @@ class EndView(QWidget):
         self.title = QLabel(objectName="title")
         self.summary = QLabel(objectName="instruction")
         self.summary.setWordWrap(True)
-        self.details = QLabel(objectName="muted")
+        self.details = QLabel(objectName="details")
         self.details.setWordWrap(True)
         self.next_steps = QLabel(objectName="where")
         self.next_steps.setWordWrap(True)
@@ -28,6 +28,7 @@ class EndView(QWidget):
         row.addWidget(history, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 24, 32, 24)
+        layout.setSpacing(18)
         for w in (self.title, self.summary, self.details, self.next_steps):
             layout.addWidget(w)
         layout.addStretch(1)

@@ -32,6 +32,7 @@ class Theme:
         QLabel#where {{ font-size: {round(32 * scale)}px; color: {self.accent}; font-weight: 700; }}
         QLabel#caption {{ font-size: {round(26 * scale)}px; font-style: italic;
                           background: {self.caption_bg}; padding: 8px; border-radius: 8px; }}
+        QLabel#details {{ font-size: {round(30 * scale)}px; }}
         QLabel#muted {{ color: {self.muted}; font-size: {round(24 * scale)}px; }}
         QLabel#notice {{ color: {self.danger}; font-size: {round(20 * scale)}px; }}
         QListWidget, QTextBrowser {{ font-size: {round(24 * scale)}px; border: 2px solid {self.muted}; }}
