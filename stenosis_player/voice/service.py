@@ -14,7 +14,8 @@ import itertools
 import os
 import queue
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
@@ -44,6 +45,7 @@ __all__ = [
 class _Utterance:
     id: str
     text: str
+    asked_at: float = field(default_factory=time.monotonic)
     started: bool = False
 
 
@@ -67,8 +69,12 @@ class SpeechService(QObject):
     - ``ready_changed(ready)``: True once every text given to ``prepare`` has its clip.
 
     Nothing here blocks: ``say`` on an uncached line asks a background thread and plays
-    when the clip arrives (lines asked by ``say`` jump ahead of ``prepare``'s queue).
+    when the clip arrives (lines asked by ``say`` jump ahead of ``prepare``'s queue); a
+    clip that arrives more than ``late_after_s`` after its ``say`` is not played (the
+    caption was shown, and the clip's time still passes before clip_finished).
     """
+
+    late_after_s = 1.5  # a clip ready later than this after say() is not played
 
     clip_started = Signal(str)
     clip_finished = Signal(str)
@@ -294,10 +300,14 @@ class SpeechService(QObject):
             self._failed(error)
         current = self._current
         if current is not None and current.text == text and not current.started:
-            if path is not None:
-                self._play(current, path, float(seconds))
-            else:
+            late = time.monotonic() - current.asked_at
+            if path is None:
                 self._fallback_play(current)
+            elif late > self.late_after_s:
+                # an instruction heard seconds late misleads: the caption carries it
+                self._play(current, None, max(0.0, float(seconds) - late))
+            else:
+                self._play(current, path, float(seconds))
         if text in self._prepare_left:
             self._prepare_left.discard(text)
             if not self._prepare_left:

@@ -194,7 +194,7 @@ class Synthesizer:
         config: VoiceConfig | None = None,
         *,
         workers: int = 1,
-        hang_timeout: float = 10.0,
+        hang_timeout: float = 5.0,
         start_timeout: float = 20.0,
         worker_argv: Sequence[str] | None = None,
     ) -> None:
@@ -396,13 +396,16 @@ class Synthesizer:
             raise SynthesisError("the synthesizer is closed")
         slot = self._slots.get()
         try:
-            worker = self._ensure(slot)
-            try:
-                reply = worker.request(msg, timeout)
-            except _WorkerLost as exc:
-                worker.kill()  # replaced on the next request
-                self._failed(str(exc))
-                raise SynthesisError(str(exc)) from None
+            for attempt in (1, 2):
+                worker = self._ensure(slot)
+                try:
+                    reply = worker.request(msg, timeout)
+                    break
+                except _WorkerLost as exc:
+                    worker.kill()  # replaced by _ensure
+                    self._failed(str(exc))
+                    if attempt == 2 or msg["op"] == "say" or self._unavailable is not None:
+                        raise SynthesisError(str(exc)) from None
             if not reply.get("ok"):
                 self._failed(str(reply.get("error")))
                 raise SynthesisError(f"the speech engine failed: {reply.get('error')}")

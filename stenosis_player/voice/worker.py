@@ -28,6 +28,7 @@ import time
 import wave
 from typing import Any, TextIO
 
+SYNTH_ATTEMPTS = 3
 ESPEAK_LIBRARIES = ("libespeak-ng.so.1", "libespeak.so.1", "libespeak-ng.1.dylib")
 
 
@@ -72,6 +73,7 @@ class Server:
         self.props: dict[str, Any] = {}
         self._voice_ids: set[str] | None = None
         self.idle_waits = 0
+        self.retries = 0
         engine.connect("finished-utterance", self._on_finished)
         engine.connect("error", self._on_error)
         # An empty run takes the driver out of its initial busy state, so that property
@@ -142,10 +144,20 @@ class Server:
     def synth(self, req: dict[str, Any]) -> dict[str, Any]:
         self._apply(req)
         path = req["path"]
-        self.engine.save_to_file(req["text"], path)
-        self._run()
-        frames, rate = check_wav(path)
-        return {"frames": frames, "rate": rate}
+        for attempt in range(1, SYNTH_ATTEMPTS + 1):
+            self.engine.save_to_file(req["text"], path)
+            self._run()
+            try:
+                frames, rate = check_wav(path)
+            except (OSError, EOFError, wave.Error, RuntimeError):
+                # eSpeak's asynchronous callbacks occasionally end an utterance before its
+                # samples arrive (about 1 in 2000 short lines on a busy machine): again.
+                if attempt == SYNTH_ATTEMPTS:
+                    raise
+                self.retries += 1
+                continue
+            return {"frames": frames, "rate": rate, "attempts": attempt}
+        raise AssertionError("unreachable")
 
     def say(self, req: dict[str, Any]) -> dict[str, Any]:
         self._apply(req)

@@ -1,8 +1,8 @@
 """A misbehaving speech worker, to inject failures through the real worker protocol.
 
-Usage: fake_worker.py MODE [MARKER]
+Usage: fake_worker.py MODE [ARGS]
   no-espeak   the real worker, but the eSpeak NG library cannot be loaded
-  hang-once   the first process hangs on its first request; later ones are the real worker
+  hang N      the first N processes hang on their first request; later ones are real
   die         handshake, then exit on the first request
   raise       the real worker with an engine whose save_to_file raises
 """
@@ -30,11 +30,12 @@ def main() -> int:
 
         ctypes.cdll.LoadLibrary = refuse  # type: ignore[method-assign]
         return worker.main()
-    if mode == "hang-once":
-        marker = Path(sys.argv[2])
-        if marker.exists():
+    if mode == "hang":
+        hangs, counter = int(sys.argv[2]), Path(sys.argv[3])
+        started = int(counter.read_text()) if counter.exists() else 0
+        counter.write_text(str(started + 1))
+        if started >= hangs:
             return worker.main()
-        marker.write_text("hung")
         print(json.dumps({"ready": True, "engine": "fake"}), flush=True)
         sys.stdin.readline()
         threading.Event().wait()  # hang until killed

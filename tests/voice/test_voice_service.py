@@ -121,7 +121,7 @@ def test_prepare_makes_every_line_first_lines_first(qtbot, make_service):
 
 @pytest.mark.speech
 def test_say_never_blocks_even_when_the_engine_hangs(qtbot, make_service, make_synth, tmp_path):
-    synth = make_synth(worker_argv=fake_worker_argv("hang-once", str(tmp_path / "hung")))
+    synth = make_synth(worker_argv=fake_worker_argv("hang", "2", str(tmp_path / "started")))
     synth.hang_timeout = 0.5
     service, rec = make_service(synth)
     t0 = time.perf_counter()
@@ -262,3 +262,19 @@ def test_qtmultimedia_sink_plays_a_clip_to_its_end(qtbot, make_synth):
     sink.stop()
     assert not sink.is_playing()
     assert errors == [] or "audio" in errors[0]
+
+
+@pytest.mark.speech
+def test_a_clip_that_comes_too_late_is_not_played(
+    qtbot, make_service, make_synth, fake_sink, fallback_sink, tmp_path
+):
+    synth = make_synth(worker_argv=fake_worker_argv("hang", "1", str(tmp_path / "started")))
+    synth.hang_timeout = 0.5
+    service, rec = make_service(synth)
+    service.late_after_s = 0.2
+    with qtbot.waitSignal(service.clip_started, timeout=10_000):
+        service.say(LINE_A, "a")
+    assert fake_sink.plays() == []  # the late clip went to the silent fallback
+    assert fallback_sink.plays()[0][1] is None
+    assert rec.of("caption") == [LINE_A] and rec.of("notice") == []
+    assert service.clip_seconds(LINE_A)  # and it is cached for next time

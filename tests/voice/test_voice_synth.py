@@ -128,15 +128,23 @@ def test_cache_hit_returns_the_same_file_without_synthesising_again(make_synth, 
 
 
 @pytest.mark.speech
-def test_hung_engine_is_restarted_and_the_next_request_works(make_synth, tmp_path):
-    synth = make_synth(worker_argv=fake_worker_argv("hang-once", str(tmp_path / "hung")))
+def test_hung_engine_is_restarted_and_the_request_made_again(make_synth, tmp_path):
+    synth = make_synth(worker_argv=fake_worker_argv("hang", "1", str(tmp_path / "started")))
+    synth.hang_timeout = 0.5
+    path = synth.synthesize(SHORT)  # the first worker hangs; a fresh one makes the clip
+    assert rms(path) > 500
+    assert synth.restarts == 1
+
+
+@pytest.mark.speech
+def test_engine_that_hangs_twice_is_an_error_and_the_next_request_works(make_synth, tmp_path):
+    synth = make_synth(worker_argv=fake_worker_argv("hang", "2", str(tmp_path / "started")))
     synth.hang_timeout = 0.5
     with pytest.raises(SynthesisError, match="hung"):
         synth.synthesize(SHORT)
     assert synth.unavailable is None
-    path = synth.synthesize(SHORT)  # a fresh, working worker
-    assert rms(path) > 500
-    assert synth.restarts == 1
+    assert rms(synth.synthesize(SHORT)) > 500
+    assert synth.restarts == 2
 
 
 @pytest.mark.speech
