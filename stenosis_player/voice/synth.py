@@ -115,17 +115,19 @@ class _Worker:
 
     def _read_stdout(self) -> None:
         assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            try:
-                self.replies.put(json.loads(line))
-            except ValueError:
-                self.stderr_tail.append(line.rstrip())
+        with self.proc.stdout:
+            for line in self.proc.stdout:
+                try:
+                    self.replies.put(json.loads(line))
+                except ValueError:
+                    self.stderr_tail.append(line.rstrip())
         self.replies.put(None)  # end of file: the process is gone
 
     def _read_stderr(self) -> None:
         assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.stderr_tail.append(line.rstrip())
+        with self.proc.stderr:
+            for line in self.proc.stderr:
+                self.stderr_tail.append(line.rstrip())
 
     def _why(self) -> str:
         lines = [s for s in self.stderr_tail if s.strip()]
@@ -161,12 +163,12 @@ class _Worker:
             self.proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=5)
-        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            try:
-                if stream:
-                    stream.close()
-            except OSError:  # pragma: no cover
-                pass
+        # stdout and stderr are closed by their reader threads at end of file: closing them
+        # here would block while a reader holds the lock (and a child the worker started,
+        # such as aplay, may keep the pipe open after the worker is gone).
+        with contextlib.suppress(OSError, ValueError):
+            if self.proc.stdin:
+                self.proc.stdin.close()
 
 
 class _WorkerLost(SynthesisError):
