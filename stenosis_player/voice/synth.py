@@ -30,7 +30,18 @@ from typing import Any
 
 from .config import VoiceConfig
 
-WORKER_ARGV = (sys.executable, "-m", "stenosis_player.voice.worker")
+WORKER_FLAG = "--voice-worker"
+
+
+def default_worker_argv() -> tuple[str, ...]:
+    """How to start a worker: ``python -m stenosis_player.voice.worker``; in a frozen
+    (PyInstaller) build, the app's own executable with ``--voice-worker``, which its entry
+    point must hand to ``stenosis_player.voice.worker.main()``."""
+    if getattr(sys, "frozen", False):
+        return (sys.executable, WORKER_FLAG)
+    return (sys.executable, "-m", "stenosis_player.voice.worker")
+
+
 MAX_CONSECUTIVE_FAILURES = 3
 
 
@@ -204,7 +215,7 @@ class Synthesizer:
         self.config = config or VoiceConfig()
         self.hang_timeout = hang_timeout
         self.start_timeout = start_timeout
-        self.worker_argv = tuple(worker_argv or WORKER_ARGV)
+        self.worker_argv = tuple(worker_argv or default_worker_argv())
         self.synth_calls = 0
         self.restarts = 0
         self.engine_name: str | None = None

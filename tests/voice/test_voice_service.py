@@ -13,12 +13,15 @@ import pytest
 from conftest import fake_worker_argv
 
 from stenosis_player.voice import sinks
+from stenosis_player.voice.config import VoiceConfig
 from stenosis_player.voice.service import Priority, SpeechService, countdown_text
 from stenosis_player.voice.sinks import SilentSink
 from stenosis_player.voice.synth import Synthesizer, clip_seconds
 
 # QtMultimedia reports the missing PipeWire library as a Qt warning; it is not ours to fix.
-QT_MULTIMEDIA_NOISE = pytest.mark.qt_log_ignore(r"Couldn't (load|resolve) \S+ (library|symbols)")
+QT_MULTIMEDIA_NOISE = pytest.mark.qt_log_ignore(
+    r"Couldn't (load|resolve) .*(library|symbols)", r"PulseAudioService", r"No audio device"
+)
 
 LINE_A = "Lie on your back."
 LINE_B = "Bring your knees to your chest."
@@ -288,3 +291,30 @@ def test_a_clip_that_comes_too_late_is_not_played(
     assert fallback_sink.plays()[0][1] is None
     assert rec.of("caption") == [LINE_A] and rec.of("notice") == []
     assert service.clip_seconds(LINE_A)  # and it is cached for next time
+
+
+@pytest.mark.speech
+def test_another_voice_makes_new_clips(qtbot, make_service):
+    service, _ = make_service()
+    with qtbot.waitSignal(service.ready_changed, timeout=10_000):
+        service.prepare([LINE_A])
+    normal = service.clip_seconds(LINE_A)
+    service.set_config(VoiceConfig(rate=90))
+    assert service.clip_seconds(LINE_A) is None and not service.is_ready()
+    with qtbot.waitSignal(service.ready_changed, timeout=10_000):
+        service.prepare([LINE_A])
+    assert service.clip_seconds(LINE_A) > 1.3 * normal
+    assert service.synth.synth_calls == 2
+
+
+@QT_MULTIMEDIA_NOISE
+@pytest.mark.speech
+def test_service_made_from_a_cache_folder_alone_works(qtbot, tmp_path):
+    service = SpeechService(cache_dir=tmp_path / "speech")
+    try:
+        with qtbot.waitSignal(service.clip_finished, timeout=10_000):
+            service.say("Hi.", "hi")
+        assert service.clip_seconds("Hi.")
+        assert list((tmp_path / "speech").glob("*.wav"))
+    finally:
+        service.close()
