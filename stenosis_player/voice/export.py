@@ -36,6 +36,20 @@ def export_session_audio(
 ) -> float:
     """Write the session to ``out_path`` as one WAV; returns its length in seconds (which
     equals the re-timed script's total). Raises SynthesisError when lines cannot be made."""
+    out = Path(out_path)
+    tmp = out.with_name(f".{out.name}.part")
+    with open(tmp, "wb") as fh:  # an unwritable destination shows up before any work
+        try:
+            seconds = _render(script, fh, synth)
+        except BaseException:
+            fh.close()
+            tmp.unlink(missing_ok=True)
+            raise
+    os.replace(tmp, out)
+    return seconds
+
+
+def _render(script: Script, fh, synth: Synthesizer) -> float:
     texts = speech_texts(script)
     clips = synth.synthesize_all(texts)
     missing = [t for t in texts if t not in clips]
@@ -70,26 +84,20 @@ def export_session_audio(
             plan[-1].end = start  # the new line interrupts the one before
         plan.append(_Placement(start, min(start + length, total), clips[text]))
 
-    out = Path(out_path)
-    tmp = out.with_name(f".{out.name}.part")
-    try:
-        with wave.open(str(tmp), "wb") as dst:
-            dst.setnchannels(channels)
-            dst.setsampwidth(width)
-            dst.setframerate(rate)
-            cursor = 0
-            for p in plan:
-                _write_silence(dst, p.start - cursor, channels * width)
-                with wave.open(str(p.path), "rb") as src:
-                    if (src.getnchannels(), src.getsampwidth(), src.getframerate()) != params:
-                        raise SynthesisError(f"clip {p.path.name} has a different audio format")
-                    dst.writeframes(src.readframes(p.end - p.start))
-                cursor = p.end
-            _write_silence(dst, total - cursor, channels * width)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return clip_seconds(out)
+    with wave.open(fh, "wb") as dst:
+        dst.setnchannels(channels)
+        dst.setsampwidth(width)
+        dst.setframerate(rate)
+        cursor = 0
+        for p in plan:
+            _write_silence(dst, p.start - cursor, channels * width)
+            with wave.open(str(p.path), "rb") as src:
+                if (src.getnchannels(), src.getsampwidth(), src.getframerate()) != params:
+                    raise SynthesisError(f"clip {p.path.name} has a different audio format")
+                dst.writeframes(src.readframes(p.end - p.start))
+            cursor = p.end
+        _write_silence(dst, total - cursor, channels * width)
+    return total / rate
 
 
 def _write_silence(dst: wave.Wave_write, frames: int, frame_bytes: int) -> None:

@@ -108,3 +108,17 @@ def test_voices_command_lists_at_least_one_voice(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("engine pyttsx3")
     assert any("English" in line for line in out[1:])
+
+
+def test_export_audio_to_an_unwritable_place_is_one_clear_line(tmp_path, capsys):
+    args = argparse.Namespace(
+        data_dir=str(tmp_path),
+        exercises=str(REPO / "exercises.json"),
+        out=str(tmp_path / "missing-folder" / "s.wav"),
+        program=None,
+        no_settings=True,
+    )
+    assert run_export_audio(args) == 1
+    err = capsys.readouterr().err
+    assert err == f"stenosis-player: cannot write {args.out}: No such file or directory\n"
+    assert not list(tmp_path.rglob("*.wav"))  # failed before any speech was made
