@@ -259,7 +259,7 @@ class SpeechService(QObject):
     # ------------------------------------------------------------------ synthesis
     def _submit(self, urgency: int, text: str) -> None:
         if not self._threads:
-            for i in range(len(getattr(self.synth, "_all_slots", [None]))):
+            for i in range(self.synth.workers):
                 thread = threading.Thread(target=self._run_jobs, name=f"speech-{i}", daemon=True)
                 thread.start()
                 self._threads.append(thread)

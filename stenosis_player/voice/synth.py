@@ -245,6 +245,11 @@ class Synthesizer:
             return None
 
     @property
+    def workers(self) -> int:
+        """How many worker processes (so how many requests can run at once)."""
+        return len(self._all_slots)
+
+    @property
     def unavailable(self) -> SynthesisUnavailable | None:
         """Set once synthesis is known not to work here (reason and remedy in the message)."""
         return self._unavailable
