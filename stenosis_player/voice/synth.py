@@ -385,8 +385,8 @@ class Synthesizer:
         """Start the worker processes now (so the first clip does not wait for them)."""
         slots = [self._slots.get() for _ in self._all_slots]
         try:
-            for slot in slots:
-                self._ensure(slot)
+            with ThreadPoolExecutor(len(slots), thread_name_prefix="voice-start") as pool:
+                list(pool.map(self._ensure, slots))  # start them side by side
         finally:
             for slot in slots:
                 self._slots.put(slot)
