@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..script import Script, mmss, with_speech_durations
+from .config import VoiceConfig
 from .lines import Priority, countdown_text, speech_texts
 from .synth import CacheUnwritable, SynthesisError, Synthesizer, clip_seconds, default_workers
 
@@ -108,6 +109,18 @@ def _write_silence(dst: wave.Wave_write, frames: int, frame_bytes: int) -> None:
         frames -= n
 
 
+def _voice_config(args: argparse.Namespace, settings_file: Path) -> VoiceConfig | None:
+    """The user's voice settings (None: the defaults, also when settings cannot be read)."""
+    if getattr(args, "no_settings", False):
+        return None
+    try:
+        from ..settings import load_settings
+
+        return load_settings(settings_file).settings.voice_config()
+    except Exception:  # settings problems are reported by the script options already
+        return None
+
+
 def run_export_audio(args: argparse.Namespace) -> int:
     """``stenosis-player export-audio OUT.wav [--program ID]``."""
     from ..cli import load_catalog_or_report, script_options_for
@@ -123,16 +136,18 @@ def run_export_audio(args: argparse.Namespace) -> int:
         print(f"stenosis-player: unknown program {program_id!r}; known: {known}", file=sys.stderr)
         return 1
     script = build_script(catalog, program_id, script_options_for(args, catalog, program_id))
-    cache = app_paths(args.data_dir).speech_cache_dir
+    paths = app_paths(args.data_dir)
+    cache = paths.speech_cache_dir
+    config = _voice_config(args, paths.settings_file)
     try:
         try:
-            with Synthesizer(cache, workers=default_workers()) as synth:
+            with Synthesizer(cache, config, workers=default_workers()) as synth:
                 seconds = export_session_audio(script, args.out, synth)
         except CacheUnwritable as exc:
             print(f"stenosis-player: {exc}; using a temporary folder", file=sys.stderr)
             with (
                 tempfile.TemporaryDirectory(prefix="stenosis-speech-") as tmp,
-                Synthesizer(tmp, workers=default_workers()) as synth,
+                Synthesizer(tmp, config, workers=default_workers()) as synth,
             ):
                 seconds = export_session_audio(script, args.out, synth)
     except SynthesisError as exc:
