@@ -15,6 +15,10 @@ RUNNABLE_MODULES = ("stenosis_player.voice.worker",)
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["--voice-worker"]:  # how the voice layer starts its worker when frozen
+        from stenosis_player.voice.worker import main as worker_main
+
+        return worker_main()
     if len(sys.argv) >= 3 and sys.argv[1] == "-m" and sys.argv[2] in RUNNABLE_MODULES:
         module = sys.argv[2]
         sys.argv = [sys.argv[0], *sys.argv[3:]]

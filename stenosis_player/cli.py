@@ -75,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--voice-worker"]:
+        # a frozen (PyInstaller) build starts its speech worker through the app itself
+        from .voice.worker import main as worker_main
+
+        return worker_main()
     args = build_parser().parse_args(argv)
     if args.speed <= 0 or args.speed > 1000:
         print("stenosis-player: --speed must be between 0 and 1000", file=sys.stderr)

@@ -349,7 +349,7 @@ class MainWindow(QMainWindow):
                 self.settings.set("program.last", pid)
         script = self.build_script(pid)
         if hasattr(self.speech, "prepare"):
-            self.speech.prepare(script.texts())
+            self.speech.prepare(_spoken_lines(script))
         self.answers.clear()
         self.confirming_stop = False
         c = SessionController(script, self.clock, speed=self.speed, resume_from=resume_from)
@@ -481,6 +481,8 @@ class MainWindow(QMainWindow):
             secs = estimate_speech_seconds(text)
         if secs and self.controller is not None:
             self.controller.extend_current(secs + 0.3)
+        if hasattr(self.speech, "preload") and seg.index + 1 < len(self.controller.script):
+            self.speech.preload(self.controller.script[seg.index + 1].say)  # no wait next time
 
     def _on_countdown(self, seg: Segment, left: int) -> None:
         self.player.set_countdown(seg, left)
@@ -856,6 +858,16 @@ class MainWindow(QMainWindow):
         self.setStyleSheet(theme.stylesheet(scale))
         self.player.ring.theme = theme
         self.act_contrast.setChecked(bool(high))
+
+
+def _spoken_lines(script: Script) -> list[str]:
+    """Every line a session may say, countdown numbers included, to synthesise first."""
+    try:
+        from ..voice.lines import speech_texts
+
+        return speech_texts(script)
+    except ImportError:
+        return script.texts()
 
 
 def _low_priority() -> object:

@@ -43,6 +43,8 @@ def test_screens_render_in_a_real_x11_window(tmp_path):
         for w, h in ((1280, 800), (1920, 1080)):
             image = QImage(str(out / f"{screen}-{w}x{h}.png"))
             assert (image.width(), image.height()) == (w, h), screen
-            # not a blank frame: the picture has many distinct colours
-            colours = {image.pixel(x, y) for x in range(0, w, 37) for y in range(0, h, 29)}
-            assert len(colours) > 8, screen
+            # not a blank frame: text and controls cover a fair part of it
+            background = image.pixel(w // 2, h - 60)
+            samples = [image.pixel(x, y) for x in range(0, w, 7) for y in range(0, h, 7)]
+            drawn = sum(p != background for p in samples) / len(samples)
+            assert drawn > 0.03, (screen, drawn)
