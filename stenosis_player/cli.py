@@ -157,18 +157,26 @@ def script_options_for(args: argparse.Namespace, catalog, program_id: str):  # -
     return loaded.settings.script_options(catalog, program_id)
 
 
-def cmd_script(args: argparse.Namespace) -> int:
+def script_or_report(args: argparse.Namespace):  # -> Script | None
+    """The session script of ``--program`` with the user's settings, or None after saying
+    what is wrong (a broken catalogue, an unknown program)."""
     from .script import build_script
 
     catalog = load_catalog_or_report(args.exercises)
     if catalog is None:
-        return 1
+        return None
     program_id = args.program or catalog.default_program
     if program_id not in catalog.programs:
         known = ", ".join(catalog.programs)
         print(f"stenosis-player: unknown program {program_id!r}; known: {known}", file=sys.stderr)
+        return None
+    return build_script(catalog, program_id, script_options_for(args, catalog, program_id))
+
+
+def cmd_script(args: argparse.Namespace) -> int:
+    script = script_or_report(args)
+    if script is None:
         return 1
-    script = build_script(catalog, program_id, script_options_for(args, catalog, program_id))
     print(script.to_json() if args.format == "json" else script.to_text())
     return 0
 

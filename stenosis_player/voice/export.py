@@ -123,19 +123,12 @@ def _voice_config(args: argparse.Namespace, settings_file: Path) -> VoiceConfig 
 
 def run_export_audio(args: argparse.Namespace) -> int:
     """``stenosis-player export-audio OUT.wav [--program ID]``."""
-    from ..cli import load_catalog_or_report, script_options_for
+    from ..cli import script_or_report
     from ..paths import app_paths
-    from ..script import build_script
 
-    catalog = load_catalog_or_report(args.exercises)
-    if catalog is None:
+    script = script_or_report(args)
+    if script is None:
         return 1
-    program_id = args.program or catalog.default_program
-    if program_id not in catalog.programs:
-        known = ", ".join(catalog.programs)
-        print(f"stenosis-player: unknown program {program_id!r}; known: {known}", file=sys.stderr)
-        return 1
-    script = build_script(catalog, program_id, script_options_for(args, catalog, program_id))
     paths = app_paths(args.data_dir)
     cache = paths.speech_cache_dir
     config = _voice_config(args, paths.settings_file)
