@@ -149,5 +149,5 @@ def run_export_audio(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"stenosis-player: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    print(f"{args.out}: {mmss(seconds)} ({seconds:.1f} s), program {program_id}")
+    print(f"{args.out}: {mmss(seconds)} ({seconds:.1f} s), program {script.program_id}")
     return 0
