@@ -26,7 +26,7 @@ from common import REPO, expected_command, load_manifest, run_all
 from stenosis_player.voice_commands.commands import generic_phrase
 from stenosis_player.voice_commands.recognizer import Settings
 
-SWEEP = [1e-10, 1e-20, 1e-30, 1e-40]
+SWEEP = [1e-20, 1e-30, 1e-40, 1e-50]
 OUT = REPO / "stenosis_player" / "data" / "voice_command_thresholds.json"
 
 
