@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # Debian/Ubuntu libraries Qt and eSpeak NG need (headless Qt, X11 window, speech, checks).
 APT_PACKAGES=(python3-venv libgl1 libegl1 libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0
   libfontconfig1 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
-  libxcb-randr0 libxcb-render-util0 libxcb-image0 libpulse0 libespeak-ng1 espeak-ng)
+  libxcb-randr0 libxcb-render-util0 libxcb-image0 libpulse0 libespeak-ng1 espeak-ng
+  libportaudio2)
 if [ "$mode" = test ]; then
   APT_PACKAGES+=(sox xvfb xauth desktop-file-utils appstream)
 fi

@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "voices": ("stenosis_player.voice.cli", "run_voices"),
             "export-audio": ("stenosis_player.voice.export", "run_export_audio"),
             "history": ("stenosis_player.history_cli", "run_history"),
-            "listen": ("stenosis_player.voice_commands.listen", "run_listen_args"),
+            "listen": ("stenosis_player.cli", "cmd_listen"),
         }
         module, func = targets[args.command]
         return _delegate(module, func, args)
@@ -128,6 +128,12 @@ def load_catalog_or_report(path: str | None):  # -> Catalog | None
         for problem in err.problems:
             print(f"  {problem}", file=sys.stderr)
         return None
+
+
+def cmd_listen(args: argparse.Namespace) -> int:
+    from .voice_commands.listen import run_listen
+
+    return run_listen(["--wav", args.wav] if args.wav else [])
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -297,7 +297,11 @@ class MainWindow(QMainWindow):
             self.controller.pause()
 
     def resume(self) -> None:
-        if self.controller and self.controller.stage is Stage.PAUSED:
+        if self.player.hurt_panel.isVisible():
+            self.choose_after_hurt("continue")
+        elif self.controller and self.controller.stage is Stage.PAUSED:
+            self.confirming_stop = False
+            self.player.set_notice("")
             self.controller.resume()
 
     def next(self) -> None:
@@ -307,8 +311,73 @@ class MainWindow(QMainWindow):
         self.command("back")
 
     def stop(self) -> None:
-        if self.controller:
-            self.controller.stop()
+        """Stop as Esc does: the first asks, the second stops (voice commands use this)."""
+        if self.player.hurt_panel.isVisible():
+            self.choose_after_hurt("end")
+        else:
+            self.command("stop")
+
+    # ------------------------------------------------------------------ voice commands
+    def start_voice_commands(self, source_factory: Any = None, autostart: bool = True) -> None:
+        """Listen for spoken commands (opt-in in Settings); failures become a notice."""
+        try:
+            from ..voice_commands.qt_listener import VoiceCommandListener
+        except ImportError as exc:
+            self._voice_commands_failed(f"Voice commands are not available: {exc}")
+            return
+        self.leading_word = self._setting("voice_commands.leading_word", "player") or "player"
+        kwargs: dict[str, Any] = {"leading_word": self.leading_word, "parent": self}
+        if source_factory is not None:
+            kwargs["source_factory"] = source_factory
+        self.listener = VoiceCommandListener(**kwargs)
+        self.listener.command_heard.connect(self.voice_command)
+        self.listener.listening_changed.connect(lambda on: self.player.set_listening(on))
+        self.listener.failed.connect(self._voice_commands_failed)
+        for name, speaking in (("clip_started", True), ("clip_finished", False)):
+            if hasattr(self.speech, name):
+                getattr(self.speech, name).connect(
+                    lambda _id, s=speaking: self.listener.set_app_speaking(s)
+                )
+        if autostart:
+            self.listener.start()
+
+    def stop_voice_commands(self) -> None:
+        listener = getattr(self, "listener", None)
+        if listener is not None:
+            listener.stop()
+            self.listener = None
+            self.player.set_listening(False)
+
+    def _voice_commands_failed(self, text: str) -> None:
+        self.player.set_listening(False)
+        self.start_view.set_notice(text)
+        self.player.set_voice_status(text)
+
+    def voice_command(self, value: str) -> None:
+        """A command heard by the recogniser: act, show it, and confirm by voice."""
+        from ..voice_commands.commands import Command, spoken_name
+        from ..voice_commands.mapping import apply_command
+
+        try:
+            cmd = Command(value)
+        except ValueError:
+            return
+        word = getattr(self, "leading_word", "player")
+        self.player.set_listening(True, spoken_name(cmd, word))
+        if self.controller is None or self.stack.currentWidget() is not self.player:
+            return
+        if cmd is Command.STOP:
+            was_confirming = self.confirming_stop
+            self.stop()
+            if not was_confirming and self.confirming_stop:
+                self.speech.say(
+                    f"Say {spoken_name(Command.STOP, word)} again to end the session, or "
+                    f"{spoken_name(Command.CONTINUE, word)} to go on."
+                )
+            return
+        text = apply_command(cmd, self, word)
+        if text:
+            self.speech.say(text, "voice-command")
 
     # ------------------------------------------------------------------ sessions
     def script_options(self, program_id: str) -> ScriptOptions:
@@ -366,6 +435,11 @@ class MainWindow(QMainWindow):
         self.player.set_script(script)
         self.player.set_notice("")
         self.player.hide_hurt_panel()
+        if (
+            self._setting("voice_commands.enabled", False)
+            and getattr(self, "listener", None) is None
+        ):
+            self.start_voice_commands()
         self.player.set_paused(False)
         if self.ask_pain and self.checkin is not None and not self.hands_free and resume is None:
             self._ask_pain("before")
@@ -472,6 +546,8 @@ class MainWindow(QMainWindow):
 
     def _on_segment(self, seg: Segment) -> None:
         self.player.show_segment(seg)
+        if getattr(self, "listener", None) is not None:
+            self.listener.set_question_open(seg.kind is Kind.CHECK)  # yes/no only then
         self._update_progress()
         text = f"{self._preamble} {seg.say}" if self._preamble else seg.say
         self._preamble = ""
@@ -836,6 +912,10 @@ class MainWindow(QMainWindow):
         else:
             self.history_view.refresh()
         self.stack.setCurrentWidget(self.history_view)
+
+    def closeEvent(self, event) -> None:
+        self.stop_voice_commands()
+        super().closeEvent(event)
 
     def toggle_fullscreen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()

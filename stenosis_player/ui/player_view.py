@@ -77,6 +77,10 @@ class PlayerView(QWidget):
         self.voice_status = QLabel(objectName="notice")
         self.voice_status.setWordWrap(True)
         self.voice_status.hide()
+        # voice commands: a microphone symbol while listening, and the last command heard
+        self.mic = QLabel(objectName="where")
+        self.mic.setAccessibleName("Voice commands")
+        self.mic.hide()
         self.paused_banner = QLabel("Paused — press Space to go on", objectName="where")
         self.paused_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.paused_banner.hide()
@@ -132,6 +136,7 @@ class PlayerView(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
+        top.addWidget(self.mic, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.phase, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         middle = QHBoxLayout()
         middle.addWidget(self.image, 5)
@@ -206,6 +211,11 @@ class PlayerView(QWidget):
     def set_notice(self, text: str) -> None:
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
+
+    def set_listening(self, listening: bool, last_heard: str = "") -> None:
+        heard = f" · heard “{last_heard}”" if last_heard else ""
+        self.mic.setText(f"🎤 listening{heard}")
+        self.mic.setVisible(listening)
 
     def set_voice_status(self, text: str) -> None:
         self.voice_status.setText(f"🔇 {text}" if text else "")

@@ -1,0 +1,94 @@
+"""Spoken commands drive the real window: the real recogniser hears generated speech
+(WAV files stand in for the microphone; there is none on a test machine)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stenosis_player.engine import Stage
+from stenosis_player.script import Kind
+from stenosis_player.settings import Settings
+from stenosis_player.ui.main_window import MainWindow
+from stenosis_player.ui.speech_port import CaptionOnlySpeech
+from stenosis_player.voice_commands.microphone import WavSource
+
+CLEAN = Path(__file__).resolve().parents[1] / "data" / "voice_commands" / "commands" / "clean"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 10.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def window(qtbot, catalog, tmp_path):
+    settings = Settings(tmp_path / "settings.json")
+    settings.set("programs.step-by-step.order", ["sustained-lumbar-extension"])
+    speech = CaptionOnlySpeech()
+    w = MainWindow(catalog, settings=settings, speech=speech, clock=Clock())
+    qtbot.addWidget(w)
+    w.show()
+    w.start_session()
+    return w, speech
+
+
+def hear(qtbot, w, name: str) -> list:
+    """Listen to one generated recording; return what the recogniser reported."""
+    w.stop_voice_commands()
+    w.start_voice_commands(lambda: WavSource(CLEAN / f"slt_1.0_{name}.wav"), autostart=False)
+    with qtbot.waitSignal(w.listener.command_heard, timeout=20000) as blocker:
+        w.listener.start()
+    return blocker.args
+
+
+def test_player_pause_pauses_and_it_hurts_opens_the_choices(qtbot, catalog, tmp_path):
+    w, speech = window(qtbot, catalog, tmp_path)
+    assert w.controller.stage is Stage.RUNNING
+    assert hear(qtbot, w, "player_pause") == ["pause"]
+    assert w.controller.stage is Stage.PAUSED
+    assert "player continue" in speech.said[-1]  # says how to go on
+    assert "heard “player pause”" in w.player.mic.text()
+    assert hear(qtbot, w, "player_continue") == ["continue"]
+    assert w.controller.stage is Stage.RESUMING
+    assert hear(qtbot, w, "it_hurts") == ["it_hurts"]
+    assert w.player.hurt_panel.isVisible()
+    assert w.controller.stage is Stage.PAUSED
+    w.stop_voice_commands()
+
+
+def test_spoken_stop_asks_first_like_esc(qtbot, catalog, tmp_path):
+    w, speech = window(qtbot, catalog, tmp_path)
+    w.voice_command("stop")
+    assert w.controller.stage is Stage.PAUSED
+    assert "again to end the session" in speech.said[-1]
+    w.voice_command("continue")
+    assert w.controller.stage is Stage.RESUMING and not w.confirming_stop
+    w.voice_command("stop")
+    w.voice_command("stop")
+    assert w.controller.stage is Stage.STOPPED
+
+
+def test_yes_no_answer_a_question(qtbot, catalog, tmp_path):
+    w, _ = window(qtbot, catalog, tmp_path)
+    while w.controller.current.kind is not Kind.CHECK:
+        w.clock.now += 0.5
+        w.controller.tick()
+    w.voice_command("no")
+    assert w.settings.get("exercises.sustained-lumbar-extension.removed") is True
+
+
+def test_no_microphone_gives_a_notice_and_the_session_goes_on(qtbot, catalog, tmp_path):
+    from stenosis_player.voice_commands.microphone import MicrophoneUnavailable
+
+    def no_mic():
+        raise MicrophoneUnavailable("No microphone found: connect one and restart.")
+
+    w, _ = window(qtbot, catalog, tmp_path)
+    w.start_voice_commands(no_mic, autostart=False)
+    with qtbot.waitSignal(w.listener.failed, timeout=10000):
+        w.listener.start()
+    assert "No microphone" in w.player.voice_status.text()
+    assert w.controller.stage is Stage.RUNNING
+    w.stop_voice_commands()
