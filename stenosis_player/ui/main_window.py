@@ -331,7 +331,10 @@ class MainWindow(QMainWindow):
             kwargs["source_factory"] = source_factory
         self.listener = VoiceCommandListener(**kwargs)
         self.listener.command_heard.connect(self.voice_command)
-        self.listener.listening_changed.connect(lambda on: self.player.set_listening(on))
+        self.last_heard = ""
+        self.listener.listening_changed.connect(
+            lambda on: self.player.set_listening(on, self.last_heard)
+        )
         self.listener.failed.connect(self._voice_commands_failed)
         for name, speaking in (("clip_started", True), ("clip_finished", False)):
             if hasattr(self.speech, name):
@@ -363,7 +366,8 @@ class MainWindow(QMainWindow):
         except ValueError:
             return
         word = getattr(self, "leading_word", "player")
-        self.player.set_listening(True, spoken_name(cmd, word))
+        self.last_heard = spoken_name(cmd, word)
+        self.player.set_listening(True, self.last_heard)
         if self.controller is None or self.stack.currentWidget() is not self.player:
             return
         if cmd is Command.STOP:
