@@ -1,0 +1,30 @@
+"""Settings opened from the window: the Test voice button goes through the real speech
+service (real eSpeak NG synthesis; the audio device is the silent sink, as there is none)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from stenosis_player.settings import TEST_VOICE_TEXT, Settings
+from stenosis_player.ui.main_window import MainWindow
+from stenosis_player.voice.service import SpeechService
+from stenosis_player.voice.sinks import SilentSink
+
+
+@pytest.mark.speech
+def test_test_voice_button_speaks_through_the_speech_service(qtbot, catalog, tmp_path):
+    speech = SpeechService(cache_dir=tmp_path / "speech", sink=SilentSink())
+    try:
+        w = MainWindow(catalog, settings=Settings(tmp_path / "settings.json"), speech=speech)
+        qtbot.addWidget(w)
+        w.show()
+        w.open_settings()
+        dialog = w.settings_dialog
+        with qtbot.waitSignal(speech.clip_started, timeout=20000):
+            qtbot.mouseClick(dialog.test_voice_button, Qt.MouseButton.LeftButton)
+        assert w.player.caption.text() == TEST_VOICE_TEXT
+        # a real clip was synthesised for the sample sentence, and it has a length
+        qtbot.waitUntil(lambda: (speech.clip_seconds(TEST_VOICE_TEXT) or 0) > 1.0, timeout=20000)
+    finally:
+        speech.close()
