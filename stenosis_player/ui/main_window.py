@@ -336,11 +336,19 @@ class MainWindow(QMainWindow):
             lambda on: self.player.set_listening(on, self.last_heard)
         )
         self.listener.failed.connect(self._voice_commands_failed)
-        for name, speaking in (("clip_started", True), ("clip_finished", False)):
-            if hasattr(self.speech, name):
-                getattr(self.speech, name).connect(
-                    lambda _id, s=speaking: self.listener.set_app_speaking(s)
+        # while the app speaks only pause, stop and "it hurts" count, and not when the app
+        # itself says those words (the caption holds the line being spoken)
+        if hasattr(self.speech, "clip_started"):
+            self.speech.clip_started.connect(
+                lambda _id: (
+                    self.listener
+                    and self.listener.set_app_speaking(True, self.player.caption.text())
                 )
+            )
+        if hasattr(self.speech, "clip_finished"):
+            self.speech.clip_finished.connect(
+                lambda _id: self.listener and self.listener.set_app_speaking(False)
+            )
         if autostart:
             self.listener.start()
 
