@@ -320,6 +320,13 @@ def _add_exercise(
     ) or ex.steps.release
     position = (mod.position if mod and mod.position else None) or ex.position
     common = {"exercise_id": ex.id, "exercise_name": ex.name, "modification": mod_id}
+    # a position change, rest or side switch: a spoken countdown over the start picture
+    pause_kw = {
+        "image": "start",
+        "countdown": True,
+        "count_last": o.countdown_last_s if o.count_aloud else 0,
+        "speech_bound": True,
+    }
 
     # intro: name, dose, set-up and the caution that matters most, read aloud
     dose_words = (
@@ -350,10 +357,7 @@ def _add_exercise(
         ready,
         f"Get into position. We start in {count_word(round(ready))} seconds.",
         "Get into position",
-        image="start",
-        countdown=True,
-        count_last=o.countdown_last_s if o.count_aloud else 0,
-        speech_bound=True,
+        **pause_kw,
         **common,
     )
     for si, side in enumerate(sides):
@@ -363,11 +367,8 @@ def _add_exercise(
                 o.change_position_s,
                 f"Switch sides. Now the {side} side.",
                 f"Switch sides: {side} side",
-                image="start",
                 side=side,
-                countdown=True,
-                count_last=o.countdown_last_s if o.count_aloud else 0,
-                speech_bound=True,
+                **pause_kw,
                 **common,
             )
         for s in range(1, sets + 1):
@@ -379,10 +380,7 @@ def _add_exercise(
                     f"Rest for {count_word(max(rest, 3))} seconds. Then set {count_word(s)} of "
                     f"{count_word(sets)}.",
                     "Rest",
-                    image="start",
-                    countdown=True,
-                    count_last=o.countdown_last_s if o.count_aloud else 0,
-                    speech_bound=True,
+                    **pause_kw,
                     **where,
                 )
             if timed:
