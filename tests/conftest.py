@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from fakes import FakeClock
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -22,19 +23,6 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.delenv("STENOSIS_PLAYER_DATA_DIR", raising=False)
     yield home
-
-
-class FakeClock:
-    """A monotonic clock that only moves when a test says so."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from fakes import FakeClock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,12 +22,8 @@ from stenosis_player.engine import (
 from stenosis_player.script import Kind, Script, ScriptOptions, build_script
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+def Clock() -> FakeClock:
+    return FakeClock(100.0)
 
 
 @pytest.fixture(scope="module")

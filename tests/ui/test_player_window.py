@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fakes import FakeClock
 from PySide6.QtCore import Qt
 
 from stenosis_player.engine import Stage
@@ -12,12 +13,8 @@ from stenosis_player.ui.main_window import MainWindow
 from stenosis_player.ui.speech_port import CaptionOnlySpeech
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
+def Clock() -> FakeClock:
+    return FakeClock(50.0)
 
 
 def short_settings(tmp_path, order: tuple[str, ...]) -> Settings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fakes import FakeClock
 from PySide6.QtCore import Qt
 
 from stenosis_player.script import Kind
@@ -11,12 +12,8 @@ from stenosis_player.ui.main_window import MainWindow
 from stenosis_player.ui.speech_port import CaptionOnlySpeech
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 10.0
-
-    def __call__(self) -> float:
-        return self.now
+def Clock() -> FakeClock:
+    return FakeClock(10.0)
 
 
 def window(qtbot, catalog, tmp_path, order, program="step-by-step", values=None):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fakes import FakeClock
+
 from stenosis_player.engine import Stage
 from stenosis_player.script import Kind
 from stenosis_player.settings import Settings
@@ -15,12 +17,8 @@ from stenosis_player.voice_commands.microphone import WavSource
 CLEAN = Path(__file__).resolve().parents[1] / "data" / "voice_commands" / "commands" / "clean"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 10.0
-
-    def __call__(self) -> float:
-        return self.now
+def Clock() -> FakeClock:
+    return FakeClock(10.0)
 
 
 def window(qtbot, catalog, tmp_path):

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from fakes import FakeClock
 from PySide6.QtCore import Qt
 
 from stenosis_player.script import Kind
@@ -23,12 +24,8 @@ from stenosis_player.ui.speech_port import CaptionOnlySpeech
 REPO = Path(__file__).resolve().parents[2]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 10.0
-
-    def __call__(self) -> float:
-        return self.now
+def Clock() -> FakeClock:
+    return FakeClock(10.0)
 
 
 def make_window(qtbot, catalog, tmp_path, store, order=("sustained-lumbar-extension",)):
