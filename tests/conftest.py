@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -23,6 +24,15 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.delenv("STENOSIS_PLAYER_DATA_DIR", raising=False)
     yield home
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread():
+    """Free each test's Qt objects here, on the main thread: left to Python's collector they
+    could be freed later on a worker thread (the voice-command listener's), where Qt cannot
+    stop their timers and may crash."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture

@@ -7,11 +7,12 @@ the start screen and the app keeps going with what works.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -70,8 +71,30 @@ def open_store(database_file) -> tuple[Any, list[str]]:
     return store, [notice] if notice else []
 
 
+class MainThreadGarbageCollector(QObject):
+    """Python's collector runs on whichever thread happens to allocate; freeing a Qt object
+    with timers on a worker thread (voice commands, speech) makes Qt warn and can crash.
+    So automatic collection is switched off and done here, on the main thread."""
+
+    def __init__(self, interval_ms: int = 1000, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.threshold = gc.get_threshold()
+        gc.disable()
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.check)
+        self.timer.start(interval_ms)
+
+    def check(self) -> None:
+        counts = gc.get_count()
+        for generation in (2, 1, 0):
+            if counts[generation] > self.threshold[generation]:
+                gc.collect(generation)
+                return
+
+
 def run_app(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collector = MainThreadGarbageCollector(parent=app)  # noqa: F841 - lives with the app
     app.setApplicationName("Stenosis Player")
     app.setDesktopFileName("io.github.stenosis_player.StenosisPlayer")
     icon = resources.assets_dir() / "icon.svg"

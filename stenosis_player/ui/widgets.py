@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -73,6 +73,8 @@ class ExerciseImage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._renderer: QSvgRenderer | None = None
+        self._renderers: dict[Path, QSvgRenderer | None] = {}
+        self._pixmaps: dict[tuple[object, ...], QPixmap] = {}
         self.path: Path | None = None
         self.setMinimumSize(QSize(240, 180))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -83,10 +85,12 @@ class ExerciseImage(QWidget):
             return True
         self.path = path
         self._renderer = None
-        if path is not None and Path(path).is_file():
-            renderer = QSvgRenderer(str(path), self)
-            if renderer.isValid():
-                self._renderer = renderer
+        if path is not None:
+            # parsed once per picture: a session flips between start and end every rep
+            if path not in self._renderers and Path(path).is_file():
+                renderer = QSvgRenderer(str(path), self)
+                self._renderers[path] = renderer if renderer.isValid() else None
+            self._renderer = self._renderers.get(path)
         self.setAccessibleName(alt)
         self.setToolTip(alt)
         self.setVisible(self._renderer is not None)
@@ -103,8 +107,22 @@ class ExerciseImage(QWidget):
         if size.isEmpty():
             size = QSize(4, 3)
         scale = min(self.width() / size.width(), self.height() / size.height())
-        w, h = size.width() * scale, size.height() * scale
+        w, h = max(1, round(size.width() * scale)), max(1, round(size.height() * scale))
+        # drawn once per picture and size, then blitted: repainting every rep stays cheap
+        ratio = self.devicePixelRatioF()
+        key = (self.path, w, h, ratio)
+        pixmap = self._pixmaps.get(key)
+        if pixmap is None:
+            pixmap = QPixmap(round(w * ratio), round(h * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._renderer.render(painter, QRectF(0, 0, w, h))
+            painter.end()
+            if len(self._pixmaps) > 16:  # the window was resized: drop the old sizes
+                self._pixmaps.clear()
+            self._pixmaps[key] = pixmap
         p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self._renderer.render(p, QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h))
+        p.drawPixmap((self.width() - w) // 2, (self.height() - h) // 2, pixmap)
         p.end()
