@@ -166,6 +166,12 @@ def run_app(args: argparse.Namespace) -> int:
             window.start_view.set_notice(
                 f"Unknown program {program!r}; known: {', '.join(catalog.programs)}"
             )
+        elif first_run:
+            # the very first session waits for the safety notice to be read (Enter)
+            window.hands_free = True
+            QTimer.singleShot(
+                0, lambda: window.show_safety(then=lambda: window.start_session(program))
+            )
         else:
             window.hands_free = True  # no questions before the session: it just starts
             QTimer.singleShot(0, lambda: window.start_session(program))

@@ -839,10 +839,13 @@ class MainWindow(QMainWindow):
         self.player.set_voice_status(text)
         self.start_view.set_notice(text)
 
-    def show_safety(self) -> None:
+    def show_safety(self, then: Callable[[], None] | None = None) -> None:
+        """The safety notice (first run, and the Help menu); ``then`` runs once it is read."""
         self.safety_dialog = SafetyNotice(self.catalog, self)
         self.safety_dialog.setStyleSheet(self.styleSheet())
         self.safety_dialog.accepted.connect(self._safety_seen)
+        if then is not None:
+            self.safety_dialog.accepted.connect(then)
         self.safety_dialog.open()
 
     def _safety_seen(self) -> None:

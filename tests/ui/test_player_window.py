@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fakes import FakeClock
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from stenosis_player.engine import Stage
 from stenosis_player.script import Kind
@@ -248,3 +249,15 @@ def test_no_voice_notice_stays_visible_during_the_session(qtbot, catalog, tmp_pa
     assert w.player.voice_status.isVisible()
     assert "libespeak-ng1" in w.player.voice_status.text()
     assert w.player.caption.text() == speech.said[0]  # captions carry the session
+
+
+def test_safety_notice_then_start(qtbot, window):
+    w, _, _ = window()
+    started = []
+    w.show_safety(then=lambda: started.append(True))
+    dialog = w.safety_dialog
+    assert "check with your healthcare provider" in dialog.findChild(QLabel).text().lower()
+    assert "app's own addition" in dialog.findChild(QLabel).text()
+    dialog.accept()
+    assert started == [True]
+    assert w.settings.get("safety.notice_seen") is True
