@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 
 from ..catalog import Catalog
 from ..engine import Clock, SegmentFinished, Stage, system_clock
-from ..progression import flexion_offer, hurt_twice_in_a_row, next_step
 from ..script import (
     DoseOverride,
     Kind,
@@ -41,9 +40,11 @@ from ..script import (
 from .controller import SessionController
 from .end_view import EndView
 from .player_view import PlayerView
+from .progression_rules import ProgressionRules
 from .speech_port import CaptionOnlySpeech
 from .start_view import StartView
 from .theme import theme_for
+from .voice_control import VoiceControl
 
 APP_ADDITION = (
     "Stop and call your healthcare provider if you have new numbness, weakness, or loss of "
@@ -77,7 +78,7 @@ class SafetyNotice(QDialog):
         self.resize(900, 560)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
     hurt_recorded = Signal(str, str)  # exercise id, choice
     answer_recorded = Signal(int, str)  # segment index, yes / no / none
 
@@ -114,7 +115,6 @@ class MainWindow(QMainWindow):
         self._preamble = ""
         self.started_at = 0.0
         self.safety_dialog: SafetyNotice | None = None
-        self.on_session_finished: list[Callable[[bool], None]] = []
 
         self.setWindowTitle("Stenosis Player")
         self.stack = QStackedWidget()
@@ -317,80 +317,6 @@ class MainWindow(QMainWindow):
         else:
             self.command("stop")
 
-    # ------------------------------------------------------------------ voice commands
-    def start_voice_commands(self, source_factory: Any = None, autostart: bool = True) -> None:
-        """Listen for spoken commands (opt-in in Settings); failures become a notice."""
-        try:
-            from ..voice_commands.qt_listener import VoiceCommandListener
-        except ImportError as exc:
-            self._voice_commands_failed(f"Voice commands are not available: {exc}")
-            return
-        self.leading_word = self._setting("voice_commands.leading_word", "player") or "player"
-        kwargs: dict[str, Any] = {"leading_word": self.leading_word, "parent": self}
-        if source_factory is not None:
-            kwargs["source_factory"] = source_factory
-        self.listener = VoiceCommandListener(**kwargs)
-        self.listener.command_heard.connect(self.voice_command)
-        self.last_heard = ""
-        self.listener.listening_changed.connect(
-            lambda on: self.player.set_listening(on, self.last_heard)
-        )
-        self.listener.failed.connect(self._voice_commands_failed)
-        # while the app speaks only pause, stop and "it hurts" count, and not when the app
-        # itself says those words (the caption holds the line being spoken)
-        if hasattr(self.speech, "clip_started"):
-            self.speech.clip_started.connect(
-                lambda _id: (
-                    self.listener
-                    and self.listener.set_app_speaking(True, self.player.caption.text())
-                )
-            )
-        if hasattr(self.speech, "clip_finished"):
-            self.speech.clip_finished.connect(
-                lambda _id: self.listener and self.listener.set_app_speaking(False)
-            )
-        if autostart:
-            self.listener.start()
-
-    def stop_voice_commands(self) -> None:
-        listener = getattr(self, "listener", None)
-        if listener is not None:
-            listener.stop()
-            self.listener = None
-            self.player.set_listening(False)
-
-    def _voice_commands_failed(self, text: str) -> None:
-        self.player.set_listening(False)
-        self.start_view.set_notice(text)
-        self.player.set_voice_status(text)
-
-    def voice_command(self, value: str) -> None:
-        """A command heard by the recogniser: act, show it, and confirm by voice."""
-        from ..voice_commands.commands import Command, spoken_name
-        from ..voice_commands.mapping import apply_command
-
-        try:
-            cmd = Command(value)
-        except ValueError:
-            return
-        word = getattr(self, "leading_word", "player")
-        self.last_heard = spoken_name(cmd, word)
-        self.player.set_listening(True, self.last_heard)
-        if self.controller is None or self.stack.currentWidget() is not self.player:
-            return
-        if cmd is Command.STOP:
-            was_confirming = self.confirming_stop
-            self.stop()
-            if not was_confirming and self.confirming_stop:
-                self.speech.say(
-                    f"Say {spoken_name(Command.STOP, word)} again to end the session, or "
-                    f"{spoken_name(Command.CONTINUE, word)} to go on."
-                )
-            return
-        text = apply_command(cmd, self, word)
-        if text:
-            self.speech.say(text, "voice-command")
-
     # ------------------------------------------------------------------ sessions
     def script_options(self, program_id: str) -> ScriptOptions:
         if self.settings is not None and hasattr(self.settings, "script_options"):
@@ -516,22 +442,6 @@ class MainWindow(QMainWindow):
         self.start_view.show_resume(self.resume_info.label if self.resume_info else None)
         self._show_recent_changes()
 
-    def _show_recent_changes(self) -> None:
-        """What progression changed after the last session, with its reason and U to undo."""
-        if self.store is None:
-            return
-        try:
-            recent = [(i, ch) for i, ch, undone in self.store.recent_dose_changes(5) if not undone]
-        except Exception:
-            return
-        shown = [
-            ch.describe(self.catalog) for i, ch in recent if i in getattr(self, "last_changes", [])
-        ]
-        if shown:
-            self.start_view.set_notice(
-                "Changed since last time: " + "; ".join(shown) + ". Press U to undo."
-            )
-
     def resume_session(self) -> None:
         info = self.resume_info
         if info is None:
@@ -621,79 +531,6 @@ class MainWindow(QMainWindow):
             self._ask_pain("after")
         else:
             self.stack.setCurrentWidget(self.end_view)
-        for callback in self.on_session_finished:
-            callback(completed)
-
-    def _progress_after_session(self, script: Script) -> str:
-        """Apply the articles' progression rules after a session; say what changed and why."""
-        lines: list[str] = []
-        self.last_changes: list[int] = []
-        self.offered_exercise: str | None = None
-        if self.store is not None:
-            try:
-                grown = self.store.grown_doses()
-                for ex_id in script.exercise_ids():
-                    ex = self.catalog.exercises[ex_id]
-                    rule = ex.progression.rule if ex.progression else None
-                    if rule is None or self._user_set(ex_id, rule.field):
-                        continue  # the user's own value is never changed behind their back
-                    current = grown.get(ex_id, {}).get(rule.field, rule.start)
-                    change = next_step(ex, current, self.store.exercise_history(ex_id))
-                    if change is not None:
-                        self.last_changes.append(self.store.record_dose_change(change))
-                        lines.append("Next time: " + change.describe(self.catalog))
-                history = {
-                    i: self.store.exercise_history(i) for i in self.catalog.flexion_progression
-                }
-                self.offered_exercise = flexion_offer(self.catalog, script.exercise_ids(), history)
-            except Exception as exc:
-                lines.append(f"(Progression could not be checked: {exc})")
-        if self.last_changes:
-            lines.append("Press U to undo.")
-        if self.offered_exercise:
-            name = self.catalog.exercises[self.offered_exercise].name
-            lines.append(f"Ready for the next step: {name}. Press A to add it to your program.")
-        if not lines:
-            lines.append("Next time: the same program. Adjust reps and holds in Settings (Ctrl+,).")
-        return "\n".join(lines)
-
-    def _user_set(self, exercise_id: str, field: str) -> bool:
-        if self.settings is None or not hasattr(self.settings, "is_set"):
-            return False
-        return bool(self.settings.is_set(f"exercises.{exercise_id}.{field}"))
-
-    def undo_dose_changes(self) -> None:
-        """Undo the changes progression made after the last session."""
-        if self.store is None:
-            return
-        ids = getattr(self, "last_changes", []) or [
-            i for i, _change, undone in self.store.recent_dose_changes(1) if not undone
-        ]
-        undone = [i for i in ids if self.store.undo_dose_change(i)]
-        self.last_changes = []
-        if undone:
-            text = "Undone: the doses stay as they were."
-            self.end_view.next_steps.setText(text)
-            self.start_view.set_notice(text)
-            self._preview_program(self.program_id)
-
-    def add_offered_exercise(self) -> None:
-        ex_id = getattr(self, "offered_exercise", None)
-        if not ex_id or self.settings is None:
-            return
-        ids = self.build_script(self.program_id).exercise_ids()
-        order = self.catalog.flexion_progression
-        earlier = order[order.index(ex_id) - 1]
-        at = ids.index(earlier) + 1 if earlier in ids else len(ids)
-        try:
-            self.settings.set(f"programs.{self.program_id}.order", [*ids[:at], ex_id, *ids[at:]])
-            self.settings.save()
-        except Exception as exc:
-            self.end_view.next_steps.setText(f"Could not change the program: {exc}")
-            return
-        self.offered_exercise = None
-        name = self.catalog.exercises[ex_id].name
-        self.end_view.next_steps.setText(f"{name} is now part of your program.")
 
     def _update_progress(self) -> None:
         c = self.controller
@@ -764,21 +601,6 @@ class MainWindow(QMainWindow):
                 if easier
                 else f"Stopped. Skip {name}, or end the session?"
             )
-
-    def _hurt_twice(self, exercise_id: str) -> bool:
-        """Was "It hurts" already pressed on this exercise this session, or in the last
-        session that had it? (Then removal is suggested.)"""
-        if self.hurt_count.get(exercise_id, 0) >= 1:
-            return True
-        if self.store is None:
-            return False
-        try:
-            history = self.store.hurt_history(exercise_id)
-        except Exception:
-            return False
-        current = getattr(self.recorder, "session_id", None)
-        earlier = [h for h in history if h.session_id != current]
-        return hurt_twice_in_a_row(earlier)
 
     def _easier_version(self, seg: Segment) -> str | None:
         ex = self.catalog.exercises.get(seg.exercise_id or "")

@@ -116,6 +116,9 @@ def test_history_opens_from_the_window(qtbot, catalog, tmp_path):
 @pytest.mark.slow
 def test_app_killed_mid_session_keeps_every_finished_segment(qtbot, catalog, tmp_path):
     data = tmp_path / "data-dir"
+    seen = Settings(data / "config" / "settings.json")  # not the first run: no safety notice
+    seen.set("safety.notice_seen", True)
+    seen.save()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
         [
@@ -195,3 +198,33 @@ def test_settings_changed_mid_session_apply_from_the_next_exercise(qtbot, catalo
     assert "next exercise" in w.player.notice.text()
     # and the next session has both
     assert len([s for s in w.build_script(w.program_id).segments if s.kind is Kind.MOVE]) == 7
+
+
+@pytest.mark.slow
+def test_first_hands_free_start_waits_for_the_safety_notice(tmp_path):
+    """On the very first run, --start shows the notice and starts nothing until it is read."""
+    data = tmp_path / "first"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "stenosis_player",
+            "--data-dir",
+            str(data),
+            "--start",
+            "--speed",
+            "50",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(4)
+        db = data / "data" / "progress.sqlite3"
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM segments_done").fetchone()[0] == 0
+    finally:
+        proc.kill()
+        proc.wait(10)

@@ -1,0 +1,115 @@
+"""The articles' progression and safety rules as the main window applies them: doses that
+grow after clean sessions (with the reason, and undo), the flexion order, and "It hurts
+twice in a row". A mixin of MainWindow; the rules themselves are in ``progression.py``."""
+
+from __future__ import annotations
+
+from ..progression import flexion_offer, hurt_twice_in_a_row, next_step
+from ..script import Script
+
+
+class ProgressionRules:
+    """Needs the window's ``store``, ``settings``, ``catalog``, ``recorder``, ``hurt_count``,
+    ``program_id``, views and ``build_script``/``_preview_program``."""
+
+    def _show_recent_changes(self) -> None:
+        """What progression changed after the last session, with its reason and U to undo."""
+        if self.store is None:
+            return
+        try:
+            recent = [(i, ch) for i, ch, undone in self.store.recent_dose_changes(5) if not undone]
+        except Exception:
+            return
+        shown = [
+            ch.describe(self.catalog) for i, ch in recent if i in getattr(self, "last_changes", [])
+        ]
+        if shown:
+            self.start_view.set_notice(
+                "Changed since last time: " + "; ".join(shown) + ". Press U to undo."
+            )
+
+    def _progress_after_session(self, script: Script) -> str:
+        """Apply the articles' progression rules after a session; say what changed and why."""
+        lines: list[str] = []
+        self.last_changes: list[int] = []
+        self.offered_exercise: str | None = None
+        if self.store is not None:
+            try:
+                grown = self.store.grown_doses()
+                for ex_id in script.exercise_ids():
+                    ex = self.catalog.exercises[ex_id]
+                    rule = ex.progression.rule if ex.progression else None
+                    if rule is None or self._user_set(ex_id, rule.field):
+                        continue  # the user's own value is never changed behind their back
+                    current = grown.get(ex_id, {}).get(rule.field, rule.start)
+                    change = next_step(ex, current, self.store.exercise_history(ex_id))
+                    if change is not None:
+                        self.last_changes.append(self.store.record_dose_change(change))
+                        lines.append("Next time: " + change.describe(self.catalog))
+                history = {
+                    i: self.store.exercise_history(i) for i in self.catalog.flexion_progression
+                }
+                self.offered_exercise = flexion_offer(self.catalog, script.exercise_ids(), history)
+            except Exception as exc:
+                lines.append(f"(Progression could not be checked: {exc})")
+        if self.last_changes:
+            lines.append("Press U to undo.")
+        if self.offered_exercise:
+            name = self.catalog.exercises[self.offered_exercise].name
+            lines.append(f"Ready for the next step: {name}. Press A to add it to your program.")
+        if not lines:
+            lines.append("Next time: the same program. Adjust reps and holds in Settings (Ctrl+,).")
+        return "\n".join(lines)
+
+    def _user_set(self, exercise_id: str, field: str) -> bool:
+        if self.settings is None or not hasattr(self.settings, "is_set"):
+            return False
+        return bool(self.settings.is_set(f"exercises.{exercise_id}.{field}"))
+
+    def undo_dose_changes(self) -> None:
+        """Undo the changes progression made after the last session."""
+        if self.store is None:
+            return
+        ids = getattr(self, "last_changes", []) or [
+            i for i, _change, undone in self.store.recent_dose_changes(1) if not undone
+        ]
+        undone = [i for i in ids if self.store.undo_dose_change(i)]
+        self.last_changes = []
+        if undone:
+            text = "Undone: the doses stay as they were."
+            self.end_view.next_steps.setText(text)
+            self.start_view.set_notice(text)
+            self._preview_program(self.program_id)
+
+    def add_offered_exercise(self) -> None:
+        ex_id = getattr(self, "offered_exercise", None)
+        if not ex_id or self.settings is None:
+            return
+        ids = self.build_script(self.program_id).exercise_ids()
+        order = self.catalog.flexion_progression
+        earlier = order[order.index(ex_id) - 1]
+        at = ids.index(earlier) + 1 if earlier in ids else len(ids)
+        try:
+            self.settings.set(f"programs.{self.program_id}.order", [*ids[:at], ex_id, *ids[at:]])
+            self.settings.save()
+        except Exception as exc:
+            self.end_view.next_steps.setText(f"Could not change the program: {exc}")
+            return
+        self.offered_exercise = None
+        name = self.catalog.exercises[ex_id].name
+        self.end_view.next_steps.setText(f"{name} is now part of your program.")
+
+    def _hurt_twice(self, exercise_id: str) -> bool:
+        """Was "It hurts" already pressed on this exercise this session, or in the last
+        session that had it? (Then removal is suggested.)"""
+        if self.hurt_count.get(exercise_id, 0) >= 1:
+            return True
+        if self.store is None:
+            return False
+        try:
+            history = self.store.hurt_history(exercise_id)
+        except Exception:
+            return False
+        current = getattr(self.recorder, "session_id", None)
+        earlier = [h for h in history if h.session_id != current]
+        return hurt_twice_in_a_row(earlier)
