@@ -188,7 +188,9 @@ def main() -> None:
         f"last deadline vs plan    : {r['plan_shift_s']:+.1f} s of session time (speech longer than planned lengthens speech-bound segments)"
     )
     print(f"longest event-loop stall : {r['stall_max_ms']:.1f} ms (goal < 20)")
-    print(f"  after the first 2 s    : {r['stall_steady_ms']:.1f} ms (p99 {r['stall_p99_ms']:.1f} ms)")
+    print(
+        f"  after the first 2 s    : {r['stall_steady_ms']:.1f} ms (p99 {r['stall_p99_ms']:.1f} ms)"
+    )
     print(f"resident memory (max)    : {r['rss_max_mb']:.0f} MB (goal < 90)")
 
 
