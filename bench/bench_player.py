@@ -24,28 +24,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 CACHE = tempfile.mkdtemp(prefix="bench-player-cache-")
 
-BARE = """
+# Both programs print the monotonic time of their first painted frame, then quit.
+FIRST_PAINT = """
 import sys, time
-from PySide6.QtWidgets import QApplication, QMainWindow, QLabel
-class W(QMainWindow):
-    def paintEvent(self, e):
-        super().paintEvent(e)
-        if not getattr(self, "done", False):
-            self.done = True
-            print(time.monotonic(), flush=True)
-            QApplication.instance().quit()
-app = QApplication(sys.argv)
-w = W(); w.setCentralWidget(QLabel("Hello")); w.resize(1280, 800); w.show()
-app.exec()
-"""
-
-PLAYER = """
-import sys, time
-from PySide6.QtWidgets import QApplication
 from pathlib import Path
-from stenosis_player.catalog import load_catalog
-from stenosis_player.ui.main_window import MainWindow
-class W(MainWindow):
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+{imports}
+class W({base}):
     def paintEvent(self, e):
         super().paintEvent(e)
         if not getattr(self, "done", False):
@@ -53,10 +38,21 @@ class W(MainWindow):
             print(time.monotonic(), flush=True)
             QApplication.instance().quit()
 app = QApplication(sys.argv)
-# as the app does: the catalogue's schema pass is cached once the file has passed it
-w = W(load_catalog(cache_dir=Path(sys.argv[1]))); w.show()
+{make}
+w.show()
 app.exec()
 """
+BARE = FIRST_PAINT.format(
+    imports="",
+    base="QMainWindow",
+    make='w = W(); w.setCentralWidget(QLabel("Hello")); w.resize(1280, 800)',
+)
+# as the app does: the catalogue's schema pass is cached once the file has passed it
+PLAYER = FIRST_PAINT.format(
+    imports="from stenosis_player.catalog import load_catalog\nfrom stenosis_player.ui.main_window import MainWindow",
+    base="MainWindow",
+    make="w = W(load_catalog(cache_dir=Path(sys.argv[1])))",
+)
 
 
 def first_frame_ms(code: str, runs: int = 7) -> tuple[float, float]:
