@@ -227,7 +227,7 @@ def load_catalog(path: Path | str | None = None, *, cache_dir: Path | None = Non
     cross-reference and image checks always run.
     """
     path = Path(path) if path else resources.catalog_path()
-    data = _read_json(path)
+    data = read_json(path)
     stamp = _validated_stamp(path, cache_dir) if cache_dir else None
     if stamp is not None and stamp.is_file():
         problems = _nan_problems(data, []) or _cross_reference_problems(data, path.parent)
@@ -250,7 +250,9 @@ def _validated_stamp(path: Path, cache_dir: Path) -> Path | None:
     return cache_dir / "validated-catalogs" / digest.hexdigest()
 
 
-def _read_json(path: Path) -> Any:
+def read_json(path: Path) -> Any:
+    """Parse a catalogue-shaped JSON file with its guards (size, depth, UTF-8, NaN,
+    duplicate keys); raise CatalogError naming what is wrong."""
     try:
         size = path.stat().st_size
     except OSError as exc:

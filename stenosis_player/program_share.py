@@ -136,7 +136,7 @@ def export_program(catalog: Catalog, settings: Settings, program_id: str, path: 
 def read_shared_program(path: Path | str) -> dict[str, Any]:
     """Parse and validate a shared program file; raise CatalogError listing every problem."""
     path = Path(path)
-    data = catalog_module._read_json(path)
+    data = catalog_module.read_json(path)
     problems = validate(data, path.parent)
     if problems:
         raise CatalogError(path, problems)
