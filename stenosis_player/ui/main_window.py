@@ -8,6 +8,7 @@ window shows it, hands each line to the speech service and each event to its pee
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -155,6 +156,8 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
         if hasattr(self.speech, "notice"):
             self.speech.notice.connect(self._speech_notice)
 
+        self.voice_ids: list[str] = []  # for the settings' voice list, filled in the background
+        self._list_voices()
         self._build_menu()
         self._build_shortcuts()
         self.apply_display_settings()
@@ -686,11 +689,28 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
         if self.controller and self.controller.stage is Stage.RUNNING:
             self.controller.pause("settings")
         dialog = SettingsDialog(
-            self.settings, self.catalog, self.program_id, speak=self._speak_sample, parent=self
+            self.settings,
+            self.catalog,
+            self.program_id,
+            speak=self._speak_sample,
+            parent=self,
+            voices=self.voice_ids,
         )
         dialog.saved.connect(self._settings_saved)
         self.settings_dialog = dialog
         dialog.open()
+
+    def _list_voices(self) -> None:
+        """Ask the speech engine for its voices off the UI thread (a worker round trip)."""
+        synth = getattr(self.speech, "synth", None)
+        if synth is None or not hasattr(synth, "voices"):
+            return
+
+        def fetch() -> None:
+            with contextlib.suppress(Exception):  # no voices: the box takes a typed id
+                self.voice_ids = [v.id for v in synth.voices()]
+
+        threading.Thread(target=fetch, name="list-voices", daemon=True).start()
 
     def _speak_sample(self, text: str) -> None:
         self.speech.say(text, "sample")

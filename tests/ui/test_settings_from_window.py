@@ -28,3 +28,18 @@ def test_test_voice_button_speaks_through_the_speech_service(qtbot, catalog, tmp
         qtbot.waitUntil(lambda: (speech.clip_seconds(TEST_VOICE_TEXT) or 0) > 1.0, timeout=20000)
     finally:
         speech.close()
+
+
+@pytest.mark.speech
+def test_the_voice_box_lists_the_engines_voices(qtbot, catalog, tmp_path):
+    speech = SpeechService(cache_dir=tmp_path / "speech", sink=SilentSink())
+    try:
+        w = MainWindow(catalog, settings=Settings(tmp_path / "settings.json"), speech=speech)
+        qtbot.addWidget(w)
+        qtbot.waitUntil(lambda: len(w.voice_ids) > 0, timeout=20000)  # fetched off the UI thread
+        w.open_settings()
+        combo = w.settings_dialog.editors["voice.name"]
+        items = [combo.itemText(i) for i in range(combo.count())]
+        assert set(w.voice_ids) <= set(items)
+    finally:
+        speech.close()
