@@ -158,7 +158,7 @@ def script_options_for(args: argparse.Namespace, catalog, program_id: str):  # -
     except ImportError:
         return ScriptOptions()
     loaded = load_settings(app_paths(args.data_dir).settings_file)
-    for problem in loaded.problems:
+    for problem in [*loaded.problems, *loaded.notices]:
         print(f"stenosis-player: settings: {problem}", file=sys.stderr)
     return loaded.settings.script_options(catalog, program_id)
 

@@ -134,7 +134,7 @@ def run_app(args: argparse.Namespace) -> int:
         loaded = load_settings(paths.settings_file)
         settings = loaded.settings
         settings.catalog = catalog
-        notices += [*loaded.problems, *settings.catalog_problems(catalog)]
+        notices += [*loaded.problems, *loaded.notices, *settings.catalog_problems(catalog)]
     except ImportError:
         pass
 
