@@ -15,22 +15,7 @@ if [ "$mode" = test ]; then
   APT_PACKAGES+=(sox xvfb xauth desktop-file-utils appstream)
 fi
 
-missing=()
-if command -v dpkg-query >/dev/null 2>&1; then
-  for p in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-fi
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "setup: installing Debian packages: ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  if command -v apt-get >/dev/null 2>&1; then
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-  else
-    echo "setup: no apt-get here; install these packages yourself: ${missing[*]}" >&2
-  fi
-fi
+bash scripts/apt-install.sh "${APT_PACKAGES[@]}"
 
 PY="${PYTHON:-python3}"
 if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
