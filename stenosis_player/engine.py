@@ -129,10 +129,8 @@ class Engine:
 
     def remaining(self) -> float:
         """Seconds left in the current segment, in session time (speed applied)."""
-        if self.stage is Stage.PAUSED:
-            return self._remaining
-        if self.stage is Stage.RESUMING:
-            return self._remaining
+        if self.stage in (Stage.PAUSED, Stage.RESUMING):
+            return self._remaining  # frozen until the resume countdown is over
         if self.stage is Stage.RUNNING:
             return max(0.0, (self._deadline - self.clock()) * self.speed)
         if self.stage is Stage.IDLE:

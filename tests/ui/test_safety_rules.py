@@ -35,6 +35,18 @@ def window(qtbot, catalog, tmp_path, order, program="step-by-step", values=None)
     return w
 
 
+def stretch_window(qtbot, catalog, tmp_path):
+    """The back flexion stretch alone, one rep: a short session whose hold can grow."""
+    return window(
+        qtbot,
+        catalog,
+        tmp_path,
+        ["back-flexion-stretch"],
+        program="stretch-and-strengthen",
+        values={"exercises.back-flexion-stretch.reps": 1},
+    )
+
+
 def run_session(w, until_kind=None):
     w.start_session()
     c = w.controller
@@ -64,14 +76,7 @@ def test_extension_answered_no_is_gone_and_comes_back_when_re_enabled(qtbot, cat
 
 
 def test_hold_grows_by_the_rule_across_sessions_and_stops_at_the_target(qtbot, catalog, tmp_path):
-    w = window(
-        qtbot,
-        catalog,
-        tmp_path,
-        ["back-flexion-stretch"],
-        program="stretch-and-strengthen",
-        values={"exercises.back-flexion-stretch.reps": 1},
-    )
+    w = stretch_window(qtbot, catalog, tmp_path)
     seen = [next(iter(holds(w, "back-flexion-stretch")))]
     for _ in range(14):
         run_session(w)
@@ -84,14 +89,7 @@ def test_hold_grows_by_the_rule_across_sessions_and_stops_at_the_target(qtbot, c
 
 
 def test_progression_says_why_and_can_be_undone(qtbot, catalog, tmp_path):
-    w = window(
-        qtbot,
-        catalog,
-        tmp_path,
-        ["back-flexion-stretch"],
-        program="stretch-and-strengthen",
-        values={"exercises.back-flexion-stretch.reps": 1},
-    )
+    w = stretch_window(qtbot, catalog, tmp_path)
     for _ in range(3):
         w.show_start()
         run_session(w)
@@ -103,14 +101,7 @@ def test_progression_says_why_and_can_be_undone(qtbot, catalog, tmp_path):
 
 
 def test_a_hurt_restarts_the_count(qtbot, catalog, tmp_path):
-    w = window(
-        qtbot,
-        catalog,
-        tmp_path,
-        ["back-flexion-stretch"],
-        program="stretch-and-strengthen",
-        values={"exercises.back-flexion-stretch.reps": 1},
-    )
+    w = stretch_window(qtbot, catalog, tmp_path)
     run_session(w)
     w.show_start()
     run_session(w, until_kind=Kind.HOLD)
