@@ -227,8 +227,9 @@ def load_catalog(path: Path | str | None = None, *, cache_dir: Path | None = Non
     cross-reference and image checks always run.
     """
     path = Path(path) if path else resources.catalog_path()
-    data = read_json(path)
-    stamp = _validated_stamp(path, cache_dir) if cache_dir else None
+    raw = _read_bytes(path)
+    data = _parse(path, raw)
+    stamp = _validated_stamp(raw, cache_dir) if cache_dir else None
     if stamp is not None and stamp.is_file():
         problems = _nan_problems(data, []) or _cross_reference_problems(data, path.parent)
     else:
@@ -242,9 +243,9 @@ def load_catalog(path: Path | str | None = None, *, cache_dir: Path | None = Non
     return _build(data, path)
 
 
-def _validated_stamp(path: Path, cache_dir: Path) -> Path | None:
+def _validated_stamp(raw: bytes, cache_dir: Path) -> Path | None:
     try:
-        digest = hashlib.sha256(path.read_bytes() + resources.schema_path().read_bytes())
+        digest = hashlib.sha256(raw + resources.schema_path().read_bytes())
     except OSError:
         return None
     return cache_dir / "validated-catalogs" / digest.hexdigest()
@@ -253,6 +254,10 @@ def _validated_stamp(path: Path, cache_dir: Path) -> Path | None:
 def read_json(path: Path) -> Any:
     """Parse a catalogue-shaped JSON file with its guards (size, depth, UTF-8, NaN,
     duplicate keys); raise CatalogError naming what is wrong."""
+    return _parse(path, _read_bytes(path))
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -260,10 +265,14 @@ def read_json(path: Path) -> Any:
     if size > MAX_FILE_BYTES:
         raise CatalogError(path, [f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"])
     try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8")
+        return path.read_bytes()
     except OSError as exc:
         raise CatalogError(path, [f"cannot read the file: {exc.strerror or exc}"]) from None
+
+
+def _parse(path: Path, raw: bytes) -> Any:
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CatalogError(path, [f"not UTF-8 text (bad byte at offset {exc.start})"]) from None
     depth = _max_depth(text)
