@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..progression import flexion_offer, hurt_twice_in_a_row, next_step
 from ..script import Script
+from ..settings import default_order
 
 
 class ProgressionRules:
@@ -49,7 +50,9 @@ class ProgressionRules:
                 history = {
                     i: self.store.exercise_history(i) for i in self.catalog.flexion_progression
                 }
-                self.offered_exercise = flexion_offer(self.catalog, script.exercise_ids(), history)
+                offer = flexion_offer(self.catalog, script.exercise_ids(), history)
+                # a stage a safety rule took out stays out until the user puts it back
+                self.offered_exercise = offer if offer not in self._saved_order() else None
             except Exception as exc:
                 lines.append(f"(Progression could not be checked: {exc})")
         if self.last_changes:
@@ -85,7 +88,7 @@ class ProgressionRules:
         ex_id = getattr(self, "offered_exercise", None)
         if not ex_id or self.settings is None:
             return
-        ids = self.build_script(self.program_id).exercise_ids()
+        ids = self._saved_order()
         order = self.catalog.flexion_progression
         earlier = order[order.index(ex_id) - 1]
         at = ids.index(earlier) + 1 if earlier in ids else len(ids)
@@ -98,6 +101,16 @@ class ProgressionRules:
         self.offered_exercise = None
         name = self.catalog.exercises[ex_id].name
         self.end_view.next_steps.setText(f"{name} is now part of your program.")
+
+    def _saved_order(self) -> list[str]:
+        """The program's order as settings keep it: exercises a safety rule removed keep their
+        place there (the script leaves them out), so putting one back restores it in place."""
+        saved = None
+        if hasattr(self.settings, "program_order"):
+            saved = self.settings.program_order(self.program_id)
+        if saved is None:
+            saved = default_order(self.catalog, self.program_id)
+        return [i for i in saved if i in self.catalog.exercises]
 
     def _hurt_twice(self, exercise_id: str) -> bool:
         """Was "It hurts" already pressed on this exercise this session, or in the last

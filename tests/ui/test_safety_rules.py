@@ -6,7 +6,7 @@ from fakes import FakeClock
 from PySide6.QtCore import Qt
 
 from stenosis_player.script import Kind
-from stenosis_player.settings import Settings
+from stenosis_player.settings import Settings, load_settings
 from stenosis_player.store import Store
 from stenosis_player.ui.main_window import MainWindow
 from stenosis_player.ui.speech_port import CaptionOnlySpeech
@@ -150,3 +150,60 @@ def test_it_hurts_twice_in_a_row_suggests_removal(qtbot, catalog, tmp_path):
     assert w.controller.current.exercise_id == "lumbar-flexion-lying"
     assert "squat-incline-board" not in w.build_script(w.program_id).exercise_ids()
     assert w.store.removal_reasons()["squat-incline-board"] == "it hurt twice in a row"
+
+
+def test_adding_the_next_flexion_stage_keeps_a_removed_exercise_in_its_place(
+    qtbot, catalog, tmp_path
+):
+    w = window(
+        qtbot,
+        catalog,
+        tmp_path,
+        ["sustained-lumbar-extension", "lumbar-flexion-lying"],
+        values={
+            "exercises.sustained-lumbar-extension.removed": True,
+            "exercises.lumbar-flexion-lying.reps": 1,
+        },
+    )
+    for _ in range(3):
+        w.show_start()
+        run_session(w)
+    assert "Press A to add it" in w.end_view.next_steps.text()
+    qtbot.keyClick(w, Qt.Key.Key_A)
+    assert "Seated lumbar flexion is now part of your program" in w.end_view.next_steps.text()
+    saved = load_settings(tmp_path / "settings.json").settings
+    assert saved.program_order("step-by-step") == [
+        "sustained-lumbar-extension",
+        "lumbar-flexion-lying",
+        "seated-lumbar-flexion",
+    ]
+    assert saved.removed_exercises() == {"sustained-lumbar-extension"}
+    # put back in Settings, it runs where it was: first
+    w.settings.set("exercises.sustained-lumbar-extension.removed", False)
+    assert w.build_script(w.program_id).exercise_ids() == [
+        "sustained-lumbar-extension",
+        "lumbar-flexion-lying",
+        "seated-lumbar-flexion",
+    ]
+
+
+def test_a_flexion_stage_removed_by_a_safety_rule_is_not_offered_again(qtbot, catalog, tmp_path):
+    w = window(
+        qtbot,
+        catalog,
+        tmp_path,
+        ["lumbar-flexion-lying", "seated-lumbar-flexion"],
+        values={
+            "exercises.seated-lumbar-flexion.removed": True,
+            "exercises.lumbar-flexion-lying.reps": 1,
+        },
+    )
+    for _ in range(3):
+        w.show_start()
+        run_session(w)
+    assert "Press A" not in w.end_view.next_steps.text()
+    qtbot.keyClick(w, Qt.Key.Key_A)  # nothing to add: the order is not touched
+    assert w.settings.program_order("step-by-step") == [
+        "lumbar-flexion-lying",
+        "seated-lumbar-flexion",
+    ]
