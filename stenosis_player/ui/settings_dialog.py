@@ -4,7 +4,9 @@ and description); nothing here repeats a default or a bound.
 
 Edits go to a draft copy of the settings; Save (Ctrl+S) writes settings.json atomically,
 copies the draft into the live settings (their observers hear each changed key) and emits
-``saved``; Cancel (Esc) drops the draft.
+``saved``; Cancel (Esc) drops the draft. Text size and contrast are the exception to "nothing
+shows before Save" in one way only: the dialog itself takes them from the draft at once, so the
+user sees the size they are choosing; the window behind it changes on Save.
 """
 
 from __future__ import annotations
@@ -57,8 +59,8 @@ from ..settings import (
     program_rows,
     set_program_rows,
 )
+from .theme import theme_for
 
-BASE_POINT_SIZE = 14.0
 SLIDER_STEPS = 100
 
 
@@ -99,9 +101,9 @@ class SettingsDialog(QDialog):
 
         self.setWindowTitle(f"Settings — {self.program.name}")
         self.setObjectName("settingsDialog")
-        font = self.font()
-        font.setPointSizeF(BASE_POINT_SIZE * float(settings.get("display.text_scale")))
-        self.setFont(font)
+        self._shown_display: tuple[float, bool] | None = None
+        self.show_display_settings()
+        self.draft.subscribe(lambda _key, _value: self.show_display_settings(), "display.")
         self.resize(900, 700)
 
         self.editors: dict[str, QWidget] = {}  # global key → its widget
@@ -446,6 +448,16 @@ class SettingsDialog(QDialog):
         holder.setFocusProxy(slider)
         holder.slider = slider  # type: ignore[attr-defined]
         return holder
+
+    def show_display_settings(self) -> None:
+        """Style the dialog as the window is styled (``theme.py``), with the text size and
+        contrast being edited: a change shows here at once, the window follows on Save."""
+        scale = float(self.draft.get("display.text_scale"))
+        high = bool(self.draft.get("display.high_contrast"))
+        if (scale, high) == self._shown_display:
+            return
+        self._shown_display = (scale, high)
+        self.setStyleSheet(theme_for(high).stylesheet(scale))
 
     def test_voice(self) -> None:
         if self._speak is not None:

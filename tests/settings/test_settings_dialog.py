@@ -6,11 +6,13 @@ import json
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox
 
 from stenosis_player.script import Kind, build_script
 from stenosis_player.settings import TEST_VOICE_TEXT, Settings, load_settings
 from stenosis_player.ui.settings_dialog import SettingsDialog
+from stenosis_player.ui.theme import HIGH_CONTRAST, NORMAL
 
 PROGRAM = "sciatica-five"
 
@@ -255,8 +257,37 @@ def test_text_size_follows_the_setting(open_dialog):
     settings.set("display.text_scale", 2.0)
     big = open_dialog(settings=settings)
     normal = open_dialog(settings=Settings())
-    assert big.font().pointSizeF() == pytest.approx(2 * normal.font().pointSizeF())
-    assert normal.font().pointSizeF() >= 14
+    assert big.fontInfo().pointSizeF() == pytest.approx(2 * normal.fontInfo().pointSizeF())
+    assert normal.fontInfo().pointSizeF() >= 14
+
+
+def test_text_size_and_contrast_show_in_the_dialog_as_soon_as_they_change(qtbot, open_dialog):
+    dialog = open_dialog(settings=Settings())
+    label = dialog.status
+    dialog.show_message("Your changes are kept until you save.")
+    normal_px = dialog.fontInfo().pixelSize()
+    normal_label_px = label.fontInfo().pixelSize()
+    assert dialog.palette().color(QPalette.ColorRole.Window).name() == NORMAL.background
+
+    dialog.tabs.setCurrentIndex(dialog.tabs.count() - 1)  # Display
+    spin = dialog.editors["display.text_scale"]
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "2")
+    assert spin.value() == 2.0
+    assert dialog.fontInfo().pixelSize() == 2 * normal_px
+    assert label.fontInfo().pixelSize() == 2 * normal_label_px
+
+    box = dialog.editors["display.high_contrast"]
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert dialog.palette().color(QPalette.ColorRole.Window).name() == HIGH_CONTRAST.background
+    assert label.palette().color(QPalette.ColorRole.WindowText).name() == HIGH_CONTRAST.text
+    assert dialog.fontInfo().pixelSize() == 2 * normal_px  # the size stays as chosen
+
+    assert dialog.settings.explicit_keys() == []  # shown, not saved: Esc still drops it
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert dialog.settings.explicit_keys() == []
 
 
 def test_saving_keeps_values_the_app_set_while_the_dialog_was_open(open_dialog, settings_path):

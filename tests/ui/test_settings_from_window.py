@@ -1,13 +1,17 @@
 """Settings opened from the window: the Test voice button goes through the real speech
-service (real eSpeak NG synthesis; the audio device is the silent sink, as there is none)."""
+service (real eSpeak NG synthesis; the audio device is the silent sink, as there is none);
+text size and contrast show in the dialog at once and in the window on Save."""
 
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 
 from stenosis_player.settings import TEST_VOICE_TEXT, Settings
 from stenosis_player.ui.main_window import MainWindow
+from stenosis_player.ui.speech_port import CaptionOnlySpeech
+from stenosis_player.ui.theme import HIGH_CONTRAST, NORMAL
 from stenosis_player.voice.service import SpeechService
 from stenosis_player.voice.sinks import SilentSink
 
@@ -43,3 +47,33 @@ def test_the_voice_box_lists_the_engines_voices(qtbot, catalog, tmp_path):
         assert set(w.voice_ids) <= set(items)
     finally:
         speech.close()
+
+
+def test_text_size_and_contrast_show_in_the_open_dialog_and_in_the_window_on_save(
+    qtbot, catalog, tmp_path
+):
+    w = MainWindow(
+        catalog, settings=Settings(tmp_path / "settings.json"), speech=CaptionOnlySpeech()
+    )
+    qtbot.addWidget(w)
+    with qtbot.waitActive(w):
+        w.show()
+        w.activateWindow()
+    qtbot.keyClick(w, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)  # Ctrl+,
+    dialog = w.settings_dialog
+    qtbot.waitExposed(dialog)
+    normal_px = w.fontInfo().pixelSize()
+    assert dialog.fontInfo().pixelSize() == normal_px  # styled like the window
+
+    dialog.editors["display.text_scale"].setValue(1.5)
+    dialog.editors["display.high_contrast"].setChecked(True)
+    assert dialog.fontInfo().pixelSize() == 1.5 * normal_px
+    assert dialog.palette().color(QPalette.ColorRole.Window).name() == HIGH_CONTRAST.background
+    # the window behind keeps its look until Save
+    assert w.fontInfo().pixelSize() == normal_px
+    assert w.palette().color(QPalette.ColorRole.Window).name() == NORMAL.background
+
+    assert dialog.save()
+    assert w.fontInfo().pixelSize() == 1.5 * normal_px
+    assert w.palette().color(QPalette.ColorRole.Window).name() == HIGH_CONTRAST.background
+    assert w.act_contrast.isChecked()
