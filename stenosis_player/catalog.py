@@ -136,6 +136,15 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Caution:
+    """A caution in its article's words, with that article: the exercise's own source unless
+    the catalogue names another (a caution quoted from a different article)."""
+
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True)
 class Exercise:
     id: str
     name: str
@@ -149,7 +158,7 @@ class Exercise:
     release_s: float = 3.0
     category: str | None = None
     steps_by_app: bool = False
-    cautions: tuple[str, ...] = ()
+    cautions: tuple[Caution, ...] = ()
     notes: tuple[str, ...] = ()
     modifications: tuple[Modification, ...] = ()
     progression: Progression | None = None
@@ -400,6 +409,11 @@ def _cross_reference_problems(data: dict[str, Any], base_dir: Path) -> list[str]
         nxt = (ex.get("progression") or {}).get("next")
         if nxt and nxt not in exercise_ids:
             problems.append(f"{where}.progression.next: unknown exercise {nxt!r}")
+        for j, caution in enumerate(ex.get("cautions", [])):
+            if isinstance(caution, dict) and caution["source"] not in source_ids:
+                problems.append(
+                    f"{where}.cautions[{j}].source: unknown source {caution['source']!r}"
+                )
         problems += _image_problems(ex.get("images", {}), f"{where}.images", base_dir)
         for j, mod in enumerate(ex.get("modifications", [])):
             mwhere = f"{where}.modifications[{j}]"
@@ -454,6 +468,12 @@ def _steps(d: dict[str, Any] | None) -> Steps | None:
     return Steps(d.get("move", ""), d.get("hold"), d.get("release")) if d else None
 
 
+def _caution(c: str | dict[str, str], sources: dict[str, Source], own: str) -> Caution:
+    if isinstance(c, str):
+        return Caution(c, sources[own])
+    return Caution(c["text"], sources[c["source"]])
+
+
 def _images(d: dict[str, Any] | None, base: Path) -> dict[str, Image]:
     return {k: Image((base / v["path"]).resolve(), v["alt"]) for k, v in (d or {}).items()}
 
@@ -496,7 +516,7 @@ def _build(data: dict[str, Any], path: Path) -> Catalog:
             release_s=pacing.get("release_s", 3.0),
             category=e.get("category"),
             steps_by_app=e.get("steps_by_app", False),
-            cautions=tuple(e.get("cautions", ())),
+            cautions=tuple(_caution(c, sources, e["source"]) for c in e.get("cautions", ())),
             notes=tuple(e.get("notes", ())),
             modifications=tuple(
                 Modification(

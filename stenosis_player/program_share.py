@@ -88,6 +88,9 @@ def program_document(catalog: Catalog, settings: Settings, program_id: str) -> d
     exercises = [_without_images(raw_exercises[i]) for i in raw_exercises if i in needed]
 
     source_ids = {e["source"] for e in exercises}
+    source_ids |= {
+        c["source"] for e in exercises for c in e.get("cautions", []) if isinstance(c, dict)
+    }
     out_program: dict[str, Any] = {"id": program.id, "name": program.name}
     if raw_program.get("source"):
         out_program["source"] = raw_program["source"]

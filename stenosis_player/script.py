@@ -347,7 +347,7 @@ def _add_exercise(
     )
     if d.sides == "each":
         intro_say += " Start with your left side."
-    stop_caution = next((c for c in ex.cautions if "stop" in c.lower()), None)
+    stop_caution = next((c.text for c in ex.cautions if "stop" in c.text.lower()), None)
     if stop_caution:
         intro_say += f" {stop_caution}"
     b.add(Kind.INTRO, 4, intro_say, "\n".join(setup), image="start", speech_bound=True, **common)

@@ -98,6 +98,37 @@ def test_shipped_catalogue_is_valid_and_complete(catalog):
     assert all(e.source.title for e in catalog.exercises.values())
 
 
+STOP_IF_IT_HURTS = "If a stretch hurts or causes sciatica to worsen, stop immediately."
+
+
+def test_a_caution_quoted_from_another_article_carries_that_articles_source(catalog):
+    hip = catalog.exercises["standing-hip-extension-stretch"]
+    assert hip.source.id == "sciatica-five"  # article 002
+    [caution] = hip.cautions
+    assert caution.text == STOP_IF_IT_HURTS  # the seed's words
+    assert caution.source.id == "stenosis-stretch-strength"
+    assert caution.source.seed.startswith("004_")
+    # a caution in the exercise's own article's words is attributed to that article
+    for ex in catalog.exercises.values():
+        for c in ex.cautions:
+            assert c.source is ex.source or c.text == STOP_IF_IT_HURTS
+            assert c.source is catalog.sources[c.source.id]
+
+
+def test_a_caution_may_name_its_own_source(tmp_path):
+    data = minimal()
+    data["sources"].append({"id": "other", "title": "Another article"})
+    data["exercises"][0]["cautions"] = [
+        "Go slowly.",
+        {"text": "Stop if it hurts.", "source": "other"},
+    ]
+    ex = load_catalog(write(tmp_path, data)).exercises["tilt"]
+    assert [(c.text, c.source.id) for c in ex.cautions] == [
+        ("Go slowly.", "s"),
+        ("Stop if it hurts.", "other"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
@@ -150,6 +181,22 @@ def test_shipped_catalogue_is_valid_and_complete(catalog):
         (
             lambda d: d["exercises"][0]["dose"]["reps"].update(value=2.5),
             "exercises[0].dose.reps.value: must be of type integer",
+        ),
+        (
+            lambda d: d["exercises"][0].update(cautions=[{"text": "Stop.", "source": "nope"}]),
+            "exercises[0].cautions[0].source: unknown source 'nope'",
+        ),
+        (
+            lambda d: d["exercises"][0].update(cautions=[{"source": "s"}]),
+            "exercises[0].cautions[0]: missing required key 'text'",
+        ),
+        (
+            lambda d: d["exercises"][0].update(cautions=[{"text": "Stop.", "source": "s", "p": 3}]),
+            "exercises[0].cautions[0]: unknown key 'p'",
+        ),
+        (
+            lambda d: d["exercises"][0].update(cautions=[""]),
+            "exercises[0].cautions[0]: '' should be non-empty",
         ),
     ],
 )

@@ -74,6 +74,12 @@ def test_structure_of_one_exercise(catalog):
     assert Kind.SWITCH_SIDE in kinds
 
 
+def test_a_stretch_intro_says_to_stop_if_it_hurts(catalog):
+    script = build_script(catalog, "sciatica-five")
+    [intro] = segments_of(script, "standing-hip-extension-stretch", Kind.INTRO)
+    assert intro.say.endswith("If a stretch hurts or causes sciatica to worsen, stop immediately.")
+
+
 def test_extension_asks_whether_symptoms_settled(catalog):
     script = build_script(catalog)
     checks = [s for s in script.segments if s.kind is Kind.CHECK]

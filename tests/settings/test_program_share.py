@@ -43,7 +43,11 @@ def test_exported_file_is_a_catalogue_the_schema_accepts(catalog, tmp_path):
     assert items["squat-incline-board"].modification == "partial-squat"
     assert items["modified-lunge-chair"].dose["sets"] == 3
     used = {e.source.id for e in shared.exercises.values()} | {data["safety"]["source"]}
+    used |= {c.source.id for e in shared.exercises.values() for c in e.cautions}
     assert {s["id"] for s in data["sources"]} == used  # the sources it needs, no others
+    # a caution quoted from another article keeps its attribution in the shared file
+    [caution] = shared.exercises["standing-hip-extension-stretch"].cautions
+    assert caution.source.id == "stenosis-stretch-strength"
     assert all("images" not in e for e in data["exercises"])  # pictures are not shared
 
 
