@@ -43,7 +43,7 @@ from stenosis_player.voice_commands.commands import (
 )
 from stenosis_player.voice_commands.recognizer import CommandRecognizer
 
-SNR_ORDER = ["clean", "20db", "10db", "5db", "app+6db", "app0db"]
+SNR_ORDER = ["clean", "20db", "10db", "5db", "app+6db", "app0db", "app-6db"]
 
 
 def pct(a: int, b: int) -> str:

@@ -10,6 +10,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
@@ -59,7 +61,8 @@ def run_stream(
     stream would be), and attribute what it hears to the file playing at that time.
 
     mode: normal | question (a question is open) | speaking (the app is speaking) |
-    echo (the app is speaking and tells the recognizer what it says)."""
+    echo (the app is speaking and tells the recognizer what it says, and gives it the clip
+    it plays where the entry has one) | echo-text (the same, without the clip)."""
     rec = CommandRecognizer(leading_word=leading_word, settings=settings)
     rec.set_question_open(mode == "question")
     if mode == "speaking":
@@ -67,8 +70,11 @@ def run_stream(
     step = int(16000 * CHUNK_S) * 2
     results = []
     for entry in entries:
-        if mode == "echo":
+        if mode.startswith("echo"):
             rec.set_app_speaking(True, entry.get("text", ""))
+        if mode == "echo" and entry.get("reference"):
+            played = read_pcm(data_dir / entry["reference"])
+            rec.play_reference(np.frombuffer(played, "<i2") / 32768.0)
         pcm = read_pcm(data_dir / entry["path"])
         t0 = rec.stream_time
         heard: list[Heard] = []

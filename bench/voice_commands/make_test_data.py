@@ -193,7 +193,8 @@ def app_script() -> list[str]:
         lines.append(ex["name"] + ".")
         lines.extend(ex.get("setup", []))
         lines.extend(v for v in ex.get("steps", {}).values() if isinstance(v, str))
-        lines.extend(ex.get("cautions", []))
+        # a caution is its text, or {text, source} when it comes from another article
+        lines.extend(c if isinstance(c, str) else c["text"] for c in ex.get("cautions", []))
         for mod in ex.get("modifications", []):
             if isinstance(mod.get("text"), str):
                 lines.append(mod["text"])
@@ -239,16 +240,32 @@ def chunks(sentences: list[str], max_words: int = 80) -> list[str]:
 # Commands that must work while the app is speaking, and how loud the user is compared with
 # the app's voice at the microphone.
 OVER_APP_PHRASES = ("player pause", "player stop", "it hurts")
-OVER_APP_RATIOS = {"app+6db": 6.0, "app0db": 0.0}
+OVER_APP_RATIOS = {"app+6db": 6.0, "app0db": 0.0, "app-6db": -6.0}
+
+
+def room_echo(rng: np.random.Generator) -> np.ndarray:
+    """An echo path from the laptop's loudspeaker to its microphone: output latency (20-120 ms),
+    the direct sound, and a reverberant tail dying away over about a third of a second."""
+    latency = int(rng.uniform(0.02, 0.12) * RATE)
+    tail = int(0.25 * RATE)
+    ir = np.zeros(latency + tail)
+    ir[latency] = 1.0
+    t = np.arange(1, tail)
+    ir[latency + 1 :] = rng.normal(0, 0.12, tail - 1) * np.exp(-t / (0.05 * RATE))
+    return ir
 
 
 def over_app_voice(out: Path, jobs: list, rng: np.random.Generator) -> list[dict]:
-    """Commands said while the app's own voice (eSpeak NG reading its script) plays."""
+    """Commands said while the app's own voice (eSpeak NG reading its script) plays through a
+    loudspeaker that distorts a little, in a room (see room_echo). The clip as played is
+    written beside each file, for the echo canceller. The app has been talking for a few
+    seconds when the command is said, as it would be in a session."""
     app = [
         (read_wav(path), meta["text"])
         for _t, voice, _s, path, meta in jobs
         if meta.get("source") == "app_script" and voice == "espeak"
     ]
+    rooms = {name: room_echo(rng) for name in OVER_APP_RATIOS}
     entries = []
     for _t, voice, speed, path, meta in jobs:
         if meta["kind"] != "command" or meta["phrase"] not in OVER_APP_PHRASES:
@@ -256,7 +273,7 @@ def over_app_voice(out: Path, jobs: list, rng: np.random.Generator) -> list[dict
         if voice == "espeak":
             continue
         speech = read_wav(path)
-        lead = rng.uniform(0.6, 1.2)
+        lead = rng.uniform(2.5, 4.0)
         signal = np.concatenate([np.zeros(int(lead * RATE)), speech, np.zeros(int(1.5 * RATE))])
         for name, ratio in OVER_APP_RATIOS.items():
             # An app chunk that does not itself contain the command's words.
@@ -265,14 +282,22 @@ def over_app_voice(out: Path, jobs: list, rng: np.random.Generator) -> list[dict
             if len(app_audio) <= len(signal):
                 continue
             off = int(rng.integers(len(app_audio) - len(signal)))
-            voice_part = app_audio[off : off + len(signal)]
-            gain = np.sqrt(speech_power(speech) / (speech_power(voice_part) * 10 ** (ratio / 10)))
+            played = app_audio[off : off + len(signal)]
+            # the same loudspeaker and room for every file of a level (the echo path does not
+            # change during a session); the user's loudness sets the level instead
+            distorted = np.tanh(0.6 * played / 16000) / 0.6 * 16000
+            echo = 0.5 * np.convolve(distorted, rooms[name])[: len(signal)]
+            # the user's voice is `ratio` dB louder than the app's at the microphone
+            gain = np.sqrt(speech_power(echo) * 10 ** (ratio / 10) / speech_power(speech))
             rel = Path("over_app") / name / path.name
-            write_wav(out / rel, signal + gain * voice_part)
+            ref = Path("over_app") / name / f"played_{path.name}"
+            write_wav(out / rel, gain * signal + echo)
+            write_wav(out / ref, played)
             entries.append(
                 {
                     **meta,
                     "path": str(rel),
+                    "reference": str(ref),
                     "voice": voice,
                     "speed": speed,
                     "snr": name,

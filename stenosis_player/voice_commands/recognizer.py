@@ -14,6 +14,9 @@ How false alarms are kept down:
    found from the sound level above the noise floor.
 3. Yes/no are only spotted while a question is open; while the app speaks, only "player pause",
    "player stop" and "it hurts" are accepted, and not if the app itself is saying those words.
+
+Over the app's own voice, the clip being played is given with :meth:`play_reference`, and an
+echo canceller (``echo.py``) takes it out of the microphone signal before anything else sees it.
 """
 
 from __future__ import annotations
@@ -81,12 +84,18 @@ class Settings:
     tail_slack_s: float = 0.45  # ... starting at most this long after the spotted phrase end
     min_confidence: float = 0.0
     min_phrase_s: float = 0.25
+    # At least this share of the phrase must sound like speech (above the noise floor and
+    # above what is left of the app's voice): keyphrase spotting also fires on noise.
+    min_phrase_speech: float = 0.4
     max_phrase_s: float = 2.0
     speaking_hangover_s: float = 0.4
     isolate_while_speaking: bool = True  # apply the pause rule over the app's voice too
     dither: bool = False  # (measured: adding dither lowered recall on clean eSpeak speech)
     vad_margin_db: float = 6.0  # a frame is speech this far above the noise floor ...
     vad_min_db: float = 30.0  # ... and above this absolute level (16-bit: 90 dB = full scale)
+    # Over the app's voice, leftover echo is assumed this far below the echo canceller's
+    # estimate of the echo; a frame is only speech this far + vad_margin_db above that.
+    echo_residual_db: float = 12.0
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Settings:
@@ -130,7 +139,8 @@ class _EnergyVad:
         self.min_db = min_db
         self._levels: deque[float] = deque(maxlen=int(history_s / VAD_FRAME_S))
 
-    def is_speech(self, frame: bytes) -> bool:
+    def is_speech(self, frame: bytes, echo_floor_db: float = -math.inf) -> bool:
+        """*echo_floor_db*: the level of the app's voice left over after echo cancelling."""
         samples = array.array("h", frame)
         if sys.byteorder == "big":  # pragma: no cover
             samples.byteswap()
@@ -138,7 +148,7 @@ class _EnergyVad:
         level = 10 * math.log10(power + 1.0)
         self._levels.append(level)
         ordered = sorted(self._levels)
-        floor = ordered[len(ordered) // 10]
+        floor = max(ordered[len(ordered) // 10], echo_floor_db)
         return level > self.min_db and level > floor + self.margin_db
 
 
@@ -209,8 +219,20 @@ class CommandRecognizer:
         leading_word: str = DEFAULT_LEADING_WORD,
         settings: Settings | None = None,
         commands: set[Command] | frozenset[Command] | None = None,
+        cancel_echo: bool = True,
     ) -> None:
         ps = _import_pocketsphinx()
+        #: Why the app's voice is not cancelled, or "" if it is.
+        self.echo_unavailable = "" if cancel_echo else "turned off"
+        self._canceller = None
+        if cancel_echo:
+            try:
+                from .echo import EchoCanceller
+            except ImportError as exc:  # numpy missing: commands still work, less over speech
+                self.echo_unavailable = f"numpy is missing ({exc})"
+            else:
+                self._canceller = EchoCanceller()
+        self._clock: tuple[int, float] | None = None  # (stream sample, monotonic time)
         self.settings = settings or Settings.load()
         self.leading_word = leading_word
         table = phrase_table(leading_word)
@@ -266,17 +288,45 @@ class CommandRecognizer:
         """Yes/no are only accepted while a question is on screen."""
         self._question_open = is_open
 
+    def play_reference(self, samples, at: int | None = None) -> None:
+        """The app plays *samples* (float numpy array, 16 kHz; see ``echo.read_reference``)
+        from stream sample *at* (default: now); its echo is cancelled from then on."""
+        if self._canceller is not None:
+            self._canceller.add_reference(samples, self._pos if at is None else at)
+
+    def cut_reference(self, at: int | None = None) -> None:
+        """Playback stopped: no reference plays after stream sample *at* (default: now)."""
+        if self._canceller is not None:
+            self._canceller.cut_reference(self._pos if at is None else at)
+
+    def stream_sample_at(self, monotonic_time: float) -> int:
+        """The stream sample captured at *monotonic_time*, from the capture times given to
+        :meth:`feed` (without them: the samples fed so far)."""
+        if self._clock is None:
+            return self._pos
+        pos, when = self._clock
+        return pos + round((monotonic_time - when) * SAMPLE_RATE)
+
     @property
     def stream_time(self) -> float:
         return self._pos / SAMPLE_RATE
 
     # -- audio --------------------------------------------------------------------------------
-    def feed(self, pcm: bytes) -> list[Heard]:
-        """Process a chunk of 16 kHz mono int16 PCM; return the commands it completed."""
+    def feed(self, pcm: bytes, captured_at: float | None = None) -> list[Heard]:
+        """Process a chunk of 16 kHz mono int16 PCM; return the commands it completed.
+        *captured_at* is the monotonic time at which the chunk's last sample was captured;
+        it lets :meth:`stream_sample_at` place the app's clips in the stream."""
         if len(pcm) % 2:
             raise ValueError("PCM chunks must hold whole 16-bit samples")
+        if captured_at is not None:
+            self._clock = (self._pos + len(pcm) // 2, captured_at)
+        echo = None
+        if self._canceller is not None:
+            pcm = self._canceller.process(pcm)
+            if self._canceller.active:
+                echo = self._canceller.last_echo
         start = self._pos
-        self._update_vad(pcm, start)
+        self._update_vad(pcm, start, echo)
         self._audio += pcm
         excess = len(self._audio) - int(AUDIO_KEPT_S * BYTES_PER_SECOND)
         if excess > 0:
@@ -322,13 +372,24 @@ class CommandRecognizer:
             f.writelines(lines)
         return path
 
-    def _update_vad(self, pcm: bytes, start: int) -> None:
+    def _update_vad(self, pcm: bytes, start: int, echo=None) -> None:
+        """Mark each VAD frame as speech or not. *echo*: the canceller's estimate of the
+        app's voice in *pcm* (numpy, one value per sample), or None when there is none."""
         buf = self._vad_buf + pcm
         n = self._vad_bytes
         first = start - len(self._vad_buf) // 2
+        if echo is not None:
+            # echo power per sample, lined up with buf (the buffered part had no estimate)
+            lead = len(self._vad_buf) // 2
+            echo_power = [0.0] * lead + (echo.astype("f8") ** 2).tolist()
         i = 0
         while i + n <= len(buf):
-            speech = self._vad.is_speech(buf[i : i + n])
+            floor = -math.inf
+            if echo is not None:
+                part = echo_power[i // 2 : (i + n) // 2]
+                power = sum(part) / max(1, len(part))
+                floor = 10 * math.log10(power + 1.0) - self.settings.echo_residual_db
+            speech = self._vad.is_speech(buf[i : i + n], floor)
             self._speech.append((first + i // 2, bool(speech)))
             if speech:
                 self._silent_since = first + (i + n) // 2
@@ -360,6 +421,10 @@ class CommandRecognizer:
             reason = f"implausible length {t1 - t0:.2f}s"
         elif conf < s.min_confidence:
             reason = f"low confidence {conf:.2f}"
+        elif (voiced := self._speech_fraction(t0, t1 - VAD_FRAME_S)) is not None and (
+            voiced < s.min_phrase_speech
+        ):
+            reason = f"not speech ({voiced:.0%} voiced)"
         if reason:
             self.rejected.append(Rejected(phrase, reason, t1))
             return

@@ -1,0 +1,196 @@
+"""Echo cancelling: take the app's own voice out of the microphone signal.
+
+The app knows exactly what it plays (the speech clip) and when it started, so the voice that
+reaches the microphone is that clip passed through an unknown echo path (the output latency,
+the loudspeaker, the room). An adaptive filter learns that path from the clip and subtracts
+its estimate; what is left is the user (and noise), which the recognizer then listens to.
+This is what lets "player pause", "player stop" and "it hurts" be heard over the app's voice.
+
+The filter is a partitioned-block frequency-domain adaptive filter (overlap-save): blocks of
+256 samples (16 ms), 16 partitions, so it models echo paths up to 256 ms long, output latency
+included. Two copies run side by side: a background filter that always adapts and a foreground
+filter whose output is used; the background is copied to the foreground only when it cancels
+better. While the user talks over the app (double talk) the background filter is pushed off
+course, but the foreground keeps the good estimate, with no level thresholds to tune.
+
+Needs numpy. Audio stays in memory, as everywhere in voice commands.
+"""
+
+from __future__ import annotations
+
+import math
+import wave
+from pathlib import Path
+
+import numpy as np
+
+SAMPLE_RATE = 16000
+
+
+def read_reference(path: str | Path) -> np.ndarray:
+    """A speech clip (any rate, mono or stereo, 16-bit WAV) as float samples at 16 kHz."""
+    with wave.open(str(path), "rb") as w:
+        rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
+        raw = w.readframes(w.getnframes())
+    if width != 2:
+        raise ValueError(f"{path}: expected 16-bit samples, found {8 * width}-bit")
+    samples = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+    if channels > 1:
+        samples = samples.reshape(-1, channels).mean(axis=1)
+    return resample(samples, rate)
+
+
+def resample(samples: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.ndarray:
+    """Resample by linear interpolation after a windowed-sinc low-pass below the new Nyquist
+    frequency (without it, 8-11 kHz speech energy would fold into the band we cancel)."""
+    if rate == target:
+        return samples.astype(np.float32, copy=False)
+    if rate > target:
+        cutoff = 0.45 * target / rate  # cycles per input sample
+        n = np.arange(-32, 33)
+        taps = 2 * cutoff * np.sinc(2 * cutoff * n) * np.hamming(len(n))
+        samples = np.convolve(samples, taps / taps.sum(), mode="same")
+    count = int(len(samples) * target / rate)
+    positions = np.arange(count) * (rate / target)
+    return np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
+
+
+class EchoCanceller:
+    """Subtracts the scheduled reference (the app's voice) from the microphone stream.
+
+    Positions are stream samples: the n-th sample given to :meth:`process` is sample n.
+    Schedule each clip with :meth:`add_reference` at the sample where its sound starts, and
+    cut it with :meth:`cut_reference` if playback is stopped early. With no reference in the
+    last filter length, audio passes through untouched (and nearly free).
+    """
+
+    def __init__(self, block: int = 256, partitions: int = 16, step: float = 0.5) -> None:
+        self.block = block
+        self.partitions = partitions
+        self.step = step
+        bins = block + 1
+        self._w_bg = np.zeros((partitions, bins), np.complex128)  # adapts all the time
+        self._w_fg = np.zeros((partitions, bins), np.complex128)  # used for the output
+        self._x = np.zeros((partitions, bins), np.complex128)  # reference spectra, newest first
+        self._x_prev = np.zeros(block)
+        self._power = np.full(bins, 1e-6)  # smoothed reference power per bin
+        self._err_bg = 0.0  # smoothed error energies of the two filters
+        self._err_fg = 0.0
+        self._mic = np.zeros(0, np.float32)  # samples not yet making a whole block
+        # Cleaned samples not yet returned; starting with one block of silence gives a fixed
+        # delay of one block, so that every call can return as many samples as it was given.
+        self._out = np.zeros(block, np.float32)
+        self._est = np.zeros(block, np.float32)  # the echo estimate for the same samples
+        #: The filter's estimate of the echo in the samples last returned by :meth:`process`
+        #: (int16 scale). The recognizer's pause detection uses it: leftover echo is not speech.
+        self.last_echo = np.zeros(0, np.float32)
+        self._pos = 0  # stream sample of the next whole block
+        self._ref = np.zeros(0, np.float32)  # the reference, from stream sample _ref_start
+        self._ref_start = 0
+        self._last_ref = -(10**12)  # stream sample after the last non-silent reference block
+
+    @property
+    def active(self) -> bool:
+        """True while the app's voice (or its echo) may be in the microphone signal."""
+        pending = self._ref_start + len(self._ref) > self._pos
+        return pending or self._pos - self._last_ref < self.block * self.partitions
+
+    def add_reference(self, samples: np.ndarray, at: int) -> None:
+        """The app plays *samples* (float, 16 kHz) starting at stream sample *at*."""
+        at = max(int(at), self._pos)  # what has already been processed cannot be changed
+        if not len(self._ref):
+            self._ref_start = at
+        elif at < self._ref_start:
+            pad = np.zeros(self._ref_start - at, np.float32)
+            self._ref, self._ref_start = np.concatenate([pad, self._ref]), at
+        end = at + len(samples)
+        ref_end = self._ref_start + len(self._ref)
+        if end > ref_end:
+            self._ref = np.concatenate([self._ref, np.zeros(end - ref_end, np.float32)])
+        i = at - self._ref_start
+        self._ref[i : i + len(samples)] = samples[: len(self._ref) - i]
+
+    def cut_reference(self, at: int) -> None:
+        """Playback stopped at stream sample *at*: nothing of the reference plays after it."""
+        i = max(0, int(at) - self._ref_start)
+        if i < len(self._ref):
+            self._ref = self._ref[:i]
+
+    def process(self, pcm: bytes) -> bytes:
+        """Feed microphone PCM (int16); return the same number of cleaned samples (int16).
+        The output is the input delayed by exactly one block (``block`` samples)."""
+        mic = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+        self._mic = np.concatenate([self._mic, mic])
+        n = self.block
+        done, est = [], []
+        while len(self._mic) >= n:
+            d, self._mic = self._mic[:n], self._mic[n:]
+            e, y = self._block(d)
+            done.append(e)
+            est.append(y)
+        if done:
+            self._out = np.concatenate([self._out, *done])
+            self._est = np.concatenate([self._est, *est])
+        out, self._out = self._out[: len(mic)], self._out[len(mic) :]
+        self.last_echo, self._est = self._est[: len(mic)] * 32768.0, self._est[len(mic) :]
+        return (np.clip(out, -1.0, 32767 / 32768) * 32768.0).astype("<i2").tobytes()
+
+    # -- internals ----------------------------------------------------------------------------
+    def _ref_block(self) -> np.ndarray:
+        """The reference samples that play during the next block (zeros where none)."""
+        n = self.block
+        behind = self._pos - self._ref_start
+        if behind > 0:  # drop what has played, keeping memory bounded
+            self._ref = self._ref[behind:]
+            self._ref_start = self._pos
+        offset = self._ref_start - self._pos
+        x = np.zeros(n)
+        if offset < n:
+            part = self._ref[: n - offset]
+            x[offset : offset + len(part)] = part
+        return x
+
+    def _block(self, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Clean one block: (microphone minus estimated echo, estimated echo)."""
+        n = self.block
+        x = self._ref_block()
+        if np.any(x):
+            self._last_ref = self._pos + n
+        if not self.active:
+            self._x_prev = x
+            self._pos += n
+            return d, np.zeros(n, np.float32)
+        spectrum = np.fft.rfft(np.concatenate([self._x_prev, x]))
+        self._x_prev = x
+        self._x = np.roll(self._x, 1, axis=0)
+        self._x[0] = spectrum
+        self._power = 0.9 * self._power + 0.1 * np.abs(spectrum) ** 2
+
+        y_fg = np.fft.irfft((self._w_fg * self._x).sum(axis=0))[n:]
+        e_fg = d - y_fg
+        e_bg = d - np.fft.irfft((self._w_bg * self._x).sum(axis=0))[n:]
+
+        # Normalised gradient step for the background filter, constrained to a linear
+        # (not circular) convolution by zeroing the second half of each partition.
+        err = np.fft.rfft(np.concatenate([np.zeros(n), e_bg]))
+        norm = self._power * self.partitions + 1e-6
+        grad = np.fft.irfft(np.conj(self._x) * err / norm, axis=1)
+        grad[:, n:] = 0.0
+        self._w_bg += self.step * np.fft.rfft(grad, axis=1)
+
+        # Keep whichever filter cancels better; let a lost background restart from the good one.
+        self._err_bg = 0.8 * self._err_bg + 0.2 * float(e_bg @ e_bg)
+        self._err_fg = 0.8 * self._err_fg + 0.2 * float(e_fg @ e_fg)
+        if self._err_bg < 0.7 * self._err_fg:
+            self._w_fg[:] = self._w_bg
+        elif self._err_bg > 4.0 * self._err_fg + 1e-9:
+            self._w_bg[:] = self._w_fg
+        self._pos += n
+        return e_fg.astype(np.float32), y_fg.astype(np.float32)
+
+
+def erle_db(before: np.ndarray, after: np.ndarray) -> float:
+    """Echo return loss enhancement: how much quieter the signal is after cancelling, in dB."""
+    b = float(np.mean(np.asarray(before, np.float64) ** 2))
+    a = float(np.mean(np.asarray(after, np.float64) ** 2))
+    return 10 * math.log10((b + 1e-12) / (a + 1e-12))

@@ -1,0 +1,187 @@
+"""The echo canceller takes the app's own voice out of the microphone signal."""
+
+from __future__ import annotations
+
+import wave
+
+import numpy as np
+import pytest
+from vc_data import feed_all, read_pcm
+
+from stenosis_player.voice.synth import Synthesizer
+from stenosis_player.voice_commands.commands import Command
+from stenosis_player.voice_commands.echo import EchoCanceller, erle_db, read_reference, resample
+
+RATE = 16000
+BLOCK = 256
+
+
+def samples(rel: str) -> np.ndarray:
+    """A test WAV as float samples in -1..1."""
+    return np.frombuffer(read_pcm(rel), "<i2").astype(np.float64) / 32768.0
+
+
+APP_VOICE = "negatives/app_script/espeak_000.wav"  # eSpeak NG reading the app's script
+
+
+def room(latency_s: float = 0.06, seed: int = 3) -> np.ndarray:
+    """Loudspeaker-to-microphone echo path: latency, direct sound, a decaying tail."""
+    rng = np.random.default_rng(seed)
+    latency, tail = int(latency_s * RATE), int(0.25 * RATE)
+    ir = np.zeros(latency + tail)
+    ir[latency] = 0.5
+    ir[latency + 1 :] = rng.normal(0, 0.06, tail - 1) * np.exp(-np.arange(1, tail) / 800)
+    return ir
+
+
+def echo_of(played: np.ndarray, ir: np.ndarray) -> np.ndarray:
+    """What the microphone hears of *played*: a slightly distorting speaker, then the room."""
+    return np.convolve(np.tanh(1.2 * played) / 1.2, ir)[: len(played)]
+
+
+def to_pcm(x: np.ndarray) -> bytes:
+    return (np.clip(x, -1, 32767 / 32768) * 32768).astype("<i2").tobytes()
+
+
+def run(canceller: EchoCanceller, mic: np.ndarray, chunk: int = 1600) -> np.ndarray:
+    """Feed *mic* in microphone-sized chunks; the cleaned signal, lined up with *mic*."""
+    pcm = to_pcm(mic)
+    out = b"".join(canceller.process(pcm[i : i + 2 * chunk]) for i in range(0, len(pcm), 2 * chunk))
+    return np.frombuffer(out, "<i2").astype(np.float64)[BLOCK:] / 32768.0
+
+
+def test_audio_passes_unchanged_one_block_late_while_the_app_is_silent():
+    rng = np.random.default_rng(1)
+    mic = rng.integers(-20000, 20000, RATE, dtype=np.int16)
+    canceller = EchoCanceller()
+    out = b"".join(canceller.process(mic[i : i + 1000].tobytes()) for i in range(0, RATE, 1000))
+    got = np.frombuffer(out, "<i2")
+    assert len(got) == RATE
+    assert not got[:BLOCK].any()
+    assert np.array_equal(got[BLOCK:], mic[:-BLOCK])
+    assert not canceller.active
+
+
+def test_the_app_voice_through_a_room_is_cancelled_by_more_than_15_db():
+    played = samples(APP_VOICE)
+    mic = echo_of(played, room())
+    canceller = EchoCanceller()
+    canceller.add_reference(played, at=0)
+    assert canceller.active
+    out = run(canceller, mic)
+    late = slice(5 * RATE, len(out))  # after a few seconds of learning the room
+    assert erle_db(mic[late], out[late]) > 15
+    # and the first second is not made louder while it learns
+    assert erle_db(mic[:RATE], out[:RATE]) > -1
+
+
+def test_the_user_talking_over_the_app_is_kept_and_the_echo_still_removed():
+    played = samples(APP_VOICE)
+    echo = echo_of(played, room())
+    user = np.zeros_like(echo)
+    command = samples("commands/clean/slt_1.0_player_pause.wav")
+    at = 6 * RATE
+    user[at : at + len(command)] = command * np.sqrt(np.mean(echo**2) / np.mean(command**2))
+    canceller = EchoCanceller()
+    canceller.add_reference(played, at=0)
+    out = run(canceller, echo + user)
+    span = slice(at, at + len(command))
+    n = len(out)
+    residual = out - user[:n]
+    # the user's words come through nearly untouched ...
+    assert erle_db(user[span], out[span]) < 2
+    # ... while the echo under them, and after them, stays cancelled
+    assert erle_db(echo[span], residual[span]) > 12
+    after = slice(at + len(command), n)
+    assert erle_db(echo[:n][after], residual[after]) > 15
+
+
+def test_a_cut_clip_is_no_longer_subtracted():
+    played = samples(APP_VOICE)
+    mic = echo_of(played, room())
+    canceller = EchoCanceller()
+    canceller.add_reference(played, at=0)
+    stop = 6 * RATE
+    mic[stop + int(0.06 * RATE) :] = 0  # the sound stops (after the room's latency)
+    canceller.process(to_pcm(mic[:stop]))
+    canceller.cut_reference(stop)
+    rest = np.frombuffer(canceller.process(to_pcm(mic[stop:])), "<i2")
+    # once the echo path has emptied, the silence that follows stays silent
+    assert not rest[int(0.4 * RATE) :].any()
+
+
+def test_clips_are_resampled_to_16_khz_at_the_same_pitch():
+    t = np.arange(22050) / 22050
+    tone = np.sin(2 * np.pi * 1000 * t)
+    out = resample(tone, 22050)
+    assert len(out) == RATE
+    spectrum = np.abs(np.fft.rfft(out))
+    assert np.argmax(spectrum) == pytest.approx(1000, abs=1)  # 1 Hz bins over 1 s
+
+
+@pytest.mark.speech
+def test_a_clip_synthesised_by_the_app_is_read_as_a_16_khz_reference(tmp_path):
+    synth = Synthesizer(tmp_path / "speech")
+    try:
+        path = synth.synthesize("Lie on your back and bend your knees.")
+    finally:
+        synth.close()
+    ref = read_reference(path)
+    with wave.open(str(path), "rb") as w:
+        seconds = w.getnframes() / w.getframerate()
+        assert w.getframerate() != RATE  # eSpeak NG writes 22 kHz: this is a real resample
+    assert len(ref) == pytest.approx(seconds * RATE, abs=2)
+    assert 0.01 < float(np.sqrt(np.mean(ref**2))) < 1.0
+
+
+def over_the_app(command_rel: str, ratio_db: float = 0.0) -> tuple[bytes, np.ndarray]:
+    """Microphone audio of the app speaking, with a command said over it at 4 s, *ratio_db*
+    louder than the app's voice; and the clip the app played."""
+    played = samples(APP_VOICE)
+    echo = echo_of(played, room())
+    command = samples(command_rel)
+    at = 4 * RATE
+    gain = np.sqrt(np.mean(echo**2) * 10 ** (ratio_db / 10) / np.mean(command**2))
+    mic = echo.copy()
+    mic[at : at + len(command)] += gain * command
+    return to_pcm(mic), played
+
+
+@pytest.mark.parametrize(
+    ("rel", "command"),
+    [
+        ("commands/clean/slt_1.0_player_pause.wav", Command.PAUSE),
+        ("commands/clean/slt_1.0_player_stop.wav", Command.STOP),
+    ],
+)
+def test_a_command_said_over_the_app_voice_is_heard_once_its_echo_is_cancelled(
+    recognizer_factory, rel, command
+):
+    mic, played = over_the_app(rel)
+    rec = recognizer_factory()
+    rec.set_app_speaking(True, "Lie on your back.")
+    rec.play_reference(played)
+    heard = feed_all(rec, mic) + rec.flush()
+    assert [h.command for h in heard] == [command]
+    assert 4.0 < heard[0].start < 5.0
+
+    # the same audio without the clip: the app's voice drowns the command
+    plain = recognizer_factory()
+    plain.set_app_speaking(True, "Lie on your back.")
+    assert feed_all(plain, mic) + plain.flush() == []
+
+
+def test_the_app_voice_alone_triggers_nothing(recognizer_factory):
+    played = samples(APP_VOICE)
+    rec = recognizer_factory()
+    rec.set_app_speaking(True, "")
+    rec.play_reference(played)
+    assert feed_all(rec, to_pcm(echo_of(played, room()))) + rec.flush() == []
+
+
+def test_clip_start_times_are_placed_in_the_stream_from_capture_times(recognizer_factory):
+    rec = recognizer_factory()
+    assert rec.stream_sample_at(123.0) == 0  # no capture times yet: "now"
+    rec.feed(b"\0\0" * 1600, captured_at=100.0)  # 0.1 s, its last sample captured at 100.0
+    assert rec.stream_sample_at(100.0) == 1600
+    assert rec.stream_sample_at(100.25) == 1600 + 4000
