@@ -3,6 +3,7 @@ aloud. A mixin of MainWindow, kept apart so the window's own file stays about sc
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 
@@ -30,19 +31,26 @@ class VoiceControl:
         self.listener.failed.connect(self._voice_commands_failed)
         # while the app speaks only pause, stop and "it hurts" count, and not when the app
         # itself says those words (the caption holds the line being spoken)
-        if hasattr(self.speech, "clip_started"):
-            self.speech.clip_started.connect(
-                lambda _id: (
-                    self.listener
-                    and self.listener.set_app_speaking(True, self.player.caption.text())
-                )
-            )
-        if hasattr(self.speech, "clip_finished"):
-            self.speech.clip_finished.connect(
-                lambda _id: self.listener and self.listener.set_app_speaking(False)
-            )
+        if hasattr(self.speech, "clip_started") and not getattr(self, "_voice_wired", False):
+            self.speech.clip_started.connect(self._app_voice_started)
+            self.speech.clip_finished.connect(self._app_voice_finished)
+            self._voice_wired = True  # once, however often listening is restarted
         if autostart:
             self.listener.start()
+
+    def _app_voice_started(self, _id: str = "") -> None:
+        # the clip itself lets the recogniser cancel its echo (when it is really audible)
+        if getattr(self, "listener", None) is not None:
+            self.listener.set_app_speaking(
+                True,
+                self.player.caption.text(),
+                getattr(self.speech, "audible_clip", None),
+                time.monotonic(),
+            )
+
+    def _app_voice_finished(self, _id: str = "") -> None:
+        if getattr(self, "listener", None) is not None:
+            self.listener.set_app_speaking(False, stopped_at=time.monotonic())
 
     def stop_voice_commands(self) -> None:
         listener = getattr(self, "listener", None)

@@ -115,6 +115,9 @@ class SpeechService(QObject):
         self.sink = sink
         # lines without a clip are "played" here, timed by an estimate from their words
         self._silent = fallback_sink or SilentSink(self)
+        #: The WAV file whose sound is playing now (set as each clip starts; None when the
+        #: line is only shown, or played on the silent sink). Voice commands cancel its echo.
+        self.audible_clip: Path | None = None
         self._clips: dict[str, tuple[Path, float]] = {}
         self._current: _Utterance | None = None
         self._mode = "clips"  # "clips" | "direct" (cache unwritable) | "captions" (no engine)
@@ -236,6 +239,7 @@ class SpeechService(QObject):
         def started() -> None:
             if self._current is utterance and not utterance.started:
                 utterance.started = True
+                self.audible_clip = path if getattr(sink, "name", "") != "silent" else None
                 self.clip_started.emit(utterance.id)
 
         def finished() -> None:

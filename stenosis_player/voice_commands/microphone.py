@@ -32,6 +32,10 @@ class AudioSource:
     """A stream of PCM blocks. ``blocks()`` is meant to run on a worker thread; ``close()``
     may be called from any thread and makes ``blocks()`` end."""
 
+    #: Monotonic time at which the last block yielded ended, where the source knows it; it
+    #: places the app's speech clips in the stream for the echo canceller.
+    captured_at: float | None = None
+
     def blocks(self) -> Iterator[bytes]:  # pragma: no cover - interface
         raise NotImplementedError
 
@@ -80,6 +84,8 @@ class WavSource(AudioSource):
                     if delay > 0 and self._closed.wait(delay):
                         return
                 sent += len(data) // 2
+                if self.realtime:
+                    self.captured_at = t0 + sent / SAMPLE_RATE
                 yield data
 
     def close(self) -> None:
@@ -105,7 +111,7 @@ class Microphone(AudioSource):
 
     def __init__(self, device: int | str | None = None, block_s: float = BLOCK_S):
         sd = _import_sounddevice()
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=100)
+        self._queue: queue.Queue[tuple[bytes, float] | None] = queue.Queue(maxsize=100)
         self._closed = threading.Event()
         try:
             info = sd.query_devices(device, kind="input")
@@ -133,7 +139,7 @@ class Microphone(AudioSource):
     def _callback(self, indata, frames, time_info, status) -> None:
         # If the recogniser fell behind, drop audio rather than let the queue grow.
         with contextlib.suppress(queue.Full):
-            self._queue.put_nowait(bytes(indata))
+            self._queue.put_nowait((bytes(indata), time.monotonic()))
 
     def blocks(self) -> Iterator[bytes]:
         while not self._closed.is_set():
@@ -147,7 +153,8 @@ class Microphone(AudioSource):
                 continue
             if block is None:
                 return
-            yield block
+            data, self.captured_at = block
+            yield data
 
     def close(self) -> None:
         if self._closed.is_set():

@@ -8,7 +8,8 @@ Usage in the window::
     listener.failed.connect(self.show_notice)   # the session goes on without voice commands
     listener.start()
     ...
-    listener.set_app_speaking(True, text)  # around each spoken prompt
+    listener.set_app_speaking(True, text, clip, time.monotonic())  # around each prompt
+    listener.set_app_speaking(False, stopped_at=time.monotonic())
     listener.set_question_open(True)       # while a yes/no question is on screen
 
 The signals are emitted from the worker thread; Qt queues them to the receivers' thread.
@@ -17,7 +18,9 @@ The signals are emitted from the worker thread; Qt queues them to the receivers'
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
@@ -46,6 +49,9 @@ class VoiceCommandListener(QObject):
         self._lock = threading.Lock()
         self._recognizer: CommandRecognizer | None = None
         self._speaking: tuple[bool, str] = (False, "")
+        # Clips started ("play", path, monotonic time) and stopped ("cut", None, time), for
+        # the echo canceller; read and placed in the stream on the worker thread.
+        self._clips: list[tuple[str, Path | None, float]] = []
         self._question = False
         self.last_heard: Heard | None = None
         self._listening = False
@@ -70,11 +76,27 @@ class VoiceCommandListener(QObject):
             self._thread.join(timeout)
             self._thread = None
 
-    def set_app_speaking(self, speaking: bool, text: str = "") -> None:
+    def set_app_speaking(
+        self,
+        speaking: bool,
+        text: str = "",
+        clip: str | Path | None = None,
+        started_at: float | None = None,
+        stopped_at: float | None = None,
+    ) -> None:
+        """The app's voice started (*text*; *clip*, the WAV being played, from monotonic
+        time *started_at*) or stopped (at *stopped_at*). With the clip, its echo is taken out
+        of the microphone signal, so commands said over the app's voice are heard."""
         with self._lock:
             self._speaking = (speaking, text)
             if self._recognizer is not None:
                 self._recognizer.set_app_speaking(speaking, text)
+            if speaking and clip is not None:
+                when = time.monotonic() if started_at is None else started_at
+                self._clips.append(("play", Path(clip), when))
+            elif not speaking:
+                when = time.monotonic() if stopped_at is None else stopped_at
+                self._clips.append(("cut", None, when))
 
     def set_question_open(self, is_open: bool) -> None:
         with self._lock:
@@ -86,6 +108,28 @@ class VoiceCommandListener(QObject):
         if on != self._listening:
             self._listening = on
             self.listening_changed.emit(on)
+
+    # Sound keeps playing this long after the player reports it stopped (output latency).
+    CUT_DELAY_S = 0.15
+
+    def _place_clips(self, rec: CommandRecognizer) -> None:
+        """Give the recognizer the clips the app started or stopped since the last block."""
+        with self._lock:
+            clips, self._clips = self._clips, []
+        for action, path, when in clips:
+            if action == "cut":
+                with self._lock:
+                    at = rec.stream_sample_at(when + self.CUT_DELAY_S)
+                    rec.cut_reference(at)
+                continue
+            try:
+                from .echo import read_reference
+
+                samples = read_reference(path)
+            except (ImportError, OSError, ValueError, EOFError):
+                continue  # no echo cancelling for this clip; commands still work
+            with self._lock:
+                rec.play_reference(samples, rec.stream_sample_at(when))
 
     def _run(self) -> None:
         rec = None
@@ -103,8 +147,9 @@ class VoiceCommandListener(QObject):
             for block in source.blocks():
                 if self._stop.is_set():
                     break
+                self._place_clips(rec)
                 with self._lock:
-                    heard = rec.feed(block)
+                    heard = rec.feed(block, getattr(source, "captured_at", None))
                 for h in heard:
                     self.last_heard = h
                     self.command_heard.emit(h.command.value)

@@ -56,6 +56,24 @@ def test_player_pause_pauses_and_it_hurts_opens_the_choices(qtbot, catalog, tmp_
     w.stop_voice_commands()
 
 
+def test_player_pause_said_over_the_app_voice_pauses_the_window(qtbot, catalog, tmp_path):
+    from voice_commands.vc_data import APP_VOICE, DATA, over_the_app, write_wav
+
+    w, speech = window(qtbot, catalog, tmp_path)
+    mic, _ = over_the_app("commands/clean/slt_1.0_player_pause.wav")
+    recording = write_wav(tmp_path / "mic.wav", mic)
+    w.stop_voice_commands()
+    w.start_voice_commands(lambda: WavSource(recording), autostart=False)
+    # the app's voice starts: the window hands the clip being played to the listener
+    speech.audible_clip = DATA / APP_VOICE
+    speech.clip_started.emit("intro")
+    with qtbot.waitSignal(w.listener.command_heard, timeout=20000) as blocker:
+        w.listener.start()
+    assert blocker.args == ["pause"]
+    assert w.controller.stage is Stage.PAUSED
+    w.stop_voice_commands()
+
+
 def test_spoken_stop_asks_first_like_esc(qtbot, catalog, tmp_path):
     w, speech = window(qtbot, catalog, tmp_path)
     w.voice_command("stop")

@@ -66,6 +66,7 @@ def test_say_shows_the_caption_then_plays_the_clip(qtbot, make_service, fake_sin
     assert path.exists() and 0.5 < seconds < 3
     assert service.clip_seconds(LINE_A) == seconds
     assert service.is_speaking()
+    assert service.audible_clip == path  # what voice commands cancel the echo of
     with qtbot.waitSignal(service.clip_finished) as finished:
         fake_sink.finish()
     assert finished.args == ["seg-1"]
@@ -248,6 +249,7 @@ def test_without_audio_the_session_timing_is_the_clip_length(qtbot, monkeypatch,
             t0 = time.perf_counter()
             service.say("Hold.", "hold")
         assert time.perf_counter() - t0 == pytest.approx(seconds, abs=0.1)
+        assert service.audible_clip is None  # nothing was heard: no echo to cancel
     finally:
         service.close()
 

@@ -6,7 +6,7 @@ import wave
 
 import numpy as np
 import pytest
-from vc_data import feed_all, read_pcm
+from vc_data import APP_VOICE, echo_of, feed_all, over_the_app, room, samples, to_pcm
 
 from stenosis_player.voice.synth import Synthesizer
 from stenosis_player.voice_commands.commands import Command
@@ -14,33 +14,6 @@ from stenosis_player.voice_commands.echo import EchoCanceller, erle_db, read_ref
 
 RATE = 16000
 BLOCK = 256
-
-
-def samples(rel: str) -> np.ndarray:
-    """A test WAV as float samples in -1..1."""
-    return np.frombuffer(read_pcm(rel), "<i2").astype(np.float64) / 32768.0
-
-
-APP_VOICE = "negatives/app_script/espeak_000.wav"  # eSpeak NG reading the app's script
-
-
-def room(latency_s: float = 0.06, seed: int = 3) -> np.ndarray:
-    """Loudspeaker-to-microphone echo path: latency, direct sound, a decaying tail."""
-    rng = np.random.default_rng(seed)
-    latency, tail = int(latency_s * RATE), int(0.25 * RATE)
-    ir = np.zeros(latency + tail)
-    ir[latency] = 0.5
-    ir[latency + 1 :] = rng.normal(0, 0.06, tail - 1) * np.exp(-np.arange(1, tail) / 800)
-    return ir
-
-
-def echo_of(played: np.ndarray, ir: np.ndarray) -> np.ndarray:
-    """What the microphone hears of *played*: a slightly distorting speaker, then the room."""
-    return np.convolve(np.tanh(1.2 * played) / 1.2, ir)[: len(played)]
-
-
-def to_pcm(x: np.ndarray) -> bytes:
-    return (np.clip(x, -1, 32767 / 32768) * 32768).astype("<i2").tobytes()
 
 
 def run(canceller: EchoCanceller, mic: np.ndarray, chunk: int = 1600) -> np.ndarray:
@@ -132,19 +105,6 @@ def test_a_clip_synthesised_by_the_app_is_read_as_a_16_khz_reference(tmp_path):
         assert w.getframerate() != RATE  # eSpeak NG writes 22 kHz: this is a real resample
     assert len(ref) == pytest.approx(seconds * RATE, abs=2)
     assert 0.01 < float(np.sqrt(np.mean(ref**2))) < 1.0
-
-
-def over_the_app(command_rel: str, ratio_db: float = 0.0) -> tuple[bytes, np.ndarray]:
-    """Microphone audio of the app speaking, with a command said over it at 4 s, *ratio_db*
-    louder than the app's voice; and the clip the app played."""
-    played = samples(APP_VOICE)
-    echo = echo_of(played, room())
-    command = samples(command_rel)
-    at = 4 * RATE
-    gain = np.sqrt(np.mean(echo**2) * 10 ** (ratio_db / 10) / np.mean(command**2))
-    mic = echo.copy()
-    mic[at : at + len(command)] += gain * command
-    return to_pcm(mic), played
 
 
 @pytest.mark.parametrize(

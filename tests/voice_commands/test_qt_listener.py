@@ -1,12 +1,9 @@
 """The Qt adapter with a WAV file in place of the microphone.
 
-The end-to-end pytest-qt test with the real main window ("player pause" pauses the window and
-"it hurts" opens its choices) is to be added once the window exists; it only needs
-``VoiceCommandListener(source_factory=lambda: WavSource(path))`` connected to
-``apply_command(Command(name), window)``.
+The end-to-end tests with the real main window are in tests/ui/test_voice_commands_window.py.
 """
 
-from vc_data import DATA
+from vc_data import APP_VOICE, DATA, over_the_app, write_wav
 
 from stenosis_player.voice_commands.commands import Command
 from stenosis_player.voice_commands.mapping import apply_command
@@ -62,4 +59,33 @@ def test_missing_microphone_is_reported_not_raised(qtbot):
         listener.start()
     assert sig.args == ["Voice commands are off: No microphone found."]
     assert not listener.is_listening
+    listener.stop()
+
+
+def _over_the_app_wav(tmp_path, command_rel: str):
+    """(microphone recording with *command_rel* said over the app's clip, the clip)"""
+    mic, _played = over_the_app(command_rel)
+    return write_wav(tmp_path / "mic.wav", mic), DATA / APP_VOICE
+
+
+def test_a_command_over_the_app_voice_is_heard_when_the_clip_is_given(qtbot, tmp_path):
+    mic, clip = _over_the_app_wav(tmp_path, "commands/clean/slt_1.0_player_pause.wav")
+    listener = VoiceCommandListener(source_factory=lambda: WavSource(mic))
+    listener.set_app_speaking(True, "Lie on your back.", clip=clip)
+    with qtbot.waitSignal(listener.command_heard, timeout=20000) as heard:
+        listener.start()
+    assert heard.args == ["pause"]
+    listener.stop()
+
+
+def test_without_the_clip_the_app_voice_drowns_the_command(qtbot, tmp_path):
+    mic, _clip = _over_the_app_wav(tmp_path, "commands/clean/slt_1.0_player_pause.wav")
+    listener = VoiceCommandListener(source_factory=lambda: WavSource(mic))
+    listener.set_app_speaking(True, "Lie on your back.")
+    heard: list[str] = []
+    listener.command_heard.connect(heard.append)
+    with qtbot.waitSignal(listener.listening_changed, timeout=5000):
+        listener.start()
+    qtbot.waitUntil(lambda: not listener.is_listening, timeout=20000)
+    assert heard == []
     listener.stop()

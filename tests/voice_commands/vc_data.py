@@ -5,6 +5,8 @@ from __future__ import annotations
 import wave
 from pathlib import Path
 
+import numpy as np
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "voice_commands"
 
 
@@ -19,3 +21,57 @@ def feed_all(rec, pcm: bytes, chunk_s: float = 0.1) -> list:
     for i in range(0, len(pcm), step):
         heard += rec.feed(pcm[i : i + step])
     return heard
+
+
+# -- the app's voice heard through a room, for the echo-cancelling tests --------------------
+RATE = 16000
+APP_VOICE = "negatives/app_script/espeak_000.wav"  # eSpeak NG reading the app's script
+
+
+def samples(rel: str) -> np.ndarray:
+    """A test WAV as float samples in -1..1."""
+    return np.frombuffer(read_pcm(rel), "<i2").astype(np.float64) / 32768.0
+
+
+APP_VOICE = "negatives/app_script/espeak_000.wav"  # eSpeak NG reading the app's script
+
+
+def room(latency_s: float = 0.06, seed: int = 3) -> np.ndarray:
+    """Loudspeaker-to-microphone echo path: latency, direct sound, a decaying tail."""
+    rng = np.random.default_rng(seed)
+    latency, tail = int(latency_s * RATE), int(0.25 * RATE)
+    ir = np.zeros(latency + tail)
+    ir[latency] = 0.5
+    ir[latency + 1 :] = rng.normal(0, 0.06, tail - 1) * np.exp(-np.arange(1, tail) / 800)
+    return ir
+
+
+def echo_of(played: np.ndarray, ir: np.ndarray) -> np.ndarray:
+    """What the microphone hears of *played*: a slightly distorting speaker, then the room."""
+    return np.convolve(np.tanh(1.2 * played) / 1.2, ir)[: len(played)]
+
+
+def to_pcm(x: np.ndarray) -> bytes:
+    return (np.clip(x, -1, 32767 / 32768) * 32768).astype("<i2").tobytes()
+
+
+def over_the_app(command_rel: str, ratio_db: float = 0.0) -> tuple[bytes, np.ndarray]:
+    """Microphone audio of the app speaking, with a command said over it at 4 s, *ratio_db*
+    louder than the app's voice; and the clip the app played."""
+    played = samples(APP_VOICE)
+    echo = echo_of(played, room())
+    command = samples(command_rel)
+    at = 4 * RATE
+    gain = np.sqrt(np.mean(echo**2) * 10 ** (ratio_db / 10) / np.mean(command**2))
+    mic = echo.copy()
+    mic[at : at + len(command)] += gain * command
+    return to_pcm(mic), played
+
+
+def write_wav(path: Path, pcm: bytes) -> Path:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(pcm)
+    return path
