@@ -89,6 +89,11 @@ class Settings:
     min_phrase_speech: float = 0.4
     max_phrase_s: float = 2.0
     speaking_hangover_s: float = 0.4
+    # Segment pass: each burst of speech said on its own (pauses around it, at most
+    # max_phrase_s long) is spotted again as a whole utterance. Its cepstral mean is then
+    # taken over the burst itself, which in noise finds far more commands than the live mean
+    # of the streaming search (measured at 20 dB SNR: 88 of 88 against 76).
+    segment_pass: bool = True
     isolate_while_speaking: bool = True  # apply the pause rule over the app's voice too
     dither: bool = False  # (measured: adding dither lowered recall on clean eSpeak speech)
     vad_margin_db: float = 6.0  # a frame is speech this far above the noise floor ...
@@ -157,21 +162,32 @@ class _Spotter:
     on by restarting the search (that would lose a longer phrase that overlaps a shorter one,
     e.g. "player back" inside "player pause"); instead each new segment is reported once."""
 
-    def __init__(self, ps, phrases: dict[str, float], dict_path: str, dither: bool) -> None:
+    def __init__(
+        self, ps, searches: dict[str, dict[str, float]], dict_path: str, dither: bool
+    ) -> None:
+        """*searches*: search name -> {phrase: threshold}; the first one starts active."""
         self._dir = tempfile.TemporaryDirectory(prefix="stenosis-kws-")
-        kws = Path(self._dir.name) / "phrases.kws"
-        kws.write_text("".join(f"{p} /{t:.0e}/\n" for p, t in phrases.items()))
+        self.files = {}
+        for name, phrases in searches.items():
+            self.files[name] = Path(self._dir.name) / f"{name}.kws"
+            self.files[name].write_text("".join(f"{p} /{t:.0e}/\n" for p, t in phrases.items()))
+        first, *others = self.files
         try:
             self.decoder = ps.Decoder(
                 hmm=str(Path(ps.get_model_path()) / "en-us" / "en-us"),
                 dict=dict_path,
-                kws=str(kws),
+                kws=str(self.files[first]),
                 dither=dither,
                 seed=11,
                 loglevel="FATAL",
             )
+            self.decoder.add_kws(first, str(self.files[first]))
+            for name in others:
+                self.decoder.add_kws(name, str(self.files[name]))
+            self.decoder.activate_search(first)
         except Exception as exc:  # pocketsphinx raises RuntimeError without detail
             raise RecognizerError(f"pocketsphinx could not start: {exc}") from exc
+        self.search = first
         self.utt_start = 0  # sample index at which the current utterance began
         self._hyp_len = 0
         self._seen: set[tuple[str, int]] = set()
@@ -196,8 +212,11 @@ class _Spotter:
             out.append((key[0], float(seg.prob), start, end))
         return out
 
-    def restart(self, pos: int) -> None:
+    def restart(self, pos: int, search: str | None = None) -> None:
         self.decoder.end_utt()
+        if search is not None and search != self.search:
+            self.decoder.activate_search(search)
+            self.search = search
         self.decoder.start_utt()
         self.utt_start = pos
         self._hyp_len = 0
@@ -249,7 +268,14 @@ class CommandRecognizer:
                 )
                 main[p] = thr
         self._dict_path = self._write_dict(ps, list(self._phrase_cmd))
-        self._spotter = _Spotter(ps, main, self._dict_path, self.settings.dither)
+        # A bare "yes" or "no" is searched for only while a question is open: otherwise it
+        # fires on noise all the time. "player yes"/"player no" stay, so that said out of
+        # turn they are recognised (and refused) rather than taken for "player back".
+        plain = {
+            p: t for p, t in main.items() if self._phrase_cmd[p] not in QUESTION_ONLY or " " in p
+        }
+        self._searches = {"plain": plain, "question": main}
+        self._spotter = _Spotter(ps, self._searches, self._dict_path, self.settings.dither)
         self._vad = _EnergyVad(self.settings.vad_margin_db, self.settings.vad_min_db)
         self._vad_bytes = int(SAMPLE_RATE * VAD_FRAME_S) * 2
         self._vad_buf = b""
@@ -268,6 +294,10 @@ class CommandRecognizer:
         self._app_speaking_until = -1.0  # stream time until which the app counts as speaking
         self._question_open = False
         self._silent_since = 0
+        # Bursts of speech: the one going on (start sample, end sample) and those just ended.
+        self._burst: tuple[int, int] | None = None
+        self._bursts: list[tuple[int, int]] = []
+        self._released: deque[tuple[Command, str, float, float, float, bool]] = deque(maxlen=20)
         self.rejected: deque[Rejected] = deque(maxlen=200)
         self._shadows: deque[tuple[Command, str, float, float, float, bool]] = deque(maxlen=20)
 
@@ -287,6 +317,10 @@ class CommandRecognizer:
     def set_question_open(self, is_open: bool) -> None:
         """Yes/no are only accepted while a question is on screen."""
         self._question_open = is_open
+
+    @property
+    def _search(self) -> str:
+        return "question" if self._question_open else "plain"
 
     def play_reference(self, samples, at: int | None = None) -> None:
         """The app plays *samples* (float numpy array, 16 kHz; see ``echo.read_reference``)
@@ -332,12 +366,26 @@ class CommandRecognizer:
         if excess > 0:
             del self._audio[:excess]
             self._audio_start += excess // 2
+        if self._spotter.search != self._search:  # a question opened or closed
+            self._spotter.restart(self._pos, self._search)
         detections = self._spotter.process(pcm)
         self._pos += len(pcm) // 2
         for phrase, conf, t0, t1 in detections:
             self._consider(phrase, conf, t0, t1)
+        heard = self._release()
+        # Bursts of speech that just ended and gave no command: a second look as a whole
+        # utterance (after the release above, so it never delays what was already found).
+        bursts, self._bursts = self._bursts, []
+        for a, b in bursts:
+            ta, tb = a / SAMPLE_RATE, b / SAMPLE_RATE
+            if any(o[3] < tb and ta < o[4] for o in self._released):
+                continue
+            for phrase, conf, t0, t1 in self._segment_pass(a, b):
+                self._consider(phrase, conf, t0, t1)
+        if bursts:
+            heard += self._release()
         self._maybe_restart()
-        return self._release()
+        return heard
 
     def flush(self) -> list[Heard]:
         """End of stream: add silence so pending commands are decided, and return them."""
@@ -378,6 +426,7 @@ class CommandRecognizer:
         buf = self._vad_buf + pcm
         n = self._vad_bytes
         first = start - len(self._vad_buf) // 2
+        gap = self.settings.tail_gap_s * SAMPLE_RATE
         if echo is not None:
             # echo power per sample, lined up with buf (the buffered part had no estimate)
             lead = len(self._vad_buf) // 2
@@ -390,9 +439,14 @@ class CommandRecognizer:
                 power = sum(part) / max(1, len(part))
                 floor = 10 * math.log10(power + 1.0) - self.settings.echo_residual_db
             speech = self._vad.is_speech(buf[i : i + n], floor)
-            self._speech.append((first + i // 2, bool(speech)))
+            frame_start, frame_end = first + i // 2, first + (i + n) // 2
+            self._speech.append((frame_start, bool(speech)))
             if speech:
-                self._silent_since = first + (i + n) // 2
+                self._silent_since = frame_end
+                self._burst = (self._burst[0] if self._burst else frame_start, frame_end)
+            elif self._burst and frame_end - self._burst[1] >= gap:
+                self._bursts.append(self._burst)  # a pause ends it
+                self._burst = None
             i += n
         self._vad_buf = buf[i:]
 
@@ -413,6 +467,11 @@ class CommandRecognizer:
         s = self.settings
         if cmd is None:
             return
+        # The streaming search and the segment pass often both find a phrase: keep one. And
+        # one utterance gives one command: nothing overlapping a command already given.
+        for o in (*self._pending, *self._released):
+            if o[3] < t1 and t0 < o[4] and (o[1] == phrase or o in self._released):
+                return
         over_app = self._app_speaking or t0 < self._app_speaking_until
         # Over the app's voice there are no pauses to look for; the phrase alone must do.
         isolate = s.isolate_while_speaking or not over_app
@@ -502,6 +561,7 @@ class CommandRecognizer:
                 self.rejected.append(Rejected(phrase, "speech goes on after it", t1))
             else:
                 out.append(Heard(cmd, phrase, conf, round(t1, 3), round(t0, 3)))
+                self._released.append(cand)
         self._pending = keep
         out.sort(key=lambda h: h.time)
         return out
@@ -528,6 +588,52 @@ class CommandRecognizer:
             winner = best[1]
         return None if winner == phrase else winner
 
+    def _whole_utterance_decoder(self):
+        """A second decoder for short stretches of audio decoded as whole utterances (batch
+        cepstral mean): the segment pass's keyphrase search and the rivals' grammars."""
+        if self._verifier is None:
+            self._verifier = self._ps.Decoder(
+                hmm=str(Path(self._ps.get_model_path()) / "en-us" / "en-us"),
+                dict=self._dict_path,
+                lm=None,
+                cmn="batch",
+                loglevel="FATAL",
+            )
+        return self._verifier
+
+    def _segment_pass(self, a: int, b: int) -> list[tuple[str, float, float, float]]:
+        """Spot the phrases in the burst of speech [a, b) (stream samples), decoded as one
+        utterance with a little of the pauses around it."""
+        s = self.settings
+        if not s.segment_pass or not s.min_phrase_s <= (b - a) / SAMPLE_RATE <= s.max_phrase_s:
+            return []
+        start = max(self._audio_start, a - int(0.3 * SAMPLE_RATE))
+        end = min(self._pos, b + int(0.25 * SAMPLE_RATE))
+        audio = bytes(self._audio[(start - self._audio_start) * 2 : (end - self._audio_start) * 2])
+        try:
+            dec = self._whole_utterance_decoder()
+            search = "segment-" + self._search
+            if dec.get_kws(search) is None:
+                dec.add_kws(search, str(self._spotter.files[self._search]))
+            dec.activate_search(search)
+            dec.start_utt()
+            dec.process_raw(audio, False, True)
+            dec.end_utt()
+            segs = list(dec.seg() or ())
+        except Exception:  # the streaming search still runs; never stop listening over this
+            return []
+        base = start / SAMPLE_RATE
+        return [
+            (
+                seg.word.strip(),
+                float(seg.prob),
+                base + seg.start_frame * FRAME_S,
+                base + (seg.end_frame + 1) * FRAME_S,
+            )
+            for seg in segs
+            if seg.word.strip() in self._phrase_cmd
+        ]
+
     def _second_pass(self, phrases: list[str], start: float, end: float) -> str | None:
         a = max(0, int(start * SAMPLE_RATE) - self._audio_start) * 2
         b = max(0, int(end * SAMPLE_RATE) - self._audio_start) * 2
@@ -535,14 +641,7 @@ class CommandRecognizer:
         if len(audio) < 0.3 * BYTES_PER_SECOND:
             return None
         try:
-            if self._verifier is None:
-                self._verifier = self._ps.Decoder(
-                    hmm=str(Path(self._ps.get_model_path()) / "en-us" / "en-us"),
-                    dict=self._dict_path,
-                    lm=None,
-                    cmn="batch",
-                    loglevel="FATAL",
-                )
+            self._whole_utterance_decoder()
             name = "g" + "_".join(p.replace(" ", "-") for p in phrases).replace("'", "")
             if self._verifier.get_fsg(name) is None:
                 rules = " | ".join(f"( {p} )" for p in phrases)
@@ -567,4 +666,4 @@ class CommandRecognizer:
         if not self._pending and (
             (length > 10 * SAMPLE_RATE and quiet) or length > 60 * SAMPLE_RATE
         ):
-            sp.restart(self._pos)
+            sp.restart(self._pos, self._search)

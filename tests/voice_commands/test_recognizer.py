@@ -1,8 +1,10 @@
 """The recognizer on the small generated set in tests/data/voice_commands (Festival voices; see
 bench/voice_commands/make_test_data.py). Thresholds are the shipped, tuned ones."""
 
+from dataclasses import replace
+
 import pytest
-from vc_data import feed_all, read_pcm
+from vc_data import feed_all, in_pink_noise, read_pcm
 
 from stenosis_player.voice_commands.commands import QUESTION_ONLY, Command, phrase_to_command
 from stenosis_player.voice_commands.recognizer import CommandRecognizer, Settings
@@ -147,3 +149,36 @@ def test_settings_file_loads():
     s = Settings.load()
     assert s.thresholds, "stenosis_player/data/voice_command_thresholds.json is missing"
     assert all(0 < t < 1 for t in s.thresholds.values())
+
+
+@pytest.mark.parametrize(
+    ("rel", "snr_db", "command"),
+    [
+        ("commands/clean/slt_1.0_it_hurts.wav", 15, Command.IT_HURTS),
+        ("commands/clean/slt_1.0_player_continue.wav", 15, Command.CONTINUE),
+        ("commands/clean/slt_1.0_player_next.wav", 10, Command.NEXT),
+        ("commands/clean/slt_1.0_player_stop.wav", 10, Command.STOP),
+    ],
+)
+def test_in_noise_the_segment_pass_finds_what_the_streaming_search_misses(
+    recognizer_factory, rel, snr_db, command
+):
+    noisy = in_pink_noise(rel, snr_db)
+    streaming_only = recognizer_factory(settings=replace(Settings.load(), segment_pass=False))
+    assert feed_all(streaming_only, noisy) + streaming_only.flush() == []
+    rec = recognizer_factory()
+    assert [h.command for h in feed_all(rec, noisy) + rec.flush()] == [command]
+
+
+def test_a_bare_no_is_not_searched_for_without_a_question(recognizer_factory):
+    """It would fire on noise all the time; a question opening switches the search."""
+    rec = recognizer_factory()
+    rec.feed(b"\0\0" * 1600)
+    assert rec._spotter.search == "plain"
+    phrases = {ln.split(" /")[0] for ln in rec._spotter.files["plain"].read_text().splitlines()}
+    assert "no" not in phrases and "yes" not in phrases
+    assert {"player no", "player yes", "player next"} <= phrases
+    rec.set_question_open(True)
+    heard = rec.feed(read_pcm("commands/clean/slt_1.0_no.wav")) + rec.flush()
+    assert rec._spotter.search == "question"
+    assert [h.command for h in heard] == [Command.NO]

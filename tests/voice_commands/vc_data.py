@@ -75,3 +75,15 @@ def write_wav(path: Path, pcm: bytes) -> Path:
         w.setframerate(RATE)
         w.writeframes(pcm)
     return path
+
+
+def in_pink_noise(rel: str, snr_db: float, seed: int = 7) -> bytes:
+    """A clean test recording with pink noise mixed in at *snr_db* (over its speech)."""
+    x = samples(rel)
+    rng = np.random.default_rng(seed)
+    spectrum = np.fft.rfft(rng.normal(size=len(x)))
+    spectrum[1:] /= np.sqrt(np.arange(1, len(spectrum)))  # 1/f power: pink
+    noise = np.fft.irfft(spectrum, len(x))
+    speech_power = np.mean(x[np.abs(x) > 0.01] ** 2)
+    noise *= np.sqrt(speech_power / 10 ** (snr_db / 10) / np.mean(noise**2))
+    return to_pcm(x + noise)
