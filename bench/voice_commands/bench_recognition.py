@@ -51,7 +51,8 @@ def pct(a: int, b: int) -> str:
 
 
 def recall(data: Path, manifest: list[dict], settings: Settings, jobs: int):
-    cmds = [e for e in manifest if e["kind"] == "command"]
+    # (files of phrases no longer in use, e.g. a bare "yes" in older data, are left out)
+    cmds = [e for e in manifest if e["kind"] == "command" and expected_command(e)]
     over_app = [e for e in cmds if e.get("over_app")]
     cmds = [e for e in cmds if not e.get("over_app")]
     plain = [e for e in cmds if expected_command(e) not in QUESTION_ONLY]

@@ -31,7 +31,11 @@ OUT = REPO / "stenosis_player" / "data" / "voice_command_thresholds.json"
 
 
 def evaluate(data_dir: Path, manifest: list[dict], settings: Settings, jobs: int):
-    cmds = [e for e in manifest if e["kind"] == "command" and not e.get("over_app")]
+    cmds = [
+        e
+        for e in manifest
+        if e["kind"] == "command" and not e.get("over_app") and expected_command(e)
+    ]
     negs = [e for e in manifest if e["kind"] == "negative"]
     hits: collections.Counter = collections.Counter()
     totals: collections.Counter = collections.Counter()

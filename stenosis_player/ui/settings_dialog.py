@@ -357,7 +357,26 @@ class SettingsDialog(QDialog):
             test_row.addWidget(self.test_voice_button)
             test_row.addStretch(1)
             form.addRow(test_row)
+        if group == "Voice commands":
+            self.command_help = QLabel()
+            self.command_help.setWordWrap(True)
+            form.addRow(self.command_help)
+            self._show_command_help()
         return page
+
+    def _show_command_help(self) -> None:
+        """What to say, with the leading word as it is set in this dialog."""
+        from ..voice_commands.commands import DEFAULT_LEADING_WORD, command_help
+
+        word = self.draft.get("voice_commands.leading_word") or DEFAULT_LEADING_WORD
+        try:
+            rows = command_help(word)
+        except ValueError:  # not one plain word: the field says so; keep the last list
+            return
+        self.command_help.setText(
+            "What to say (audio stays on this computer):\n"
+            + "\n".join(f"{say} — {does}" for say, does in rows)
+        )
 
     def _editor_for(self, entry: Entry) -> QWidget:
         key, value = entry.key, self.draft.get(entry.key)
@@ -473,6 +492,8 @@ class SettingsDialog(QDialog):
         else:
             if self.status.property("error"):
                 self.show_message("")
+            if key == "voice_commands.leading_word" and hasattr(self, "command_help"):
+                self._show_command_help()
 
     def show_message(self, text: str, *, error: bool = False) -> None:
         self.status.setText(text)

@@ -162,32 +162,21 @@ class _Spotter:
     on by restarting the search (that would lose a longer phrase that overlaps a shorter one,
     e.g. "player back" inside "player pause"); instead each new segment is reported once."""
 
-    def __init__(
-        self, ps, searches: dict[str, dict[str, float]], dict_path: str, dither: bool
-    ) -> None:
-        """*searches*: search name -> {phrase: threshold}; the first one starts active."""
+    def __init__(self, ps, phrases: dict[str, float], dict_path: str, dither: bool) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="stenosis-kws-")
-        self.files = {}
-        for name, phrases in searches.items():
-            self.files[name] = Path(self._dir.name) / f"{name}.kws"
-            self.files[name].write_text("".join(f"{p} /{t:.0e}/\n" for p, t in phrases.items()))
-        first, *others = self.files
+        self.kws = Path(self._dir.name) / "phrases.kws"  # also used by the segment pass
+        self.kws.write_text("".join(f"{p} /{t:.0e}/\n" for p, t in phrases.items()))
         try:
             self.decoder = ps.Decoder(
                 hmm=str(Path(ps.get_model_path()) / "en-us" / "en-us"),
                 dict=dict_path,
-                kws=str(self.files[first]),
+                kws=str(self.kws),
                 dither=dither,
                 seed=11,
                 loglevel="FATAL",
             )
-            self.decoder.add_kws(first, str(self.files[first]))
-            for name in others:
-                self.decoder.add_kws(name, str(self.files[name]))
-            self.decoder.activate_search(first)
         except Exception as exc:  # pocketsphinx raises RuntimeError without detail
             raise RecognizerError(f"pocketsphinx could not start: {exc}") from exc
-        self.search = first
         self.utt_start = 0  # sample index at which the current utterance began
         self._hyp_len = 0
         self._seen: set[tuple[str, int]] = set()
@@ -212,11 +201,8 @@ class _Spotter:
             out.append((key[0], float(seg.prob), start, end))
         return out
 
-    def restart(self, pos: int, search: str | None = None) -> None:
+    def restart(self, pos: int) -> None:
         self.decoder.end_utt()
-        if search is not None and search != self.search:
-            self.decoder.activate_search(search)
-            self.search = search
         self.decoder.start_utt()
         self.utt_start = pos
         self._hyp_len = 0
@@ -268,14 +254,7 @@ class CommandRecognizer:
                 )
                 main[p] = thr
         self._dict_path = self._write_dict(ps, list(self._phrase_cmd))
-        # A bare "yes" or "no" is searched for only while a question is open: otherwise it
-        # fires on noise all the time. "player yes"/"player no" stay, so that said out of
-        # turn they are recognised (and refused) rather than taken for "player back".
-        plain = {
-            p: t for p, t in main.items() if self._phrase_cmd[p] not in QUESTION_ONLY or " " in p
-        }
-        self._searches = {"plain": plain, "question": main}
-        self._spotter = _Spotter(ps, self._searches, self._dict_path, self.settings.dither)
+        self._spotter = _Spotter(ps, main, self._dict_path, self.settings.dither)
         self._vad = _EnergyVad(self.settings.vad_margin_db, self.settings.vad_min_db)
         self._vad_bytes = int(SAMPLE_RATE * VAD_FRAME_S) * 2
         self._vad_buf = b""
@@ -318,9 +297,6 @@ class CommandRecognizer:
         """Yes/no are only accepted while a question is on screen."""
         self._question_open = is_open
 
-    @property
-    def _search(self) -> str:
-        return "question" if self._question_open else "plain"
 
     def play_reference(self, samples, at: int | None = None) -> None:
         """The app plays *samples* (float numpy array, 16 kHz; see ``echo.read_reference``)
@@ -366,8 +342,6 @@ class CommandRecognizer:
         if excess > 0:
             del self._audio[:excess]
             self._audio_start += excess // 2
-        if self._spotter.search != self._search:  # a question opened or closed
-            self._spotter.restart(self._pos, self._search)
         detections = self._spotter.process(pcm)
         self._pos += len(pcm) // 2
         for phrase, conf, t0, t1 in detections:
@@ -612,10 +586,9 @@ class CommandRecognizer:
         audio = bytes(self._audio[(start - self._audio_start) * 2 : (end - self._audio_start) * 2])
         try:
             dec = self._whole_utterance_decoder()
-            search = "segment-" + self._search
-            if dec.get_kws(search) is None:
-                dec.add_kws(search, str(self._spotter.files[self._search]))
-            dec.activate_search(search)
+            if dec.get_kws("segment") is None:
+                dec.add_kws("segment", str(self._spotter.kws))
+            dec.activate_search("segment")
             dec.start_utt()
             dec.process_raw(audio, False, True)
             dec.end_utt()
@@ -666,4 +639,4 @@ class CommandRecognizer:
         if not self._pending and (
             (length > 10 * SAMPLE_RATE and quiet) or length > 60 * SAMPLE_RATE
         ):
-            sp.restart(self._pos, self._search)
+            sp.restart(self._pos)

@@ -309,3 +309,21 @@ def test_a_failed_save_is_shown_and_the_dialog_stays_open(open_dialog, tmp_path)
     assert dialog.save() is False
     assert dialog.isVisible()
     assert "Could not save" in dialog.status.text()
+
+
+def test_voice_commands_tab_lists_what_to_say_with_the_leading_word(qtbot, open_dialog):
+    dialog = open_dialog()
+    text = dialog.command_help.text()
+    assert "“player pause”" in text and "“it hurts”" in text
+    line = dialog.editors["voice_commands.leading_word"]
+
+    def type_word(word: str) -> None:
+        line.selectAll()
+        qtbot.keyClicks(line, word)
+
+    type_word("coach")
+    text = dialog.command_help.text()
+    assert "“coach pause”" in text and "player" not in text
+    assert "“it hurts”" in text  # said without a leading word
+    type_word("@")
+    assert dialog.command_help.text() == text  # kept until the word is valid again

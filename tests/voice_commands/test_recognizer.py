@@ -33,6 +33,7 @@ def _commands(manifest, voice=None, question=None):
         e
         for e in manifest
         if e["kind"] == "command"
+        and e["phrase"] in table  # the data also holds a bare "yes" and "no"
         and (voice is None or e["voice"] == voice)
         and (question is None or (table[e["phrase"]] in QUESTION_ONLY) == question)
     ]
@@ -170,15 +171,10 @@ def test_in_noise_the_segment_pass_finds_what_the_streaming_search_misses(
     assert [h.command for h in feed_all(rec, noisy) + rec.flush()] == [command]
 
 
-def test_a_bare_no_is_not_searched_for_without_a_question(recognizer_factory):
-    """It would fire on noise all the time; a question opening switches the search."""
-    rec = recognizer_factory()
-    rec.feed(b"\0\0" * 1600)
-    assert rec._spotter.search == "plain"
-    phrases = {ln.split(" /")[0] for ln in rec._spotter.files["plain"].read_text().splitlines()}
-    assert "no" not in phrases and "yes" not in phrases
-    assert {"player no", "player yes", "player next"} <= phrases
+def test_a_bare_yes_or_no_is_not_an_answer(rec, manifest):
+    """Said alone they were recognised too rarely (and "no" fired on noise): the leading
+    word is needed, as for every command but "it hurts"."""
+    entries = [e for e in manifest if e.get("phrase") in ("yes", "no")]
+    assert len(entries) == 4
     rec.set_question_open(True)
-    heard = rec.feed(read_pcm("commands/clean/slt_1.0_no.wav")) + rec.flush()
-    assert rec._spotter.search == "question"
-    assert [h.command for h in heard] == [Command.NO]
+    assert not any(_stream(rec, entries).values())
