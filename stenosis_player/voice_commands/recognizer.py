@@ -297,7 +297,6 @@ class CommandRecognizer:
         """Yes/no are only accepted while a question is on screen."""
         self._question_open = is_open
 
-
     def play_reference(self, samples, at: int | None = None) -> None:
         """The app plays *samples* (float numpy array, 16 kHz; see ``echo.read_reference``)
         from stream sample *at* (default: now); its echo is cancelled from then on."""
