@@ -212,8 +212,9 @@ class PlayerView(QWidget):
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
 
-    def set_listening(self, listening: bool, last_heard: str = "") -> None:
-        heard = f" · heard “{last_heard}”" if last_heard else ""
+    def set_listening(self, listening: bool, last_heard: str = "", hint: str = "") -> None:
+        """The microphone symbol: what was heard last, or until then *hint* (what to say)."""
+        heard = f" · heard “{last_heard}”" if last_heard else (f" · {hint}" if hint else "")
         self.mic.setText(f"🎤 listening{heard}")
         self.mic.setVisible(listening)
 

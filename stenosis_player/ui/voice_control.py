@@ -26,7 +26,7 @@ class VoiceControl:
         self.listener.command_heard.connect(self.voice_command)
         self.last_heard = ""
         self.listener.listening_changed.connect(
-            lambda on: self.player.set_listening(on, self.last_heard)
+            lambda on: self.player.set_listening(on, self.last_heard, self._voice_hint())
         )
         self.listener.failed.connect(self._voice_commands_failed)
         # while the app speaks only pause, stop and "it hurts" count, and not when the app
@@ -37,6 +37,12 @@ class VoiceControl:
             self._voice_wired = True  # once, however often listening is restarted
         if autostart:
             self.listener.start()
+
+    def _voice_hint(self) -> str:
+        from ..voice_commands.commands import Command, spoken_name
+
+        word = getattr(self, "leading_word", "player")
+        return f"say “{spoken_name(Command.PAUSE, word)}” or “{spoken_name(Command.IT_HURTS)}”"
 
     def _app_voice_started(self, _id: str = "") -> None:
         # the clip itself lets the recogniser cancel its echo (when it is really audible)

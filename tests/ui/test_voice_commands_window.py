@@ -74,6 +74,22 @@ def test_player_pause_said_over_the_app_voice_pauses_the_window(qtbot, catalog, 
     w.stop_voice_commands()
 
 
+def test_the_microphone_symbol_says_what_to_say_until_it_hears_something(qtbot, catalog, tmp_path):
+    w, _ = window(qtbot, catalog, tmp_path)
+    w.stop_voice_commands()
+    w.start_voice_commands(
+        lambda: WavSource(CLEAN / "slt_1.0_player_pause.wav", realtime=True), autostart=False
+    )
+    with qtbot.waitSignal(w.listener.listening_changed, timeout=5000):
+        w.listener.start()
+    assert w.player.mic.isVisible()
+    assert "say “player pause” or “it hurts”" in w.player.mic.text()
+    with qtbot.waitSignal(w.listener.command_heard, timeout=20000):
+        pass
+    assert "heard “player pause”" in w.player.mic.text()
+    w.stop_voice_commands()
+
+
 def test_spoken_stop_asks_first_like_esc(qtbot, catalog, tmp_path):
     w, speech = window(qtbot, catalog, tmp_path)
     w.voice_command("stop")
