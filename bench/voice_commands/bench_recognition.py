@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
@@ -113,6 +115,7 @@ def false_alarms(data: Path, manifest: list[dict], settings: Settings, jobs: int
         ("the app's own script, recognizer not told the app speaks", app, "normal"),
         ("the app's own script, while the app speaks", app, "speaking"),
         ("the app's own script, while speaking, with its text", app, "echo"),
+        ("the app's own script through a loudspeaker and room, echo cancelled", app, "room"),
     ]
     print("\nFalse commands per hour (count in brackets)")
     for title, entries, mode in runs:
@@ -147,8 +150,15 @@ def cpu(data: Path, manifest: list[dict], settings: Settings, seconds: float = 3
     silence = b"\0\0" * (16000 * 60)
     step = int(16000 * CHUNK_S) * 2
     print("\nCPU while listening (share of one core; this machine)")
-    for title, audio in (("continuous speech", pcm), ("silence", silence)):
+    for title, audio in (
+        ("continuous speech", pcm),
+        ("silence", silence),
+        ("the app speaking all the time, its echo cancelled", pcm),
+    ):
         rec = CommandRecognizer(settings=settings)
+        if title.startswith("the app"):
+            rec.set_app_speaking(True)
+            rec.play_reference(np.frombuffer(audio, "<i2") / 32768.0)
         t = time.process_time()
         for i in range(0, len(audio), step):
             rec.feed(audio[i : i + step])

@@ -62,7 +62,9 @@ def run_stream(
 
     mode: normal | question (a question is open) | speaking (the app is speaking) |
     echo (the app is speaking and tells the recognizer what it says, and gives it the clip
-    it plays where the entry has one) | echo-text (the same, without the clip)."""
+    it plays where the entry has one) | echo-text (the same, without the clip) | room (the
+    entry is the app's own voice: it plays through a simulated loudspeaker and room, and the
+    recognizer is given its text and the clip, as in the app)."""
     rec = CommandRecognizer(leading_word=leading_word, settings=settings)
     rec.set_question_open(mode == "question")
     if mode == "speaking":
@@ -76,6 +78,11 @@ def run_stream(
             played = read_pcm(data_dir / entry["reference"])
             rec.play_reference(np.frombuffer(played, "<i2") / 32768.0)
         pcm = read_pcm(data_dir / entry["path"])
+        if mode == "room":
+            rec.set_app_speaking(True, entry.get("text", ""))
+            played = np.frombuffer(pcm, "<i2").astype(np.float64)
+            rec.play_reference(played / 32768.0)
+            pcm = through_room(played)
         t0 = rec.stream_time
         heard: list[Heard] = []
         emitted: list[float] = []
@@ -99,6 +106,22 @@ def run_stream(
         results.append(FileResult(entry, heard, emitted, rejected, len(pcm) / 32000))
     rec.close()
     return results
+
+
+_ROOM: np.ndarray | None = None
+
+
+def through_room(played: np.ndarray) -> bytes:
+    """*played* (int16 scale) as the microphone hears it from the laptop's loudspeaker: the
+    same mild saturation and room as the over-the-app test files (make_test_data.py)."""
+    global _ROOM
+    if _ROOM is None:
+        from make_test_data import room_echo
+
+        _ROOM = room_echo(np.random.default_rng(5))
+    distorted = np.tanh(0.6 * played / 16000) / 0.6 * 16000
+    echo = 0.5 * np.convolve(distorted, _ROOM)[: len(played)]
+    return np.clip(echo, -32768, 32767).astype("<i2").tobytes()
 
 
 def _job(args):

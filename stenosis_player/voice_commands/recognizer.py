@@ -11,9 +11,14 @@ How false alarms are kept down:
 2. Rejection rule: a command must be said on its own. Just before it, at most a little speech
    (``lead_gap_s``, ``lead_max_speech``); soon after it, a short pause (``tail_gap_s`` within
    ``tail_slack_s``), which is what makes "player next" inside a sentence not count. Pauses are
-   found from the sound level above the noise floor.
-3. Yes/no are only spotted while a question is open; while the app speaks, only "player pause",
-   "player stop" and "it hurts" are accepted, and not if the app itself is saying those words.
+   found from the sound level above the noise floor; the phrase itself must sound like speech.
+3. Yes/no are only accepted while a question is open; while the app speaks, only "player
+   pause", "player stop" and "it hurts" are, and not if the app itself is saying those words.
+
+How commands are found in noise: the streaming search's cepstral mean lags behind the noise,
+so each burst of speech said on its own that gave no command is spotted again as one
+utterance (the segment pass, with looser thresholds: the pauses around it already make it a
+likely command).
 
 Over the app's own voice, the clip being played is given with :meth:`play_reference`, and an
 echo canceller (``echo.py``) takes it out of the microphone signal before anything else sees it.
@@ -94,6 +99,7 @@ class Settings:
     # taken over the burst itself, which in noise finds far more commands than the live mean
     # of the streaming search (measured at 20 dB SNR: 88 of 88 against 76).
     segment_pass: bool = True
+    segment_threshold_factor: float = 1.0  # the segment pass's thresholds: this times looser
     isolate_while_speaking: bool = True  # apply the pause rule over the app's voice too
     dither: bool = False  # (measured: adding dither lowered recall on clean eSpeak speech)
     vad_margin_db: float = 6.0  # a frame is speech this far above the noise floor ...
@@ -254,6 +260,7 @@ class CommandRecognizer:
                 )
                 main[p] = thr
         self._dict_path = self._write_dict(ps, list(self._phrase_cmd))
+        self._kws_phrases = main
         self._spotter = _Spotter(ps, main, self._dict_path, self.settings.dither)
         self._vad = _EnergyVad(self.settings.vad_margin_db, self.settings.vad_min_db)
         self._vad_bytes = int(SAMPLE_RATE * VAD_FRAME_S) * 2
@@ -586,7 +593,12 @@ class CommandRecognizer:
         try:
             dec = self._whole_utterance_decoder()
             if dec.get_kws("segment") is None:
-                dec.add_kws("segment", str(self._spotter.kws))
+                kws = self._spotter.kws.with_name("segment.kws")
+                factor = s.segment_threshold_factor
+                kws.write_text(
+                    "".join(f"{p} /{t * factor:.0e}/\n" for p, t in self._kws_phrases.items())
+                )
+                dec.add_kws("segment", str(kws))
             dec.activate_search("segment")
             dec.start_utt()
             dec.process_raw(audio, False, True)
