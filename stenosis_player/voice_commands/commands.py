@@ -98,7 +98,7 @@ def spoken_name(cmd: Command, leading_word: str = DEFAULT_LEADING_WORD) -> str:
 WHAT_IT_DOES: dict[Command, str] = {
     Command.PAUSE: "pause at once (works while the app is talking)",
     Command.CONTINUE: "go on after a pause",
-    Command.NEXT: "skip to the next step (say back to undo)",
+    Command.NEXT: "skip to the next step (“{back}” undoes it)",
     Command.BACK: "go back and repeat the step",
     Command.STOP: "end the session (asks first; works while the app is talking)",
     Command.IT_HURTS: "stop and choose what to do (works while the app is talking)",
@@ -110,4 +110,8 @@ WHAT_IT_DOES: dict[Command, str] = {
 def command_help(leading_word: str = DEFAULT_LEADING_WORD) -> list[tuple[str, str]]:
     """(what to say, what it does) for every command, in the order shown to users."""
     table = phrase_table(leading_word)
-    return [(" or ".join(f"“{p}”" for p in table[cmd]), WHAT_IT_DOES[cmd]) for cmd in Command]
+    back = table[Command.BACK][0]
+    return [
+        (" or ".join(f"“{p}”" for p in table[cmd]), WHAT_IT_DOES[cmd].format(back=back))
+        for cmd in Command
+    ]

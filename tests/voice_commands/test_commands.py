@@ -6,6 +6,7 @@ from stenosis_player.voice_commands.commands import (
     IMMEDIATE,
     QUESTION_ONLY,
     Command,
+    command_help,
     generic_phrase,
     phrase_table,
     phrase_to_command,
@@ -48,3 +49,11 @@ def test_command_classes():
     assert {Command.PAUSE, Command.IT_HURTS} <= IMMEDIATE
     assert {Command.PAUSE, Command.STOP, Command.IT_HURTS} == ALLOWED_WHILE_SPEAKING
     assert {Command.YES, Command.NO} == QUESTION_ONLY
+
+
+def test_help_lists_every_command_with_the_leading_word():
+    rows = dict(command_help("coach"))
+    assert len(rows) == len(Command)
+    assert rows["“coach next”"] == "skip to the next step (“coach back” undoes it)"
+    assert "“coach back” or “coach repeat”" in rows
+    assert "“it hurts”" in rows
