@@ -136,7 +136,6 @@ class PlayerView(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
-        top.addWidget(self.mic, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.phase, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         middle = QHBoxLayout()
         middle.addWidget(self.image, 5)
@@ -157,6 +156,8 @@ class PlayerView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 16)
         layout.addLayout(top)
+        # its own row: with what to say in it, it would squeeze the exercise name
+        layout.addWidget(self.mic, 0, Qt.AlignmentFlag.AlignRight)
         layout.addWidget(self.where)
         layout.addWidget(self.notice)
         layout.addWidget(self.paused_banner)
