@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,10 +49,11 @@ def _load_draw_module():
     return module
 
 
-@pytest.fixture(scope="module")
-def gui_app():
-    app = QGuiApplication.instance() or QGuiApplication([])
-    yield app
+@pytest.fixture
+def gui_app(qapp):
+    # pytest-qt's QApplication: a bare QGuiApplication made here would outlive this module
+    # and abort the first widget test that follows it in the same run
+    return qapp
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..catalog import Catalog
+from ..resources import assets_dir
 from ..script import Kind, Script, Segment, mmss
 from .widgets import CountdownRing, ExerciseImage
 
@@ -216,7 +219,13 @@ class PlayerView(QWidget):
     def set_listening(self, listening: bool, last_heard: str = "", hint: str = "") -> None:
         """The microphone symbol: what was heard last, or until then *hint* (what to say)."""
         heard = f" · heard “{last_heard}”" if last_heard else (f" · {hint}" if hint else "")
-        self.mic.setText(f"🎤 listening{heard}")
+        # our own SVG: an emoji microphone is a blank box where no emoji font is installed
+        icon = assets_dir() / "microphone.svg"
+        size = self.mic.fontMetrics().height()
+        symbol = (
+            f'<img src="{icon.as_uri()}" width="{size}" height="{size}">' if icon.is_file() else ""
+        )
+        self.mic.setText(f"{symbol} listening{html.escape(heard)}")
         self.mic.setVisible(listening)
 
     def set_voice_status(self, text: str) -> None:
