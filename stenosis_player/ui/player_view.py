@@ -229,7 +229,8 @@ class PlayerView(QWidget):
         self.mic.setVisible(listening)
 
     def set_voice_status(self, text: str) -> None:
-        self.voice_status.setText(f"🔇 {text}" if text else "")
+        # "⚠" is in DejaVu Sans, which every Linux desktop has (an emoji may not be)
+        self.voice_status.setText(f"⚠ {text}" if text else "")
         self.voice_status.setVisible(bool(text))
 
     def set_paused(self, paused: bool, resuming: bool = False) -> None:
