@@ -7,8 +7,9 @@ its estimate; what is left is the user (and noise), which the recognizer then li
 This is what lets "player pause", "player stop" and "it hurts" be heard over the app's voice.
 
 The filter is a partitioned-block frequency-domain adaptive filter (overlap-save): blocks of
-256 samples (16 ms), 16 partitions, so it models echo paths up to 256 ms long, output latency
-included. Two copies run side by side: a background filter that always adapts and a foreground
+256 samples (16 ms), 16 partitions, so it models echo paths up to 256 ms long. Output latency
+beyond that (Bluetooth speakers add 150-300 ms) is found by cross-correlating the clip with
+the microphone (GCC-PHAT over the last 2 s, once a second) and taken off before the filter. Two copies run side by side: a background filter that always adapts and a foreground
 filter whose output is used; the background is copied to the foreground only when it cancels
 better. While the user talks over the app (double talk) the background filter is pushed off
 course, but the foreground keeps the good estimate, with no level thresholds to tune.
@@ -64,6 +65,11 @@ class EchoCanceller:
     last filter length, audio passes through untouched (and nearly free).
     """
 
+    #: Lags searched for the bulk delay, and where in the filter the direct sound is put.
+    MAX_DELAY_S = 0.6
+    DELAY_MARGIN_S = 0.02
+    _WINDOW = 32768  # samples correlated at a time (2 s)
+
     def __init__(self, block: int = 256, partitions: int = 16, step: float = 0.5) -> None:
         self.block = block
         self.partitions = partitions
@@ -88,16 +94,22 @@ class EchoCanceller:
         self._ref = np.zeros(0, np.float32)  # the reference, from stream sample _ref_start
         self._ref_start = 0
         self._last_ref = -(10**12)  # stream sample after the last non-silent reference block
+        #: The reference is played this many samples later than scheduled (output latency
+        #: beyond what the filter covers; kept from clip to clip: the device does not change).
+        self.delay = 0
+        self._hist_d = np.zeros(self._WINDOW)  # the last 2 s of microphone input ...
+        self._hist_x = np.zeros(self._WINDOW)  # ... and of the reference as the filter saw it
+        self._hist_fill = 0  # samples of reference-bearing history since the last estimate
 
     @property
     def active(self) -> bool:
         """True while the app's voice (or its echo) may be in the microphone signal."""
-        pending = self._ref_start + len(self._ref) > self._pos
+        pending = self._ref_start + len(self._ref) > self._pos - self.delay
         return pending or self._pos - self._last_ref < self.block * self.partitions
 
     def add_reference(self, samples: np.ndarray, at: int) -> None:
         """The app plays *samples* (float, 16 kHz) starting at stream sample *at*."""
-        at = max(int(at), self._pos)  # what has already been processed cannot be changed
+        at = max(int(at), self._pos - self.delay)  # what was processed cannot be changed
         if not len(self._ref):
             self._ref_start = at
         elif at < self._ref_start:
@@ -139,11 +151,12 @@ class EchoCanceller:
     def _ref_block(self) -> np.ndarray:
         """The reference samples that play during the next block (zeros where none)."""
         n = self.block
-        behind = self._pos - self._ref_start
+        now = self._pos - self.delay  # the reference sample heard at this block
+        behind = now - self._ref_start
         if behind > 0:  # drop what has played, keeping memory bounded
             self._ref = self._ref[behind:]
-            self._ref_start = self._pos
-        offset = self._ref_start - self._pos
+            self._ref_start = now
+        offset = self._ref_start - now
         x = np.zeros(n)
         if offset < n:
             part = self._ref[: n - offset]
@@ -160,6 +173,7 @@ class EchoCanceller:
             self._x_prev = x
             self._pos += n
             return d, np.zeros(n, np.float32)
+        self._track_delay(d, x)
         spectrum = np.fft.rfft(np.concatenate([self._x_prev, x]))
         self._x_prev = x
         self._x = np.roll(self._x, 1, axis=0)
@@ -187,6 +201,41 @@ class EchoCanceller:
             self._w_bg[:] = self._w_fg
         self._pos += n
         return e_fg.astype(np.float32), y_fg.astype(np.float32)
+
+    def _track_delay(self, d: np.ndarray, x: np.ndarray) -> None:
+        """Once a second of reference-bearing audio, check where the echo is; if its direct
+        sound falls outside the start of the filter, move the reference and start afresh."""
+        n = self.block
+        self._hist_d = np.concatenate([self._hist_d[n:], d])
+        self._hist_x = np.concatenate([self._hist_x[n:], x])
+        if np.any(x):
+            self._hist_fill += n
+        if self._hist_fill < SAMPLE_RATE:
+            return
+        self._hist_fill = 0
+        lag = _phat_lag(self._hist_d, self._hist_x, int(self.MAX_DELAY_S * SAMPLE_RATE))
+        margin = int(self.DELAY_MARGIN_S * SAMPLE_RATE)
+        if lag is None or 0 <= lag - margin <= self.block * self.partitions // 2:
+            return  # unknown, or where the filter can follow it
+        self.delay = max(0, self.delay + lag - margin)
+        self._w_bg[:] = 0
+        self._w_fg[:] = 0
+        self._x[:] = 0
+        self._hist_x[:] = 0  # the old alignment no longer holds
+        self._err_bg = self._err_fg = 0.0
+
+
+def _phat_lag(d: np.ndarray, x: np.ndarray, max_lag: int) -> int | None:
+    """How many samples *d* lags behind *x* (negative: leads), by GCC-PHAT; None without a
+    clear peak (silence, or a user talking louder than the echo)."""
+    n = len(d)
+    cross = np.fft.rfft(d, 2 * n) * np.conj(np.fft.rfft(x, 2 * n))
+    corr = np.fft.irfft(cross / (np.abs(cross) + 1e-12), 2 * n)
+    lags = np.concatenate([corr[: max_lag + 1], corr[-max_lag:]])  # 0..max, then -max..-1
+    k = int(np.argmax(lags))
+    if lags[k] < 8 * np.std(lags):
+        return None
+    return k if k <= max_lag else k - len(lags)
 
 
 def erle_db(before: np.ndarray, after: np.ndarray) -> float:

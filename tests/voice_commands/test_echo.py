@@ -145,3 +145,28 @@ def test_clip_start_times_are_placed_in_the_stream_from_capture_times(recognizer
     rec.feed(b"\0\0" * 1600, captured_at=100.0)  # 0.1 s, its last sample captured at 100.0
     assert rec.stream_sample_at(100.0) == 1600
     assert rec.stream_sample_at(100.25) == 1600 + 4000
+
+
+def test_a_long_output_latency_is_found_and_taken_off_before_the_filter():
+    """A Bluetooth speaker adds 150-300 ms: more than the filter's 256 ms reach."""
+    played = samples(APP_VOICE)
+    mic = echo_of(played, room(latency_s=0.35))
+    canceller = EchoCanceller()
+    canceller.add_reference(played, at=0)
+    out = run(canceller, mic)
+    assert canceller.delay == pytest.approx(0.35 * RATE - 0.02 * RATE, abs=0.005 * RATE)
+    late = slice(7 * RATE, len(out))  # found after 1-2 s, then the filter learns afresh
+    assert erle_db(mic[late], out[late]) > 15
+    # the next clip starts with the delay already known
+    before = canceller.delay
+    canceller.add_reference(played, at=len(played) + RATE)
+    run(canceller, np.concatenate([np.zeros(RATE), mic]))
+    assert canceller.delay == before
+
+
+def test_an_ordinary_latency_leaves_the_reference_where_it_was_scheduled():
+    played = samples(APP_VOICE)
+    canceller = EchoCanceller()
+    canceller.add_reference(played, at=0)
+    run(canceller, echo_of(played, room(latency_s=0.06)))
+    assert canceller.delay == 0
