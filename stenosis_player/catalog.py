@@ -199,6 +199,8 @@ class Safety:
     before_starting: str
     stop_if_it_hurts: str | None = None
     app_addition: str | None = None
+    source: str | None = None  # the article of before_starting (and of the rest, unless ...)
+    stop_if_it_hurts_source: str | None = None  # ... stop_if_it_hurts names its own
 
 
 @dataclass(frozen=True)
@@ -432,6 +434,10 @@ def _cross_reference_problems(data: dict[str, Any], base_dir: Path) -> list[str]
                 problems.append(
                     f"{where}.modification: unknown modification {item['modification']!r}"
                 )
+    for key in ("source", "stop_if_it_hurts_source"):
+        ref = (data.get("safety") or {}).get(key)
+        if ref and ref not in source_ids:
+            problems.append(f"safety.{key}: unknown source {ref!r}")
     flex = data.get("flexion_progression")
     for k, ex_id in enumerate(flex["order"] if flex else []):
         if ex_id not in exercise_ids:
@@ -568,7 +574,11 @@ def _build(data: dict[str, Any], path: Path) -> Catalog:
         programs=programs,
         default_program=data["default_program"],
         safety=Safety(
-            safety["before_starting"], safety.get("stop_if_it_hurts"), safety.get("app_addition")
+            safety["before_starting"],
+            safety.get("stop_if_it_hurts"),
+            safety.get("app_addition"),
+            safety.get("source"),
+            safety.get("stop_if_it_hurts_source") or safety.get("source"),
         )
         if safety
         else None,

@@ -99,8 +99,9 @@ def program_document(catalog: Catalog, settings: Settings, program_id: str) -> d
     doc: dict[str, Any] = {"version": raw["version"]}
     if raw.get("safety"):
         doc["safety"] = copy.deepcopy(raw["safety"])
-        if raw["safety"].get("source"):
-            source_ids.add(raw["safety"]["source"])
+        for key in ("source", "stop_if_it_hurts_source"):
+            if raw["safety"].get(key):
+                source_ids.add(raw["safety"][key])
     doc["default_program"] = program.id
     flex = raw.get("flexion_progression")
     if flex and all(i in needed for i in flex["order"]):

@@ -53,6 +53,21 @@ APP_ADDITION = (
 )
 
 
+def safety_citation(catalog: Catalog) -> str:
+    """Where the safety notice's words come from: each article once, in the notice's order."""
+    safety = catalog.safety
+    if safety is None:
+        return ""
+    lines = []
+    first = catalog.sources.get(safety.source or "")
+    if first:
+        lines.append(f"From {first.citation()}")
+    other = catalog.sources.get(safety.stop_if_it_hurts_source or "")
+    if safety.stop_if_it_hurts and other and other is not first:
+        lines.append(f"“{safety.stop_if_it_hurts}” is from {other.citation()}")
+    return "\n".join(lines)
+
+
 class SafetyNotice(QDialog):
     """'Check with your healthcare provider' — shown on first run, always in the menu."""
 
@@ -66,8 +81,7 @@ class SafetyNotice(QDialog):
         text.append(APP_ADDITION)
         label = QLabel("\n\n".join(text), objectName="instruction")
         label.setWordWrap(True)
-        source = catalog.sources.get("verywell-program")
-        cite = QLabel(f"From {source.citation()}" if source else "", objectName="muted")
+        cite = QLabel(safety_citation(catalog), objectName="muted")
         cite.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("I understand (Enter)")

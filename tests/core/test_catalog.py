@@ -187,6 +187,20 @@ def test_a_caution_may_name_its_own_source(tmp_path):
             "exercises[0].cautions[0].source: unknown source 'nope'",
         ),
         (
+            lambda d: d.update(safety={"before_starting": "Check first.", "source": "nope"}),
+            "safety.source: unknown source 'nope'",
+        ),
+        (
+            lambda d: d.update(
+                safety={
+                    "before_starting": "Check first.",
+                    "stop_if_it_hurts": "Stop if it hurts.",
+                    "stop_if_it_hurts_source": "gone",
+                }
+            ),
+            "safety.stop_if_it_hurts_source: unknown source 'gone'",
+        ),
+        (
             lambda d: d["exercises"][0].update(cautions=[{"source": "s"}]),
             "exercises[0].cautions[0]: missing required key 'text'",
         ),

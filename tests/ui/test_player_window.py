@@ -258,6 +258,12 @@ def test_safety_notice_then_start(qtbot, window):
     dialog = w.safety_dialog
     assert "check with your healthcare provider" in dialog.findChild(QLabel).text().lower()
     assert "app's own addition" in dialog.findChild(QLabel).text()
+    # each sentence is credited to its own article
+    cite = dialog.findChild(QLabel, "muted").text()
+    assert cite.startswith("From ") and "Verywell" in cite
+    stop_line = next(line for line in cite.splitlines() if "stop immediately" in line)
+    stretch = w.catalog.sources["stenosis-stretch-strength"]
+    assert stop_line.endswith(stretch.citation())
     dialog.accept()
     assert started == [True]
     assert w.settings.get("safety.notice_seen") is True
