@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import wave
+from collections import deque
 from pathlib import Path
 
 import numpy as np
@@ -97,8 +98,10 @@ class EchoCanceller:
         #: The reference is played this many samples later than scheduled (output latency
         #: beyond what the filter covers; kept from clip to clip: the device does not change).
         self.delay = 0
-        self._hist_d = np.zeros(self._WINDOW)  # the last 2 s of microphone input ...
-        self._hist_x = np.zeros(self._WINDOW)  # ... and of the reference as the filter saw it
+        # The last 2 s of microphone input and of the reference as the filter saw it, as
+        # blocks (joined only when a second of them is correlated).
+        self._hist_d: deque[np.ndarray] = deque(maxlen=self._WINDOW // block)
+        self._hist_x: deque[np.ndarray] = deque(maxlen=self._WINDOW // block)
         self._hist_fill = 0  # samples of reference-bearing history since the last estimate
 
     @property
@@ -205,15 +208,18 @@ class EchoCanceller:
     def _track_delay(self, d: np.ndarray, x: np.ndarray) -> None:
         """Once a second of reference-bearing audio, check where the echo is; if its direct
         sound falls outside the start of the filter, move the reference and start afresh."""
-        n = self.block
-        self._hist_d = np.concatenate([self._hist_d[n:], d])
-        self._hist_x = np.concatenate([self._hist_x[n:], x])
+        self._hist_d.append(d)
+        self._hist_x.append(x)
         if np.any(x):
-            self._hist_fill += n
-        if self._hist_fill < SAMPLE_RATE:
+            self._hist_fill += self.block
+        if self._hist_fill < SAMPLE_RATE or len(self._hist_d) < self._hist_d.maxlen:
             return
         self._hist_fill = 0
-        lag = _phat_lag(self._hist_d, self._hist_x, int(self.MAX_DELAY_S * SAMPLE_RATE))
+        lag = _phat_lag(
+            np.concatenate(self._hist_d),
+            np.concatenate(self._hist_x),
+            int(self.MAX_DELAY_S * SAMPLE_RATE),
+        )
         margin = int(self.DELAY_MARGIN_S * SAMPLE_RATE)
         if lag is None or 0 <= lag - margin <= self.block * self.partitions // 2:
             return  # unknown, or where the filter can follow it
@@ -221,7 +227,8 @@ class EchoCanceller:
         self._w_bg[:] = 0
         self._w_fg[:] = 0
         self._x[:] = 0
-        self._hist_x[:] = 0  # the old alignment no longer holds
+        self._hist_x.clear()  # the old alignment no longer holds
+        self._hist_d.clear()
         self._err_bg = self._err_fg = 0.0
 
 

@@ -408,15 +408,15 @@ class CommandRecognizer:
         first = start - len(self._vad_buf) // 2
         gap = self.settings.tail_gap_s * SAMPLE_RATE
         if echo is not None:
-            # echo power per sample, lined up with buf (the buffered part had no estimate)
+            # echo power per sample (numpy), lined up with buf: the buffered part had none
             lead = len(self._vad_buf) // 2
-            echo_power = [0.0] * lead + (echo.astype("f8") ** 2).tolist()
+            echo_power = echo.astype("f8") ** 2
         i = 0
         while i + n <= len(buf):
             floor = -math.inf
             if echo is not None:
-                part = echo_power[i // 2 : (i + n) // 2]
-                power = sum(part) / max(1, len(part))
+                a, b = max(0, i // 2 - lead), max(0, (i + n) // 2 - lead)
+                power = float(echo_power[a:b].sum()) / (n // 2)
                 floor = 10 * math.log10(power + 1.0) - self.settings.echo_residual_db
             speech = self._vad.is_speech(buf[i : i + n], floor)
             frame_start, frame_end = first + i // 2, first + (i + n) // 2
