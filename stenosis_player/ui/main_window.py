@@ -11,9 +11,9 @@ import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -39,13 +39,16 @@ from ..script import (
     resolve_items,
 )
 from .controller import SessionController
-from .end_view import EndView
-from .player_view import PlayerView
 from .progression_rules import ProgressionRules
 from .speech_port import CaptionOnlySpeech
 from .start_view import StartView
 from .theme import theme_for
 from .voice_control import VoiceControl
+
+if TYPE_CHECKING:
+    from .end_view import EndView
+    from .pain_checkin import PainCheckIn
+    from .player_view import PlayerView
 
 APP_ADDITION = (
     "Stop and call your healthcare provider if you have new numbness, weakness, or loss of "
@@ -134,18 +137,17 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
         self.setWindowTitle("Stenosis Player")
         self.stack = QStackedWidget()
         self.start_view = StartView(catalog)
-        self.player = PlayerView(catalog)
-        self.end_view = EndView()
-        self.checkin = None
-        if store is not None:
-            from .pain_checkin import PainCheckIn
-
-            self.checkin = PainCheckIn()
-            self.checkin.answered.connect(self._pain_answered)
+        self.stack.addWidget(self.start_view)
+        # The first frame shows the start screen only: the player, end and pain screens are
+        # built on first use, or just after the first frame (see paintEvent).
+        self._player: PlayerView | None = None
+        self._end_view: EndView | None = None
+        self._checkin: PainCheckIn | None = None
+        self._other_screens_scheduled = False
+        self._caption = ""  # what the speech said last, for a player screen built later
+        self._voice_status = ""  # why there is no voice, likewise
+        self.theme = theme_for(False)
         self.history_view: QWidget | None = None
-        for w in (self.start_view, self.player, self.end_view, self.checkin):
-            if w is not None:
-                self.stack.addWidget(w)
         self.setCentralWidget(self.stack)
 
         self.start_view.start_requested.connect(lambda pid: self.start_session(pid))
@@ -154,19 +156,8 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
         self.start_view.safety_requested.connect(self.show_safety)
         self.start_view.settings_requested.connect(self.open_settings)
         self.start_view.history_requested.connect(self.open_history)
-        self.end_view.home_requested.connect(self.show_start)
-        self.end_view.history_requested.connect(self.open_history)
-        p = self.player
-        p.toggle_requested.connect(lambda: self.command("toggle"))
-        p.next_requested.connect(lambda: self.command("next"))
-        p.back_requested.connect(lambda: self.command("back"))
-        p.stop_requested.connect(lambda: self.command("stop"))
-        p.hurt_requested.connect(self.it_hurts)
-        p.answered.connect(self.answer)
-        p.hurt_choice.connect(self.choose_after_hurt)
-        for signal in ("caption",):
-            if hasattr(self.speech, signal):
-                getattr(self.speech, signal).connect(self.player.set_caption)
+        if hasattr(self.speech, "caption"):
+            self.speech.caption.connect(self._show_caption)
         if hasattr(self.speech, "notice"):
             self.speech.notice.connect(self._speech_notice)
 
@@ -181,6 +172,70 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
         if notices:
             self.start_view.set_notice("\n".join(notices))
         self.resize(1280, 800)
+
+    # ------------------------------------------------------------------ screens built later
+    @property
+    def player(self) -> PlayerView:
+        """The player screen, built the first time it is needed."""
+        if self._player is None:
+            from .player_view import PlayerView
+
+            p = PlayerView(self.catalog)
+            p.toggle_requested.connect(lambda: self.command("toggle"))
+            p.next_requested.connect(lambda: self.command("next"))
+            p.back_requested.connect(lambda: self.command("back"))
+            p.stop_requested.connect(lambda: self.command("stop"))
+            p.hurt_requested.connect(self.it_hurts)
+            p.answered.connect(self.answer)
+            p.hurt_choice.connect(self.choose_after_hurt)
+            p.set_caption(self._caption)
+            p.set_voice_status(self._voice_status)
+            p.ring.theme = self.theme
+            self.stack.addWidget(p)
+            self._player = p
+        return self._player
+
+    @property
+    def end_view(self) -> EndView:
+        """The end screen, built the first time it is needed."""
+        if self._end_view is None:
+            from .end_view import EndView
+
+            self._end_view = EndView()
+            self._end_view.home_requested.connect(self.show_start)
+            self._end_view.history_requested.connect(self.open_history)
+            self.stack.addWidget(self._end_view)
+        return self._end_view
+
+    @property
+    def checkin(self) -> PainCheckIn | None:
+        """The pain check-in screen; None when progress is not saved (nothing to ask for)."""
+        if self._checkin is None and self.store is not None:
+            from .pain_checkin import PainCheckIn
+
+            self._checkin = PainCheckIn()
+            self._checkin.answered.connect(self._pain_answered)
+            self.stack.addWidget(self._checkin)
+        return self._checkin
+
+    def _showing(self, screen: QWidget | None) -> bool:
+        """Is ``screen`` (None while not built) the one on show?"""
+        return screen is not None and self.stack.currentWidget() is screen
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if not self._other_screens_scheduled:
+            self._other_screens_scheduled = True
+            QTimer.singleShot(0, self, self._build_other_screens)
+
+    def _build_other_screens(self) -> None:
+        """Build the screens the first frame did not need, while the start screen is read."""
+        _ = self.player, self.end_view, self.checkin
+
+    def _show_caption(self, text: str) -> None:
+        self._caption = text
+        if self._player is not None:
+            self._player.set_caption(text)
 
     # ------------------------------------------------------------------ set-up
     def _setting(self, key: str, default: Any) -> Any:
@@ -245,8 +300,8 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
     # ------------------------------------------------------------------ keys
     def key(self, name: str) -> None:
         """One entry point for keys, buttons, clickers and voice commands."""
-        on_player = self.stack.currentWidget() is self.player
-        if self.history_view is not None and self.stack.currentWidget() is self.history_view:
+        on_player = self._showing(self._player)
+        if self._showing(self.history_view):
             if name == "stop":
                 self.show_start()
             return
@@ -258,7 +313,7 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
             elif name == "undo":
                 self.undo_dose_changes()
             return
-        if self.stack.currentWidget() is self.end_view:
+        if self._showing(self._end_view):
             if name in ("enter", "toggle"):
                 self.show_start()
             elif name == "undo":
@@ -314,7 +369,7 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
             self.controller.pause()
 
     def resume(self) -> None:
-        if self.player.hurt_panel.isVisible():
+        if self._hurt_panel_open():
             self.choose_after_hurt("continue")
         elif self.controller and self.controller.stage is Stage.PAUSED:
             self.confirming_stop = False
@@ -329,10 +384,13 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
 
     def stop(self) -> None:
         """Stop as Esc does: the first asks, the second stops (voice commands use this)."""
-        if self.player.hurt_panel.isVisible():
+        if self._hurt_panel_open():
             self.choose_after_hurt("end")
         else:
             self.command("stop")
+
+    def _hurt_panel_open(self) -> bool:
+        return self._player is not None and self._player.hurt_panel.isVisible()
 
     # ------------------------------------------------------------------ sessions
     def script_options(self, program_id: str) -> ScriptOptions:
@@ -675,7 +733,9 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
 
     # ------------------------------------------------------------------ other screens
     def _speech_notice(self, text: str) -> None:
-        self.player.set_voice_status(text)
+        self._voice_status = text
+        if self._player is not None:
+            self._player.set_voice_status(text)
         self.start_view.set_notice(text)
 
     def show_safety(self, then: Callable[[], None] | None = None) -> None:
@@ -805,9 +865,10 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
     def apply_display_settings(self) -> None:
         high = self._setting("display.high_contrast", getattr(self, "_contrast", False))
         scale = float(self._setting("display.text_scale", 1.0))
-        theme = theme_for(bool(high))
-        self.setStyleSheet(theme.stylesheet(scale))
-        self.player.ring.theme = theme
+        self.theme = theme_for(bool(high))
+        self.setStyleSheet(self.theme.stylesheet(scale))
+        if self._player is not None:
+            self._player.ring.theme = self.theme
         self.act_contrast.setChecked(bool(high))
 
 

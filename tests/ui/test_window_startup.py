@@ -1,0 +1,66 @@
+"""The first frame shows the start screen only; the other screens come on first use or
+just after it, and nothing the user sees or presses changes because of that."""
+
+from __future__ import annotations
+
+from fakes import FakeClock
+from PySide6.QtCore import Qt
+
+from stenosis_player.settings import Settings
+from stenosis_player.ui.main_window import MainWindow
+from stenosis_player.ui.speech_port import CaptionOnlySpeech
+from stenosis_player.ui.theme import HIGH_CONTRAST
+
+
+def make_window(qtbot, catalog, tmp_path, speech=None) -> MainWindow:
+    settings = Settings(tmp_path / "settings.json")
+    settings.set("programs.step-by-step.order", ["sustained-lumbar-extension"])
+    w = MainWindow(
+        catalog, settings=settings, speech=speech or CaptionOnlySpeech(), clock=FakeClock()
+    )
+    qtbot.addWidget(w)
+    return w
+
+
+def show(qtbot, w: MainWindow) -> None:
+    with qtbot.waitActive(w):
+        w.show()
+        w.activateWindow()
+
+
+def test_a_new_window_builds_only_the_start_screen(qtbot, catalog, tmp_path):
+    w = make_window(qtbot, catalog, tmp_path)
+    assert w.stack.count() == 1
+    assert w.stack.currentWidget() is w.start_view
+
+
+def test_the_other_screens_are_built_just_after_the_first_frame(qtbot, catalog, tmp_path):
+    w = make_window(qtbot, catalog, tmp_path)
+    show(qtbot, w)
+    qtbot.waitUntil(lambda: w.stack.count() == 3)  # start, player, end (no store: no check-in)
+    assert w.stack.currentWidget() is w.start_view
+
+
+def test_enter_on_the_first_frame_builds_the_player_and_starts(qtbot, catalog, tmp_path):
+    w = make_window(qtbot, catalog, tmp_path)
+    w._other_screens_scheduled = True  # as if Enter came before the screens were built
+    show(qtbot, w)
+    assert w.stack.count() == 1
+    qtbot.keyClick(w, Qt.Key.Key_Return)
+    assert w.stack.currentWidget() is w.player
+    assert w.player.title.text() == "Sustained lumbar extension"
+    qtbot.keyClick(w, Qt.Key.Key_Space)
+    assert w.controller is not None and w.controller.stage.value == "paused"
+    assert w.player.paused_banner.isVisible()
+
+
+def test_a_player_built_late_shows_what_was_said_and_the_theme(qtbot, catalog, tmp_path):
+    speech = CaptionOnlySpeech("No voice: no speech engine")
+    w = make_window(qtbot, catalog, tmp_path, speech)
+    speech.say("Testing the voice")
+    speech.prepare([])  # the voice notice, as at the start of a session
+    w.toggle_contrast()
+    assert w.stack.count() == 1  # none of that needed the player screen
+    assert w.player.caption.text() == "Testing the voice"
+    assert "No voice: no speech engine" in w.player.voice_status.text()
+    assert w.player.ring.theme is HIGH_CONTRAST
