@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -38,7 +38,6 @@ from ..script import (
     estimate_speech_seconds,
     resolve_items,
 )
-from .controller import SessionController
 from .progression_rules import ProgressionRules
 from .speech_port import CaptionOnlySpeech
 from .start_view import StartView
@@ -46,6 +45,7 @@ from .theme import theme_for
 from .voice_control import VoiceControl
 
 if TYPE_CHECKING:
+    from .controller import SessionController
     from .end_view import EndView
     from .pain_checkin import PainCheckIn
     from .player_view import PlayerView
@@ -266,7 +266,7 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
     def _action(self, menu, text: str, key: str, slot: Callable[[], Any]) -> QAction:
         act = QAction(text, self)
         if key:
-            act.setShortcut(QKeySequence(key))
+            act.setShortcuts([QKeySequence(key)])  # setShortcut() builds every Qt enum
         act.triggered.connect(slot)
         menu.addAction(act)
         self.addAction(act)
@@ -292,8 +292,7 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
         self.shortcuts: dict[str, QShortcut] = {}
         for name, seqs in keys.items():
             for seq in seqs:
-                sc = QShortcut(QKeySequence(seq), self)
-                sc.setContext(Qt.ShortcutContext.WindowShortcut)
+                sc = QShortcut(QKeySequence(seq), self)  # the context: Qt's default, the window
                 sc.activated.connect(lambda n=name: self.key(n))
                 self.shortcuts[seq] = sc
 
@@ -424,6 +423,8 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
         self, program_id: str | None = None, resume_from: int = 0, *, resume: Any = None
     ) -> None:
         """Plan the session, then ask about pain (unless hands-free) and start it."""
+        from .controller import SessionController  # its QTimer set-up needs Qt's enums
+
         pid = program_id or self.program_id
         self.program_id = pid
         if self.settings is not None:

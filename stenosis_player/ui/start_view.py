@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -39,6 +39,9 @@ def dose_summary(script: Script, exercise_id: str) -> str:
 
 
 class StartView(QWidget):
+    """The first frame's only screen. It leaves PySide6's ``Qt`` namespace alone: touching
+    it makes Python enums of all its ~90 enum types at once (some 30 ms)."""
+
     start_requested = Signal(str)  # program id
     resume_requested = Signal()
     program_changed = Signal(str)
@@ -57,20 +60,21 @@ class StartView(QWidget):
         subtitle.setWordWrap(True)
         self.programs = QListWidget()
         self.programs.setAccessibleName("Programs")
+        self.program_ids: list[str] = []  # row by row
         for prog in catalog.programs.values():
             item = QListWidgetItem(prog.name)
             if prog.source:
                 item.setToolTip(f"From {prog.source.citation()}")
-            item.setData(Qt.ItemDataRole.UserRole, prog.id)
             self.programs.addItem(item)
-        self.programs.currentItemChanged.connect(self._program_changed)
+            self.program_ids.append(prog.id)
+        self.programs.currentRowChanged.connect(self._program_changed)
         # Enter on the list starts the chosen program (the list takes the Return key itself)
         self.programs.itemActivated.connect(
             lambda _item: self.start_requested.emit(self.program_id())
         )
         self.exercises = QListWidget()
         self.exercises.setAccessibleName("Exercises in this program")
-        self.exercises.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.exercises.setProperty("focusPolicy", "NoFocus")  # as Qt.FocusPolicy.NoFocus
         self.source = QLabel(objectName="muted")
         self.source.setWordWrap(True)
         self.total = QLabel(objectName="where")
@@ -115,14 +119,12 @@ class StartView(QWidget):
         layout.addLayout(buttons)
 
     def program_id(self) -> str:
-        item = self.programs.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item else self.catalog.default_program
+        row = self.programs.currentRow()
+        return self.program_ids[row] if row >= 0 else self.catalog.default_program
 
     def select_program(self, program_id: str) -> None:
-        for i in range(self.programs.count()):
-            if self.programs.item(i).data(Qt.ItemDataRole.UserRole) == program_id:
-                self.programs.setCurrentRow(i)
-                return
+        if program_id in self.program_ids:
+            self.programs.setCurrentRow(self.program_ids.index(program_id))
 
     def show_script(self, script: Script) -> None:
         self.exercises.clear()
@@ -141,6 +143,6 @@ class StartView(QWidget):
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
 
-    def _program_changed(self, item: QListWidgetItem | None, _prev: object) -> None:
-        if item is not None:
-            self.program_changed.emit(item.data(Qt.ItemDataRole.UserRole))
+    def _program_changed(self, row: int) -> None:
+        if row >= 0:
+            self.program_changed.emit(self.program_ids[row])

@@ -64,3 +64,27 @@ def test_a_player_built_late_shows_what_was_said_and_the_theme(qtbot, catalog, t
     assert w.player.caption.text() == "Testing the voice"
     assert "No voice: no speech engine" in w.player.voice_status.text()
     assert w.player.ring.theme is HIGH_CONTRAST
+
+
+def test_the_exercise_list_on_the_start_screen_takes_no_focus(qtbot, catalog, tmp_path):
+    w = make_window(qtbot, catalog, tmp_path)
+    assert w.start_view.exercises.focusPolicy() == Qt.FocusPolicy.NoFocus
+
+
+def test_the_last_program_is_chosen_and_another_can_be_started(qtbot, catalog, tmp_path):
+    settings = Settings(tmp_path / "settings.json")
+    settings.set("program.last", "sciatica-five")
+    w = MainWindow(catalog, settings=settings, speech=CaptionOnlySpeech(), clock=FakeClock())
+    qtbot.addWidget(w)
+    show(qtbot, w)
+    programs = w.start_view.programs
+    assert programs.currentItem().text() == catalog.programs["sciatica-five"].name
+    assert w.start_view.program_id() == "sciatica-five"
+    programs.setFocus()
+    qtbot.keyClick(programs, Qt.Key.Key_Down)
+    assert w.program_id == "stretch-and-strengthen"  # the start screen previews it
+    first = next(i for i in catalog.programs["stretch-and-strengthen"].items if i.included)
+    assert catalog.exercises[first.exercise_id].name in w.start_view.exercises.item(0).text()
+    qtbot.keyClick(programs, Qt.Key.Key_Return)
+    assert w.stack.currentWidget() is w.player
+    assert w.controller is not None and w.controller.script.program_id == "stretch-and-strengthen"
