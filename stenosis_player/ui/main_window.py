@@ -137,6 +137,7 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
         self.setWindowTitle("Stenosis Player")
         self.stack = QStackedWidget()
         self.start_view = StartView(catalog)
+        self.start_view.select_program(self.program_id)  # before the change signal: one preview
         self.stack.addWidget(self.start_view)
         # The first frame shows the start screen only: the player, end and pain screens are
         # built on first use, or just after the first frame (see paintEvent).
@@ -166,7 +167,6 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
         self._build_menu()
         self._build_shortcuts()
         self.apply_display_settings()
-        self.start_view.select_program(self.program_id)
         self._preview_program(self.program_id)
         self._offer_resume()
         if notices:

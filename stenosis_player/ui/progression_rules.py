@@ -4,9 +4,10 @@ twice in a row". A mixin of MainWindow; the rules themselves are in ``progressio
 
 from __future__ import annotations
 
-from ..progression import flexion_offer, hurt_twice_in_a_row, next_step
-from ..script import Script
-from ..settings import default_order
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the rules are imported when first applied: the first frame needs none
+    from ..script import Script
 
 
 class ProgressionRules:
@@ -31,6 +32,8 @@ class ProgressionRules:
 
     def _progress_after_session(self, script: Script) -> str:
         """Apply the articles' progression rules after a session; say what changed and why."""
+        from ..progression import flexion_offer, next_step
+
         lines: list[str] = []
         self.last_changes: list[int] = []
         self.offered_exercise: str | None = None
@@ -105,6 +108,8 @@ class ProgressionRules:
     def _saved_order(self) -> list[str]:
         """The program's order as settings keep it: exercises a safety rule removed keep their
         place there (the script leaves them out), so putting one back restores it in place."""
+        from ..settings import default_order
+
         saved = None
         if hasattr(self.settings, "program_order"):
             saved = self.settings.program_order(self.program_id)
@@ -115,6 +120,8 @@ class ProgressionRules:
     def _hurt_twice(self, exercise_id: str) -> bool:
         """Was "It hurts" already pressed on this exercise this session, or in the last
         session that had it? (Then removal is suggested.)"""
+        from ..progression import hurt_twice_in_a_row
+
         if self.hurt_count.get(exercise_id, 0) >= 1:
             return True
         if self.store is None:
