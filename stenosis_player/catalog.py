@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -299,24 +300,20 @@ def _parse(path: Path, raw: bytes) -> Any:
         raise CatalogError(path, [f"not valid JSON: {exc}"]) from None
 
 
+# a JSON string, to its closing quote (or to the end of the text when it has none)
+_STRING = re.compile(r'"(?:[^"\\]+|\\.)*"?', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
 def _max_depth(text: str) -> int:
-    """Bracket depth outside strings, measured before parsing (json recursion can blow up)."""
+    """Bracket depth outside strings, measured before parsing (json recursion can blow up).
+    The strings are cut out first, so Python loops over the brackets only."""
     depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
+    for bracket in _BRACKET.findall(_STRING.sub("", text)):
+        if bracket in "[{":
             depth += 1
             deepest = max(deepest, depth)
-        elif ch in "]}":
+        else:
             depth -= 1
     return deepest
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from stenosis_player.catalog import CatalogError, load_catalog
+from stenosis_player.catalog import CatalogError, _max_depth, load_catalog
 from stenosis_player.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -257,6 +257,21 @@ def test_file_over_5_mb(tmp_path):
 def test_deep_nesting(tmp_path):
     problems = problems_for(tmp_path, "[" * 5000 + "]" * 5000)
     assert "nested 5000 levels deep" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "depth"),
+    [
+        ('{"a": [1, {"b": []}]}', 4),
+        ('{"a": "[[[[", "b": "}}"}', 1),  # brackets inside strings do not count
+        ('{"a": "say \\"[[\\" twice", "b": [[]]}', 3),  # nor after an escaped quote
+        ('["a\\\\", [[]]]', 3),  # an escaped backslash ends before the closing quote
+        ('[[ "unterminated [[[[', 2),  # an open string runs to the end
+        ("", 0),
+    ],
+)
+def test_nesting_depth_counts_brackets_outside_strings(text, depth):
+    assert _max_depth(text) == depth
 
 
 def test_nan_is_rejected(tmp_path):
