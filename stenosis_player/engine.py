@@ -8,26 +8,14 @@ Deadlines are absolute times on the clock: a late tick never makes the session d
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .clock import Clock, system_clock
 from .script import UNIT_STARTS, Script, Segment, splice
-
-Clock = Callable[[], float]
 
 RESUME_COUNTDOWN_S = 3.0  # a short get-ready after a pause, so nobody is rushed
 CLOCK_JUMP_S = 5.0  # a gap between ticks longer than this means the laptop slept
-
-
-def system_clock() -> float:
-    """Monotonic time that keeps counting while the machine sleeps (Linux BOOTTIME),
-    so a suspend shows up as a jump instead of silently freezing the session."""
-    boottime = getattr(time, "CLOCK_BOOTTIME", None)
-    if boottime is not None:
-        return time.clock_gettime(boottime)
-    return time.monotonic()
 
 
 class Stage(StrEnum):

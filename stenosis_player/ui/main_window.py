@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..catalog import Catalog
-from ..engine import Clock, SegmentFinished, Stage, system_clock
+from ..clock import Clock, system_clock  # the engine is imported where it is used
 from ..script import (
     DoseOverride,
     Kind,
@@ -364,10 +364,14 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
 
     # voice-command target interface (stenosis_player.voice_commands.mapping)
     def pause(self) -> None:
+        from ..engine import Stage
+
         if self.controller and self.controller.stage in (Stage.RUNNING, Stage.RESUMING):
             self.controller.pause()
 
     def resume(self) -> None:
+        from ..engine import Stage
+
         if self._hurt_panel_open():
             self.choose_after_hurt("continue")
         elif self.controller and self.controller.stage is Stage.PAUSED:
@@ -534,6 +538,8 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
 
     # ------------------------------------------------------------------ engine events
     def _on_events(self, events: list) -> None:
+        from ..engine import SegmentFinished
+
         for e in events:
             if (
                 isinstance(e, SegmentFinished)
@@ -565,6 +571,8 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
             self.speech.say(count_word(left), f"count-{seg.index}-{left}", _low_priority())
 
     def _on_stage(self, stage: str, reason: str) -> None:
+        from ..engine import Stage
+
         paused = stage == Stage.PAUSED.value
         self.player.set_paused(paused, resuming=stage == Stage.RESUMING.value)
         if paused:
@@ -653,6 +661,8 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
             self.player.set_notice(f"Could not save the change to your program: {exc}")
 
     def it_hurts(self) -> None:
+        from ..engine import Stage
+
         c = self.controller
         if c is None or c.stage in (Stage.FINISHED, Stage.STOPPED):
             return
@@ -755,6 +765,8 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
                 self.settings.save()
 
     def open_settings(self) -> None:
+        from ..engine import Stage
+
         try:
             from .settings_dialog import SettingsDialog
         except ImportError:
@@ -833,6 +845,8 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
         if self.store is None:
             self.start_view.set_notice("History is not available: progress is not being saved.")
             return
+        from ..engine import Stage
+
         if self.controller is not None and self.controller.stage in (Stage.RUNNING, Stage.RESUMING):
             return  # not in the middle of an exercise
         from .history_view import HistoryView
