@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl
+from PySide6.QtCore import QObject, QTimer, QUrl
 
 Callback = Callable[[], None]
 
@@ -54,7 +54,9 @@ class SilentSink(AudioSink):
         super().__init__(parent)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        # by name: Qt.TimerType would make PySide6 build every Qt enum (~30 ms) before the
+        # window's first frame, as the service is made before the window
+        self._timer.setProperty("timerType", "PreciseTimer")
         self._timer.timeout.connect(self._done)
         self._on_finished: Callback | None = None
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import fake_worker_argv
+from PySide6.QtCore import Qt
 
 from stenosis_player.voice import sinks
 from stenosis_player.voice.config import VoiceConfig
@@ -218,6 +219,10 @@ def test_no_audio_output_is_a_notice_and_a_silent_sink(qtbot, monkeypatch, make_
         assert isinstance(service.sink, SilentSink)
     finally:
         service.close()
+
+
+def test_silent_sink_times_clips_with_a_precise_timer(qtbot):
+    assert SilentSink()._timer.timerType() == Qt.TimerType.PreciseTimer
 
 
 def test_silent_sink_finishes_after_the_clip_length(qtbot):
