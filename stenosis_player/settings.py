@@ -66,6 +66,8 @@ class Entry:
     widget: str = ""  # a hint for the dialog: "slider"
     in_dialog: bool = True
     max_length: int = 200
+    pattern: str = ""  # text: a regular expression the whole value must match ...
+    pattern_words: str = ""  # ... and what that means in words, for messages and docs
 
     @property
     def templated(self) -> bool:
@@ -111,6 +113,8 @@ class Entry:
                 return None, "must not be empty"
             if len(value) > self.max_length:
                 return None, f"must be at most {self.max_length} characters long"
+            if self.pattern and not re.fullmatch(self.pattern, value):
+                return None, f"must be {self.pattern_words} (found {show(value)})"
             return value, None
         if t is list:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -136,7 +140,9 @@ class Entry:
             kind = "whole number" if self.type is int else "number"
             return f"{kind}, {num(self.minimum)}–{num(self.maximum)}{unit}"
         if self.type is str:
-            return "one of " + ", ".join(map(show, self.choices)) if self.choices else "text"
+            if self.choices:
+                return "one of " + ", ".join(map(show, self.choices))
+            return self.pattern_words or "text"
         return "list of exercise ids"
 
 
@@ -297,6 +303,9 @@ ENTRIES: tuple[Entry, ...] = (
         "The word said before every voice command, so ordinary talk is not taken as one.",
         "Voice commands",
         max_length=30,
+        # what the recogniser accepts (voice_commands.commands.validate_leading_word)
+        pattern=r"\s*[A-Za-z']+\s*",
+        pattern_words="one plain word, such as player",
     ),
     # Remembered by the app itself
     _E(

@@ -82,6 +82,11 @@ def test_bounds_are_enforced_at_both_ends(key, lo, hi):
         ("speech.beeps", "yes", 'must be true or false (found "yes")'),
         ("voice.engine", "festival", 'must be one of "pyttsx3" (found "festival")'),
         ("voice_commands.leading_word", "  ", "must not be empty"),
+        (
+            "voice_commands.leading_word",
+            "hey player",
+            'must be one plain word, such as player (found "hey player")',
+        ),
         ("display.high_contrast", None, "must not be null"),
         ("programs.step-by-step.order", ["walking", "walking"], 'lists "walking" more than once'),
         ("programs.step-by-step.order", "walking", "must be a list of exercise ids"),
