@@ -114,13 +114,12 @@ _ROOM: np.ndarray | None = None
 def through_room(played: np.ndarray) -> bytes:
     """*played* (int16 scale) as the microphone hears it from the laptop's loudspeaker: the
     same mild saturation and room as the over-the-app test files (make_test_data.py)."""
+    from make_test_data import loudspeaker_echo, room_echo
+
     global _ROOM
     if _ROOM is None:
-        from make_test_data import room_echo
-
         _ROOM = room_echo(np.random.default_rng(5))
-    distorted = np.tanh(0.6 * played / 16000) / 0.6 * 16000
-    echo = 0.5 * np.convolve(distorted, _ROOM)[: len(played)]
+    echo = loudspeaker_echo(played, _ROOM)
     return np.clip(echo, -32768, 32767).astype("<i2").tobytes()
 
 

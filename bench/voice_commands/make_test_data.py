@@ -255,6 +255,13 @@ def room_echo(rng: np.random.Generator) -> np.ndarray:
     return ir
 
 
+def loudspeaker_echo(played: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """What the microphone hears of *played* (int16 scale): a laptop loudspeaker that
+    saturates a little, then the room (see room_echo)."""
+    distorted = np.tanh(0.6 * played / 16000) / 0.6 * 16000
+    return 0.5 * np.convolve(distorted, room)[: len(played)]
+
+
 def over_app_voice(out: Path, jobs: list, rng: np.random.Generator) -> list[dict]:
     """Commands said while the app's own voice (eSpeak NG reading its script) plays through a
     loudspeaker that distorts a little, in a room (see room_echo). The clip as played is
@@ -285,8 +292,7 @@ def over_app_voice(out: Path, jobs: list, rng: np.random.Generator) -> list[dict
             played = app_audio[off : off + len(signal)]
             # the same loudspeaker and room for every file of a level (the echo path does not
             # change during a session); the user's loudness sets the level instead
-            distorted = np.tanh(0.6 * played / 16000) / 0.6 * 16000
-            echo = 0.5 * np.convolve(distorted, rooms[name])[: len(signal)]
+            echo = loudspeaker_echo(played, rooms[name])
             # the user's voice is `ratio` dB louder than the app's at the microphone
             gain = np.sqrt(speech_power(echo) * 10 ** (ratio / 10) / speech_power(speech))
             rel = Path("over_app") / name / path.name
