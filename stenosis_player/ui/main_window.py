@@ -1,8 +1,10 @@
-"""The main window: start screen → player → end screen, every action on one key.
+"""The main window: start screen → (pain check-in) → player → end screen, every action on
+one key.
 
-It adapts the core: the SessionController (engine + timer) says what happens when; the
-window shows it, hands each line to the speech service and each event to its peers
-(the progress recorder). It computes no timing itself.
+The session's lifecycle lives in the Qt-free ``SessionCoordinator`` (``session.py``); this
+window is its ``SessionView``: it builds the screens, routes keys, buttons and menus to the
+coordinator, and shows what the coordinator tells it to. It computes no timing and makes
+no decision about the session itself.
 """
 
 from __future__ import annotations
@@ -10,93 +12,38 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QLabel,
-    QMainWindow,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from ..catalog import Catalog
 from ..clock import Clock, system_clock  # the engine is imported where it is used
-from ..script import (
-    DoseOverride,
-    Kind,
-    Script,
-    ScriptOptions,
-    Segment,
-    build_script,
-    count_word,
-    estimate_speech_seconds,
-    resolve_items,
-)
-from .progression_rules import ProgressionRules
+from ..script import Kind, Script, Segment
+from ..session import END, PAIN, PLAYER, START, STOP_QUESTION, SessionCoordinator, SessionResult
+from .safety_notice import APP_ADDITION, SafetyNotice, safety_citation
 from .speech_port import CaptionOnlySpeech
 from .start_view import StartView
 from .theme import theme_for
 from .voice_control import VoiceControl
 
 if TYPE_CHECKING:
-    from .controller import SessionController
     from .end_view import EndView
     from .pain_checkin import PainCheckIn
     from .player_view import PlayerView
 
-APP_ADDITION = (
-    "Stop and call your healthcare provider if you have new numbness, weakness, or loss of "
-    "bladder or bowel control. (This advice is the app's own addition, not from the articles.)"
-)
+__all__ = ["APP_ADDITION", "MainWindow", "SafetyNotice", "safety_citation"]
 
 
-def safety_citation(catalog: Catalog) -> str:
-    """Where the safety notice's words come from: each article once, in the notice's order."""
-    safety = catalog.safety
-    if safety is None:
-        return ""
-    lines = []
-    first = catalog.sources.get(safety.source or "")
-    if first:
-        lines.append(f"From {first.citation()}")
-    other = catalog.sources.get(safety.stop_if_it_hurts_source or "")
-    if safety.stop_if_it_hurts and other and other is not first:
-        lines.append(f"“{safety.stop_if_it_hurts}” is from {other.citation()}")
-    return "\n".join(lines)
+def _make_driver(script: Script, clock: Clock, speed: float, resume_from: int) -> Any:
+    """The engine on a Qt timer (its QTimer set-up needs Qt's enums: imported when used)."""
+    from .controller import SessionController
+
+    return SessionController(script, clock, speed=speed, resume_from=resume_from)
 
 
-class SafetyNotice(QDialog):
-    """'Check with your healthcare provider' — shown on first run, always in the menu."""
-
-    def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Before you start")
-        safety = catalog.safety
-        text = [safety.before_starting if safety else "Check with your healthcare provider."]
-        if safety and safety.stop_if_it_hurts:
-            text.append(safety.stop_if_it_hurts + " Press H or the red “It hurts” button.")
-        text.append(APP_ADDITION)
-        label = QLabel("\n\n".join(text), objectName="instruction")
-        label.setWordWrap(True)
-        cite = QLabel(safety_citation(catalog), objectName="muted")
-        cite.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("I understand (Enter)")
-        buttons.accepted.connect(self.accept)
-        layout = QVBoxLayout(self)
-        layout.addWidget(label)
-        layout.addWidget(cite)
-        layout.addWidget(buttons)
-        self.resize(900, 560)
-
-
-class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
+class MainWindow(QMainWindow):
     hurt_recorded = Signal(str, str)  # exercise id, choice
     answer_recorded = Signal(int, str)  # segment index, yes / no / none
 
@@ -118,26 +65,25 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
         self.clock = clock
         self.speed = speed
         self.store = store
-        self.recorder: Any = None
-        self.resume_info: Any = None
-        self.ask_pain = store is not None
-        self.hands_free = False  # started by --start: no question before the session
-        self.controller: SessionController | None = None
-        self.options: ScriptOptions | None = None
-        self.program_id = self._setting("program.last", None) or catalog.default_program
-        if self.program_id not in catalog.programs:
-            self.program_id = catalog.default_program
-        self.answers: dict[int, str] = {}
-        self.hurt_count: dict[str, int] = {}
-        self.confirming_stop = False
-        self._preamble = ""
-        self.started_at = 0.0
+        self.session = SessionCoordinator(
+            catalog,
+            self,
+            _make_driver,
+            speech=self.speech,
+            settings=settings,
+            store=store,
+            clock=clock,
+            speed=speed,
+            low_priority=_low_priority,
+        )
+        self.voice = VoiceControl(self)
         self.safety_dialog: SafetyNotice | None = None
 
         self.setWindowTitle("Stenosis Player")
         self.stack = QStackedWidget()
         self.start_view = StartView(catalog)
-        self.start_view.select_program(self.program_id)  # before the change signal: one preview
+        # before the change signal is connected: one preview
+        self.start_view.select_program(self.session.program_id)
         self.stack.addWidget(self.start_view)
         # The first frame shows the start screen only: the player, end and pain screens are
         # built on first use, or just after the first frame (see paintEvent).
@@ -153,7 +99,7 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
 
         self.start_view.start_requested.connect(lambda pid: self.start_session(pid))
         self.start_view.resume_requested.connect(self.resume_session)
-        self.start_view.program_changed.connect(self._preview_program)
+        self.start_view.program_changed.connect(self.session.preview)
         self.start_view.safety_requested.connect(self.show_safety)
         self.start_view.settings_requested.connect(self.open_settings)
         self.start_view.history_requested.connect(self.open_history)
@@ -167,11 +113,91 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
         self._build_menu()
         self._build_shortcuts()
         self.apply_display_settings()
-        self._preview_program(self.program_id)
-        self._offer_resume()
-        if notices:
-            self.start_view.set_notice("\n".join(notices))
+        self.session.preview(self.session.program_id)
+        self.session.offer_resume()
+        for text in notices or []:
+            self.add_notice(text)
         self.resize(1280, 800)
+
+    # ------------------------------------------------------------------ the session's state
+    # (kept as window attributes: the tests, the benchmark and app.py read and set them)
+    @property
+    def controller(self) -> Any:
+        return self.session.controller
+
+    @property
+    def program_id(self) -> str:
+        return self.session.program_id
+
+    @program_id.setter
+    def program_id(self, value: str) -> None:
+        self.session.program_id = value
+
+    @property
+    def hands_free(self) -> bool:
+        return self.session.hands_free
+
+    @hands_free.setter
+    def hands_free(self, value: bool) -> None:
+        self.session.hands_free = value
+
+    @property
+    def ask_pain(self) -> bool:
+        return self.session.ask_pain
+
+    @ask_pain.setter
+    def ask_pain(self, value: bool) -> None:
+        self.session.ask_pain = value
+
+    @property
+    def confirming_stop(self) -> bool:
+        return self.session.confirming_stop
+
+    @property
+    def resume_info(self) -> Any:
+        return self.session.resume_info
+
+    @property
+    def recorder(self) -> Any:
+        return self.session.recorder
+
+    @property
+    def listener(self) -> Any:
+        return self.voice.listener
+
+    # what the session does, for menus, buttons and tests
+    def start_session(self, program_id: str | None = None, resume_from: int = 0, **kw) -> None:
+        self.session.start_session(program_id, resume_from, **kw)
+
+    def resume_session(self) -> None:
+        self.session.resume_session()
+
+    def show_start(self) -> None:
+        self.session.to_start()
+
+    def build_script(self, program_id: str) -> Script:
+        return self.session.build_script(program_id)
+
+    def answer(self, yes: bool) -> None:
+        self.session.answer(yes)
+
+    def it_hurts(self) -> None:
+        self.session.it_hurts()
+
+    def choose_after_hurt(self, choice: str) -> None:
+        self.session.choose_after_hurt(choice)
+
+    def command(self, name: str) -> None:
+        self.session.command(name)
+
+    def start_voice_commands(self, source_factory: Any = None, autostart: bool = True) -> None:
+        self.voice.start(source_factory, autostart)
+
+    def stop_voice_commands(self) -> None:
+        self.voice.stop()
+
+    def voice_command(self, value: str) -> None:
+        self.voice.command(value)
 
     # ------------------------------------------------------------------ screens built later
     @property
@@ -214,7 +240,7 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
             from .pain_checkin import PainCheckIn
 
             self._checkin = PainCheckIn()
-            self._checkin.answered.connect(self._pain_answered)
+            self._checkin.answered.connect(self.session.pain_answered)
             self.stack.addWidget(self._checkin)
         return self._checkin
 
@@ -237,14 +263,87 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
         if self._player is not None:
             self._player.set_caption(text)
 
+    # ------------------------------------------------------------------ SessionView
+    def show_screen(self, screen: str) -> None:
+        if screen == START:
+            self.stack.setCurrentWidget(self.start_view)
+        elif screen == PLAYER:
+            self.stack.setCurrentWidget(self.player)
+        elif screen == END:
+            self.stack.setCurrentWidget(self.end_view)
+        elif screen == PAIN and self.checkin is not None:
+            self.stack.setCurrentWidget(self.checkin)
+            self.checkin.setFocus()
+
+    def show_preview(self, script: Script) -> None:
+        self.start_view.show_script(script)
+
+    def show_resume(self, label: str | None) -> None:
+        self.start_view.show_resume(label)
+
+    def add_notice(self, text: str) -> None:
+        self.start_view.set_notice(text)
+
+    def session_planned(self, script: Script) -> None:
+        p = self.player
+        p.set_script(script)
+        p.set_notice("")
+        p.hide_hurt_panel()
+        p.set_paused(False)
+        if self.session.setting("voice_commands.enabled", False) and self.listener is None:
+            self.start_voice_commands()
+
+    def script_changed(self, script: Script) -> None:
+        self.player.set_script(script)
+
+    def show_segment(self, seg: Segment) -> None:
+        self.player.show_segment(seg)
+
+    def show_countdown(self, seg: Segment, left: int) -> None:
+        self.player.set_countdown(seg, left)
+
+    def show_time_left(self, elapsed: float, total: float) -> None:
+        self.player.set_time_left(elapsed, total)
+
+    def show_paused(self, paused: bool, resuming: bool) -> None:
+        self.player.set_paused(paused, resuming=resuming)
+
+    def set_session_notice(self, text: str) -> None:
+        self.player.set_notice(text)
+
+    def show_stop_question(self, shown: bool) -> None:
+        self.player.set_notice(STOP_QUESTION if shown else "")
+
+    def show_hurt_choices(self, easier: bool, suggest_removal: bool) -> None:
+        self.player.show_hurt_panel(easier, suggest_removal=suggest_removal)
+
+    def hide_hurt_choices(self) -> None:
+        self.player.hide_hurt_panel()
+
+    def show_pain_question(self, question: str) -> None:
+        assert self.checkin is not None
+        self.checkin.reset(question)
+
+    def show_result(self, result: SessionResult) -> None:
+        self.end_view.show_result(
+            result.completed, result.done, result.skipped, result.minutes, result.next_steps
+        )
+
+    def set_next_steps(self, text: str) -> None:
+        self.end_view.next_steps.setText(text)
+
+    def question_open(self, is_open: bool) -> None:
+        self.voice.set_question_open(is_open)
+
+    def on_answer(self, index: int, answer: str) -> None:
+        self.answer_recorded.emit(index, answer)
+
+    def on_hurt(self, exercise_id: str, choice: str) -> None:
+        self.hurt_recorded.emit(exercise_id, choice)
+
     # ------------------------------------------------------------------ set-up
     def _setting(self, key: str, default: Any) -> Any:
-        if self.settings is None:
-            return default
-        try:
-            return self.settings.get(key)
-        except Exception:  # an unknown key in an older settings module: use the default
-            return default
+        return self.session.setting(key, default)
 
     def _build_menu(self) -> None:
         bar = self.menuBar()
@@ -299,7 +398,7 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
     # ------------------------------------------------------------------ keys
     def key(self, name: str) -> None:
         """One entry point for keys, buttons, clickers and voice commands."""
-        on_player = self._showing(self._player)
+        s = self.session
         if self._showing(self.history_view):
             if name == "stop":
                 self.show_start()
@@ -307,447 +406,42 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
         if self.stack.currentWidget() is self.start_view:
             if name in ("enter", "toggle"):
                 self.start_session(self.start_view.program_id())
-            elif name == "resume" and self.resume_info is not None:
+            elif name == "resume" and s.resume_info is not None:
                 self.resume_session()
             elif name == "undo":
-                self.undo_dose_changes()
+                s.undo_dose_changes()
             return
         if self._showing(self._end_view):
             if name in ("enter", "toggle"):
                 self.show_start()
             elif name == "undo":
-                self.undo_dose_changes()
+                s.undo_dose_changes()
             elif name == "add":
-                self.add_offered_exercise()
+                s.add_offered_exercise()
             return
-        if not on_player or self.controller is None:
+        if not self._showing(self._player) or s.controller is None:
             return
-        if self.player.hurt_panel.isVisible():
+        if s.hurt_choices_open:
             if name in ("skip", "easier", "end", "continue"):
-                self.choose_after_hurt(name)
+                s.choose_after_hurt(name)
             elif name == "resume" and self.player.hurt_buttons["remove"].isVisible():
-                self.choose_after_hurt("remove")  # R: take it out of the program
+                s.choose_after_hurt("remove")  # R: take it out of the program
             elif name == "toggle":
-                self.choose_after_hurt("continue")
+                s.choose_after_hurt("continue")
             return
         if name == "hurt":
-            self.it_hurts()
-        elif name in ("yes", "no") and self.controller.current.kind is Kind.CHECK:
-            self.answer(name == "yes")
+            s.it_hurts()
+        elif name in ("yes", "no") and s.controller.current.kind is Kind.CHECK:
+            s.answer(name == "yes")
         elif name in ("toggle", "next", "back", "stop", "enter"):
-            self.command("toggle" if name == "enter" else name)
-
-    def command(self, name: str) -> None:
-        c = self.controller
-        if c is None:
-            return
-        if name == "stop":
-            if self.confirming_stop:
-                self.confirming_stop = False
-                c.stop()
-                return
-            self.confirming_stop = True
-            c.pause("asked to stop")
-            self.speech.stop()
-            self.player.set_notice("Stop the session? Press Esc again to stop, Space to go on.")
-            self.speech.say("Press Escape again to stop, or Space to go on.")
-            return
-        if self.confirming_stop:
-            self.confirming_stop = False
-            self.player.set_notice("")
-        if name == "toggle":
-            c.toggle()
-        elif name == "next":
-            c.next()
-        elif name == "back":
-            c.back()
-
-    # voice-command target interface (stenosis_player.voice_commands.mapping)
-    def pause(self) -> None:
-        from ..engine import Stage
-
-        if self.controller and self.controller.stage in (Stage.RUNNING, Stage.RESUMING):
-            self.controller.pause()
-
-    def resume(self) -> None:
-        from ..engine import Stage
-
-        if self._hurt_panel_open():
-            self.choose_after_hurt("continue")
-        elif self.controller and self.controller.stage is Stage.PAUSED:
-            self.confirming_stop = False
-            self.player.set_notice("")
-            self.controller.resume()
-
-    def next(self) -> None:
-        self.command("next")
-
-    def back(self) -> None:
-        self.command("back")
-
-    def stop(self) -> None:
-        """Stop as Esc does: the first asks, the second stops (voice commands use this)."""
-        if self._hurt_panel_open():
-            self.choose_after_hurt("end")
-        else:
-            self.command("stop")
-
-    def _hurt_panel_open(self) -> bool:
-        return self._player is not None and self._player.hurt_panel.isVisible()
-
-    # ------------------------------------------------------------------ sessions
-    def script_options(self, program_id: str) -> ScriptOptions:
-        if self.settings is not None and hasattr(self.settings, "script_options"):
-            opts = self.settings.script_options(self.catalog, program_id)
-        else:
-            opts = ScriptOptions()
-        if hasattr(self.speech, "clip_seconds"):
-            opts = replace(opts, speech_seconds=self._speech_seconds(opts))
-        if self.store is not None:
-            with contextlib.suppress(Exception):  # a damaged table must not stop a session
-                opts = replace(opts, progressed=self.store.grown_doses())
-        return opts
-
-    def _speech_seconds(self, opts: ScriptOptions) -> Callable[[str], float]:
-        def seconds(text: str) -> float:
-            real = self.speech.clip_seconds(text)
-            return real if real else estimate_speech_seconds(text, opts.words_per_minute)
-
-        return seconds
-
-    def build_script(self, program_id: str) -> Script:
-        self.options = self.script_options(program_id)
-        return build_script(self.catalog, program_id, self.options)
-
-    def _preview_program(self, program_id: str) -> None:
-        self.program_id = program_id
-        self.start_view.show_script(self.build_script(program_id))
-
-    def start_session(
-        self, program_id: str | None = None, resume_from: int = 0, *, resume: Any = None
-    ) -> None:
-        """Plan the session, then ask about pain (unless hands-free) and start it."""
-        from .controller import SessionController  # its QTimer set-up needs Qt's enums
-
-        pid = program_id or self.program_id
-        self.program_id = pid
-        if self.settings is not None:
-            with contextlib.suppress(Exception):
-                self.settings.set("program.last", pid)
-        script = self.build_script(pid)
-        if hasattr(self.speech, "prepare"):
-            self.speech.prepare(_spoken_lines(script))
-        self.answers.clear()
-        self.confirming_stop = False
-        c = SessionController(script, self.clock, speed=self.speed, resume_from=resume_from)
-        self.controller = c
-        self.recorder = self._make_recorder(pid, script, resume)
-        if self.recorder is not None:
-            c.listeners.append(self.recorder.handle)
-        c.listeners.append(self._on_events)
-        c.segment_started.connect(self._on_segment)
-        c.countdown_second.connect(self._on_countdown)
-        c.stage_changed.connect(self._on_stage)
-        c.session_finished.connect(self._on_finished)
-        c.clock_jumped.connect(self._on_clock_jump)
-        self.player.set_script(script)
-        self.player.set_notice("")
-        self.player.hide_hurt_panel()
-        if (
-            self._setting("voice_commands.enabled", False)
-            and getattr(self, "listener", None) is None
-        ):
-            self.start_voice_commands()
-        self.player.set_paused(False)
-        if self.ask_pain and self.checkin is not None and not self.hands_free and resume is None:
-            self._ask_pain("before")
-        else:
-            self._begin()
-
-    def _begin(self) -> None:
-        c = self.controller
-        if c is None:
-            return
-        self.stack.setCurrentWidget(self.player)
-        self.started_at = self.clock()
-        c.start()
-
-    def _make_recorder(self, program_id: str, script: Script, resume: Any) -> Any:
-        if self.store is None:
-            return None
-        from ..recorder import SessionRecorder
-        from ..store import StoreError
-
-        try:
-            return SessionRecorder(self.store, program_id, script, resume=resume)
-        except StoreError as exc:
-            self.player.set_notice(f"Progress is not saved for this session: {exc}")
-            return None
-
-    # pain check-in before and after a session (one key skips it)
-    def _ask_pain(self, moment: str) -> None:
-        assert self.checkin is not None
-        self._pain_moment = moment
-        question = (
-            "Before we start: how is your pain right now?"
-            if moment == "before"
-            else "All done. How is your pain now?"
-        )
-        self.checkin.reset(question)
-        self.stack.setCurrentWidget(self.checkin)
-        self.checkin.setFocus()
-        self.speech.say(question + " Press a number from 0 to 10, or S to skip.", f"pain-{moment}")
-
-    def _pain_answered(self, value: object) -> None:
-        moment = getattr(self, "_pain_moment", "before")
-        if self.recorder is not None:
-            try:
-                self.recorder.record_checkin(moment, value if isinstance(value, int) else None)
-            except Exception as exc:
-                self.player.set_notice(f"Could not save your answer: {exc}")
-        if moment == "before":
-            self._begin()
-        else:
-            self.stack.setCurrentWidget(self.end_view)
-
-    def _offer_resume(self) -> None:
-        """Offer to continue a session the app did not finish (a crash, a power cut)."""
-        self.resume_info = None
-        info = self.store.unfinished_session() if self.store is not None else None
-        if info is not None and info.program_id in self.catalog.programs:
-            from ..recorder import can_resume
-
-            if can_resume(info, self.build_script(info.program_id)):
-                self.resume_info = info
-        self.start_view.show_resume(self.resume_info.label if self.resume_info else None)
-        self._show_recent_changes()
-
-    def resume_session(self) -> None:
-        info = self.resume_info
-        if info is None:
-            return
-        self.resume_info = None
-        self.start_view.show_resume(None)
-        self.start_session(info.program_id, info.resume_index, resume=info)
-
-    def show_start(self) -> None:
-        self.controller = None
-        self._preview_program(self.program_id)
-        self._offer_resume()
-        self.stack.setCurrentWidget(self.start_view)
-
-    # ------------------------------------------------------------------ engine events
-    def _on_events(self, events: list) -> None:
-        from ..engine import SegmentFinished
-
-        for e in events:
-            if (
-                isinstance(e, SegmentFinished)
-                and e.segment.kind is Kind.CHECK
-                and e.segment.index not in self.answers
-            ):
-                self._record_answer(e.segment, "none")  # no answer in time: carry on
-
-    def _on_segment(self, seg: Segment) -> None:
-        self.player.show_segment(seg)
-        if getattr(self, "listener", None) is not None:
-            self.listener.set_question_open(seg.kind is Kind.CHECK)  # yes/no only then
-        self._update_progress()
-        text = f"{self._preamble} {seg.say}" if self._preamble else seg.say
-        self._preamble = ""
-        self.speech.say(text, f"seg-{seg.index}")
-        secs = self.speech.clip_seconds(text) if hasattr(self.speech, "clip_seconds") else None
-        if not secs and text != seg.say:
-            secs = estimate_speech_seconds(text)
-        if secs and self.controller is not None:
-            self.controller.extend_current(secs + 0.3)
-        if hasattr(self.speech, "preload") and seg.index + 1 < len(self.controller.script):
-            self.speech.preload(self.controller.script[seg.index + 1].say)  # no wait next time
-
-    def _on_countdown(self, seg: Segment, left: int) -> None:
-        self.player.set_countdown(seg, left)
-        self._update_progress()
-        if 0 < left <= seg.count_last:
-            self.speech.say(count_word(left), f"count-{seg.index}-{left}", _low_priority())
-
-    def _on_stage(self, stage: str, reason: str) -> None:
-        from ..engine import Stage
-
-        paused = stage == Stage.PAUSED.value
-        self.player.set_paused(paused, resuming=stage == Stage.RESUMING.value)
-        if paused:
-            self.speech.stop()
-        if stage == Stage.RESUMING.value:
-            self.speech.say("Get ready. Continuing in three seconds.", "resume")
-        if stage == Stage.RUNNING.value and reason == "resume countdown over":
-            self.player.set_notice("")
-
-    def _on_clock_jump(self, gap: float) -> None:
-        self.player.set_notice(
-            f"Paused: the computer was asleep for {round(gap)} seconds. Press Space to go on."
-        )
-
-    def _on_finished(self, completed: bool) -> None:
-        c = self.controller
-        if c is None:
-            return
-        self.speech.stop()
-        if c.script.segments[-1].kind is Kind.DONE and completed:
-            self.speech.say(c.script.segments[-1].say, "done")
-        done = [
-            self.catalog.exercises[i].name
-            for i in c.script.exercise_ids()
-            if any(
-                s.exercise_id == i and s.index <= c.engine.finished_through
-                for s in c.script.segments
-                if s.kind in (Kind.RELEASE, Kind.TIMED)
-            )
-        ]
-        skipped = [
-            self.catalog.exercises[i].name
-            for i in c.script.exercise_ids()
-            if self.catalog.exercises[i].name not in done
-        ]
-        minutes = (self.clock() - self.started_at) * self.speed / 60
-        nxt = self._progress_after_session(c.script)
-        self.end_view.show_result(completed, done, skipped, minutes, nxt)
-        if self.ask_pain and self.checkin is not None and self.recorder is not None:
-            self._ask_pain("after")
-        else:
-            self.stack.setCurrentWidget(self.end_view)
-
-    def _update_progress(self) -> None:
-        c = self.controller
-        if c is None:
-            return
-        total = c.script.total
-        self.player.set_time_left(total - c.engine.time_left(), total)
-
-    # ------------------------------------------------------------------ questions, It hurts
-    def answer(self, yes: bool) -> None:
-        c = self.controller
-        if c is None or c.current.kind is not Kind.CHECK:
-            return
-        seg = c.current
-        self._record_answer(seg, "yes" if yes else "no")
-        if not yes and seg.on_no == "remove" and seg.exercise_id:
-            self._remove_exercise(seg.exercise_id)
-            # said before the next segment's own words, so neither cuts the other off
-            self._preamble = (
-                "Thank you. This exercise is now taken out of your home program. "
-                "You can put it back in Settings."
-            )
-        c.next()
-
-    def _record_answer(self, seg: Segment, answer: str) -> None:
-        self.answers[seg.index] = answer
-        self.answer_recorded.emit(seg.index, answer)
-        if self.recorder is not None:
-            with contextlib.suppress(Exception):
-                self.recorder.record_answer(seg, answer)
-
-    def _remove_exercise(
-        self, exercise_id: str, reason: str = "symptoms did not settle within a minute"
-    ) -> None:
-        if self.store is not None:
-            with contextlib.suppress(Exception):
-                self.store.remove_exercise(exercise_id, reason)
-        if self.settings is None:
-            return
-        try:
-            self.settings.set(f"exercises.{exercise_id}.removed", True)
-            self.settings.save()
-        except Exception as exc:
-            self.player.set_notice(f"Could not save the change to your program: {exc}")
-
-    def it_hurts(self) -> None:
-        from ..engine import Stage
-
-        c = self.controller
-        if c is None or c.stage in (Stage.FINISHED, Stage.STOPPED):
-            return
-        self.speech.stop()
-        c.pause("it hurts")
-        seg = c.current
-        ex = self.catalog.exercises.get(seg.exercise_id or "")
-        easier = self._easier_version(seg)
-        name = ex.name if ex else "this exercise"
-        twice = bool(seg.exercise_id) and self._hurt_twice(seg.exercise_id)
-        if seg.exercise_id:
-            self.hurt_count[seg.exercise_id] = self.hurt_count.get(seg.exercise_id, 0) + 1
-        self.player.show_hurt_panel(easier is not None, suggest_removal=twice)
-        if twice:
-            self.speech.say(
-                f"Stopped. {name} has hurt twice in a row. Press R to take it out of your "
-                "program, or S to skip it today."
-            )
-        else:
-            self.speech.say(
-                f"Stopped. Skip {name}, try an easier version, or end the session?"
-                if easier
-                else f"Stopped. Skip {name}, or end the session?"
-            )
-
-    def _easier_version(self, seg: Segment) -> str | None:
-        ex = self.catalog.exercises.get(seg.exercise_id or "")
-        if ex is None:
-            return None
-        for mod in ex.modifications:
-            if mod.kind == "easier" and mod.id != seg.modification and not mod.replace_with:
-                return mod.id
-        return None
-
-    def choose_after_hurt(self, choice: str) -> None:
-        c = self.controller
-        if c is None:
-            return
-        seg = c.current
-        self.player.hide_hurt_panel()
-        self.hurt_recorded.emit(seg.exercise_id or "", choice)
-        if self.recorder is not None:
-            with contextlib.suppress(Exception):
-                self.recorder.record_hurt(seg, choice)
-        if choice == "remove" and seg.exercise_id:
-            self._remove_exercise(seg.exercise_id, "it hurt twice in a row")
-            self.player.set_notice(
-                f"{seg.exercise_name} is taken out of your program. You can put it back in "
-                "Settings (Ctrl+,)."
-            )
-            c.skip_exercise()
-            c.resume()
-        elif choice == "skip":
-            c.skip_exercise()
-            c.resume()
-        elif choice == "easier":
-            self._switch_to_easier(seg)
-        elif choice == "end":
-            c.stop()
-        else:
-            c.resume()
-
-    def _switch_to_easier(self, seg: Segment) -> None:
-        c = self.controller
-        mod_id = self._easier_version(seg)
-        if c is None or mod_id is None or seg.exercise_id is None or self.options is None:
-            return
-        overrides = dict(self.options.overrides)
-        old = overrides.get(seg.exercise_id, DoseOverride())
-        overrides[seg.exercise_id] = replace(old, modification=mod_id)
-        self.options = replace(self.options, overrides=overrides)
-        script = build_script(self.catalog, self.program_id, self.options)
-        intro = next(s.index for s in c.script.segments if s.exercise_id == seg.exercise_id)
-        c.replace_script(script, jump_to=intro)
-        self.player.set_script(c.script)
-        if self.recorder is not None:
-            self.recorder.script = c.script
-        c.resume()
+            s.command("toggle" if name == "enter" else name)
 
     # ------------------------------------------------------------------ other screens
     def _speech_notice(self, text: str) -> None:
         self._voice_status = text
         if self._player is not None:
             self._player.set_voice_status(text)
-        self.start_view.set_notice(text)
+        self.add_notice(text)
 
     def show_safety(self, then: Callable[[], None] | None = None) -> None:
         """The safety notice (first run, and the Help menu); ``then`` runs once it is read."""
@@ -765,20 +459,17 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
                 self.settings.save()
 
     def open_settings(self) -> None:
-        from ..engine import Stage
-
         try:
             from .settings_dialog import SettingsDialog
         except ImportError:
             return
         if self.settings is None:
             return
-        if self.controller and self.controller.stage is Stage.RUNNING:
-            self.controller.pause("settings")
+        self.session.pause_for("settings")
         dialog = SettingsDialog(
             self.settings,
             self.catalog,
-            self.program_id,
+            self.session.program_id,
             speak=self._speak_sample,
             parent=self,
             voices=self.voice_ids,
@@ -804,50 +495,13 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
 
     def _settings_saved(self) -> None:
         self.apply_display_settings()
-        if self.store is not None and self.settings is not None:
-            # an exercise put back in Settings is no longer "removed" in the history either
-            with contextlib.suppress(Exception):
-                for ex_id in self.store.removed_exercises() - self.settings.removed_exercises():
-                    self.store.restore_exercise(ex_id)
-        c = self.controller
-        if c is None:
-            self._preview_program(self.program_id)
-            return
-        # takes effect from the next exercise: the one in progress keeps its dose
-        new = self.script_options(self.program_id)
-        ids = c.script.exercise_ids()
-        current = c.current.exercise_id
-        done = ids[: ids.index(current) + 1] if current in ids else []
-        old = self.options or ScriptOptions()
-        overrides = dict(new.overrides)
-        for ex_id in done:
-            if ex_id in old.overrides:
-                overrides[ex_id] = old.overrides[ex_id]
-            else:
-                overrides.pop(ex_id, None)
-        program = self.catalog.program(self.program_id)
-        later = [i for i in resolve_items(self.catalog, program, new) if i not in done]
-        merged = replace(
-            new, overrides=overrides, order=(*done, *later), removed=new.removed - set(done)
-        )
-        try:
-            c.replace_script(build_script(self.catalog, self.program_id, merged))
-        except ValueError:
-            self.player.set_notice("Your changes apply from the next session.")
-            return
-        self.options = merged
-        self.player.set_script(c.script)
-        if self.recorder is not None:
-            self.recorder.script = c.script
-        self.player.set_notice("Your changes apply from the next exercise.")
+        self.session.settings_saved()
 
     def open_history(self) -> None:
         if self.store is None:
-            self.start_view.set_notice("History is not available: progress is not being saved.")
+            self.add_notice("History is not available: progress is not being saved.")
             return
-        from ..engine import Stage
-
-        if self.controller is not None and self.controller.stage in (Stage.RUNNING, Stage.RESUMING):
+        if self.session.is_running():
             return  # not in the middle of an exercise
         from .history_view import HistoryView
 
@@ -885,16 +539,6 @@ class MainWindow(VoiceControl, ProgressionRules, QMainWindow):
         if self._player is not None:
             self._player.ring.theme = self.theme
         self.act_contrast.setChecked(bool(high))
-
-
-def _spoken_lines(script: Script) -> list[str]:
-    """Every line a session may say, countdown numbers included, to synthesise first."""
-    try:
-        from ..voice.lines import speech_texts
-
-        return speech_texts(script)
-    except ImportError:
-        return script.texts()
 
 
 def _low_priority() -> object:

@@ -1,42 +1,47 @@
-"""The articles' progression and safety rules as the main window applies them: doses that
-grow after clean sessions (with the reason, and undo), the flexion order, and "It hurts
-twice in a row". A mixin of MainWindow; the rules themselves are in ``progression.py``."""
+"""The articles' progression and safety rules as a session applies them: doses that grow
+after clean sessions (with the reason, and undo), the flexion order, and "It hurts twice in
+a row". Qt-free; the session coordinator owns one. The rules themselves are in
+``progression.py``; this module applies them to the store and settings."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the rules are imported when first applied: the first frame needs none
-    from ..script import Script
+    from .catalog import Catalog
+    from .script import Script
 
 
-class ProgressionRules:
-    """Needs the window's ``store``, ``settings``, ``catalog``, ``recorder``, ``hurt_count``,
-    ``program_id``, views and ``build_script``/``_preview_program``."""
+class SessionProgress:
+    """What changed after a session, undo, the offered next flexion stage, hurt history."""
 
-    def _show_recent_changes(self) -> None:
+    def __init__(self, catalog: Catalog, settings: Any = None, store: Any = None) -> None:
+        self.catalog = catalog
+        self.settings = settings
+        self.store = store
+        self.last_changes: list[int] = []  # dose-change ids made after the last session
+        self.offered_exercise: str | None = None
+
+    def recent_changes_text(self) -> str:
         """What progression changed after the last session, with its reason and U to undo."""
         if self.store is None:
-            return
+            return ""
         try:
             recent = [(i, ch) for i, ch, undone in self.store.recent_dose_changes(5) if not undone]
         except Exception:
-            return
-        shown = [
-            ch.describe(self.catalog) for i, ch in recent if i in getattr(self, "last_changes", [])
-        ]
-        if shown:
-            self.start_view.set_notice(
-                "Changed since last time: " + "; ".join(shown) + ". Press U to undo."
-            )
+            return ""
+        shown = [ch.describe(self.catalog) for i, ch in recent if i in self.last_changes]
+        if not shown:
+            return ""
+        return "Changed since last time: " + "; ".join(shown) + ". Press U to undo."
 
-    def _progress_after_session(self, script: Script) -> str:
+    def after_session(self, script: Script, program_id: str) -> str:
         """Apply the articles' progression rules after a session; say what changed and why."""
-        from ..progression import flexion_offer, next_step
+        from .progression import flexion_offer, next_step
 
         lines: list[str] = []
-        self.last_changes: list[int] = []
-        self.offered_exercise: str | None = None
+        self.last_changes = []
+        self.offered_exercise = None
         if self.store is not None:
             try:
                 grown = self.store.grown_doses()
@@ -55,7 +60,7 @@ class ProgressionRules:
                 }
                 offer = flexion_offer(self.catalog, script.exercise_ids(), history)
                 # a stage a safety rule took out stays out until the user puts it back
-                self.offered_exercise = offer if offer not in self._saved_order() else None
+                self.offered_exercise = offer if offer not in self.saved_order(program_id) else None
             except Exception as exc:
                 lines.append(f"(Progression could not be checked: {exc})")
         if self.last_changes:
@@ -72,57 +77,52 @@ class ProgressionRules:
             return False
         return bool(self.settings.is_set(f"exercises.{exercise_id}.{field}"))
 
-    def undo_dose_changes(self) -> None:
-        """Undo the changes progression made after the last session."""
+    def undo(self) -> bool:
+        """Undo the changes progression made after the last session; True if any were."""
         if self.store is None:
-            return
-        ids = getattr(self, "last_changes", []) or [
+            return False
+        ids = self.last_changes or [
             i for i, _change, undone in self.store.recent_dose_changes(1) if not undone
         ]
         undone = [i for i in ids if self.store.undo_dose_change(i)]
         self.last_changes = []
-        if undone:
-            text = "Undone: the doses stay as they were."
-            self.end_view.next_steps.setText(text)
-            self.start_view.set_notice(text)
-            self._preview_program(self.program_id)
+        return bool(undone)
 
-    def add_offered_exercise(self) -> None:
-        ex_id = getattr(self, "offered_exercise", None)
+    def add_offered(self, program_id: str) -> str | None:
+        """Put the offered flexion stage into the program; what to tell the user (or None)."""
+        ex_id = self.offered_exercise
         if not ex_id or self.settings is None:
-            return
-        ids = self._saved_order()
+            return None
+        ids = self.saved_order(program_id)
         order = self.catalog.flexion_progression
         earlier = order[order.index(ex_id) - 1]
         at = ids.index(earlier) + 1 if earlier in ids else len(ids)
         try:
-            self.settings.set(f"programs.{self.program_id}.order", [*ids[:at], ex_id, *ids[at:]])
+            self.settings.set(f"programs.{program_id}.order", [*ids[:at], ex_id, *ids[at:]])
             self.settings.save()
         except Exception as exc:
-            self.end_view.next_steps.setText(f"Could not change the program: {exc}")
-            return
+            return f"Could not change the program: {exc}"
         self.offered_exercise = None
-        name = self.catalog.exercises[ex_id].name
-        self.end_view.next_steps.setText(f"{name} is now part of your program.")
+        return f"{self.catalog.exercises[ex_id].name} is now part of your program."
 
-    def _saved_order(self) -> list[str]:
+    def saved_order(self, program_id: str) -> list[str]:
         """The program's order as settings keep it: exercises a safety rule removed keep their
         place there (the script leaves them out), so putting one back restores it in place."""
-        from ..settings import default_order
+        from .settings import default_order
 
         saved = None
         if hasattr(self.settings, "program_order"):
-            saved = self.settings.program_order(self.program_id)
+            saved = self.settings.program_order(program_id)
         if saved is None:
-            saved = default_order(self.catalog, self.program_id)
+            saved = default_order(self.catalog, program_id)
         return [i for i in saved if i in self.catalog.exercises]
 
-    def _hurt_twice(self, exercise_id: str) -> bool:
+    def hurt_twice(self, exercise_id: str, hurts_this_session: int, session_id: Any) -> bool:
         """Was "It hurts" already pressed on this exercise this session, or in the last
         session that had it? (Then removal is suggested.)"""
-        from ..progression import hurt_twice_in_a_row
+        from .progression import hurt_twice_in_a_row
 
-        if self.hurt_count.get(exercise_id, 0) >= 1:
+        if hurts_this_session >= 1:
             return True
         if self.store is None:
             return False
@@ -130,6 +130,5 @@ class ProgressionRules:
             history = self.store.hurt_history(exercise_id)
         except Exception:
             return False
-        current = getattr(self.recorder, "session_id", None)
-        earlier = [h for h in history if h.session_id != current]
+        earlier = [h for h in history if h.session_id != session_id]
         return hurt_twice_in_a_row(earlier)

@@ -1,0 +1,688 @@
+"""The session's whole lifecycle, without Qt.
+
+``SessionCoordinator`` plans the script, runs it through a driver (the engine plus a timer),
+records progress, speaks each line, asks the questions, handles "It hurts", the stop
+question, the pain check-in and progression after the session. It never touches a widget:
+it tells a ``SessionView`` (the main window) what to show, and the window forwards every
+key, button and voice command to it. The driver is injected: the window passes the Qt
+timer adapter (``ui.controller.SessionController``); anything with the same methods and a
+``listeners`` list works, so the lifecycle can be driven by a test clock alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from .catalog import Catalog
+from .clock import Clock, system_clock
+from .script import (
+    DoseOverride,
+    Kind,
+    Script,
+    ScriptOptions,
+    Segment,
+    build_script,
+    count_word,
+    estimate_speech_seconds,
+    resolve_items,
+)
+from .session_progress import SessionProgress
+
+# the screens a view can show
+START, PLAYER, PAIN, END = "start", "player", "pain", "end"
+
+
+@dataclass(frozen=True)
+class SessionResult:
+    """What the end screen shows."""
+
+    completed: bool
+    done: list[str]
+    skipped: list[str]
+    minutes: float
+    next_steps: str
+
+
+class SessionView(Protocol):
+    """What the coordinator asks of the window. Every call is a complete instruction."""
+
+    def show_screen(self, screen: str) -> None: ...  # START, PLAYER, PAIN or END
+    def show_preview(self, script: Script) -> None: ...  # the start screen's program
+    def show_resume(self, label: str | None) -> None: ...
+    def add_notice(self, text: str) -> None: ...  # kept until dismissed or replaced
+    def session_planned(self, script: Script) -> None: ...  # a new session: reset the player
+    def script_changed(self, script: Script) -> None: ...  # re-planned mid-session
+    def show_segment(self, seg: Segment) -> None: ...
+    def show_countdown(self, seg: Segment, left: int) -> None: ...
+    def show_time_left(self, elapsed: float, total: float) -> None: ...
+    def show_paused(self, paused: bool, resuming: bool) -> None: ...
+    def set_session_notice(self, text: str) -> None: ...  # "" clears it
+    def show_stop_question(self, shown: bool) -> None: ...
+    def show_hurt_choices(self, easier: bool, suggest_removal: bool) -> None: ...
+    def hide_hurt_choices(self) -> None: ...
+    def show_pain_question(self, question: str) -> None: ...
+    def show_result(self, result: SessionResult) -> None: ...
+    def set_next_steps(self, text: str) -> None: ...
+    def question_open(self, is_open: bool) -> None: ...  # yes/no voice commands count
+    def on_answer(self, index: int, answer: str) -> None: ...
+    def on_hurt(self, exercise_id: str, choice: str) -> None: ...
+
+
+Driver = Any  # ui.controller.SessionController or alike: see the module's docstring
+DriverFactory = Callable[[Script, Clock, float, int], Driver]
+
+STOP_QUESTION = "Stop the session? Press Esc again to stop, Space to go on."
+
+
+class SessionCoordinator:
+    def __init__(
+        self,
+        catalog: Catalog,
+        view: SessionView,
+        driver_factory: DriverFactory,
+        *,
+        speech: Any,
+        settings: Any = None,
+        store: Any = None,
+        clock: Clock = system_clock,
+        speed: float = 1.0,
+        low_priority: Callable[[], object] = lambda: None,  # for the countdown numbers
+    ) -> None:
+        self.catalog = catalog
+        self.low_priority = low_priority
+        self.view = view
+        self.driver_factory = driver_factory
+        self.speech = speech
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.speed = speed
+        self.controller: Driver | None = None
+        self.recorder: Any = None
+        self.options: ScriptOptions | None = None
+        self.resume_info: Any = None
+        self.ask_pain = store is not None
+        self.hands_free = False  # started by --start: no question before the session
+        self.program_id = self.setting("program.last", None) or catalog.default_program
+        if self.program_id not in catalog.programs:
+            self.program_id = catalog.default_program
+        self.answers: dict[int, str] = {}
+        self.hurt_count: dict[str, int] = {}
+        self.confirming_stop = False
+        self.hurt_choices_open = False
+        self.pain_moment = "before"
+        self.progress = SessionProgress(catalog, settings, store)
+        self._preamble = ""
+        self.started_at = 0.0
+
+    def setting(self, key: str, default: Any) -> Any:
+        if self.settings is None:
+            return default
+        try:
+            return self.settings.get(key)
+        except Exception:  # an unknown key in an older settings module: use the default
+            return default
+
+    # ------------------------------------------------------------------ planning
+    def script_options(self, program_id: str) -> ScriptOptions:
+        if self.settings is not None and hasattr(self.settings, "script_options"):
+            opts = self.settings.script_options(self.catalog, program_id)
+        else:
+            opts = ScriptOptions()
+        if hasattr(self.speech, "clip_seconds"):
+            opts = replace(opts, speech_seconds=self._speech_seconds(opts))
+        if self.store is not None:
+            with contextlib.suppress(Exception):  # a damaged table must not stop a session
+                opts = replace(opts, progressed=self.store.grown_doses())
+        return opts
+
+    def _speech_seconds(self, opts: ScriptOptions) -> Callable[[str], float]:
+        def seconds(text: str) -> float:
+            real = self.speech.clip_seconds(text)
+            return real if real else estimate_speech_seconds(text, opts.words_per_minute)
+
+        return seconds
+
+    def build_script(self, program_id: str) -> Script:
+        self.options = self.script_options(program_id)
+        return build_script(self.catalog, program_id, self.options)
+
+    def preview(self, program_id: str) -> None:
+        self.program_id = program_id
+        self.view.show_preview(self.build_script(program_id))
+
+    def is_running(self) -> bool:
+        """In the middle of an exercise (not paused, not over)?"""
+        from .engine import Stage
+
+        return self.controller is not None and self.controller.stage in (
+            Stage.RUNNING,
+            Stage.RESUMING,
+        )
+
+    # ------------------------------------------------------------------ start and end
+    def start_session(
+        self, program_id: str | None = None, resume_from: int = 0, *, resume: Any = None
+    ) -> None:
+        """Plan the session, then ask about pain (unless hands-free) and start it."""
+        pid = program_id or self.program_id
+        self.program_id = pid
+        if self.settings is not None:
+            with contextlib.suppress(Exception):
+                self.settings.set("program.last", pid)
+        script = self.build_script(pid)
+        if hasattr(self.speech, "prepare"):
+            self.speech.prepare(_spoken_lines(script))
+        self.answers.clear()
+        self.confirming_stop = False
+        self.hurt_choices_open = False
+        c = self.driver_factory(script, self.clock, self.speed, resume_from)
+        self.controller = c
+        self.view.session_planned(script)
+        self.recorder = self._make_recorder(pid, script, resume)
+        if self.recorder is not None:
+            c.listeners.append(self.recorder.handle)
+        c.listeners.append(self._on_events)
+        if self.ask_pain and self.store is not None and not self.hands_free and resume is None:
+            self._ask_pain("before")
+        else:
+            self._begin()
+
+    def _begin(self) -> None:
+        c = self.controller
+        if c is None:
+            return
+        self.view.show_screen(PLAYER)
+        self.started_at = self.clock()
+        c.start()
+
+    def _make_recorder(self, program_id: str, script: Script, resume: Any) -> Any:
+        if self.store is None:
+            return None
+        from .recorder import SessionRecorder
+        from .store import StoreError
+
+        try:
+            return SessionRecorder(self.store, program_id, script, resume=resume)
+        except StoreError as exc:
+            self.view.set_session_notice(f"Progress is not saved for this session: {exc}")
+            return None
+
+    def _ask_pain(self, moment: str, completed: bool = True) -> None:
+        """The pain check-in before and after a session (one key skips it)."""
+        self.pain_moment = moment
+        if moment == "before":
+            question = "Before we start: how is your pain right now?"
+        elif completed:
+            question = "All done. How is your pain now?"
+        else:
+            question = "The session is over. How is your pain now?"
+        self.view.show_pain_question(question)
+        self.view.show_screen(PAIN)
+        self.speech.say(question + " Press a number from 0 to 10, or S to skip.", f"pain-{moment}")
+
+    def pain_answered(self, value: object) -> None:
+        if self.recorder is not None:
+            try:
+                self.recorder.record_checkin(
+                    self.pain_moment, value if isinstance(value, int) else None
+                )
+            except Exception as exc:
+                self.view.set_session_notice(f"Could not save your answer: {exc}")
+        if self.pain_moment == "before":
+            self._begin()
+        else:
+            self.view.show_screen(END)
+
+    def offer_resume(self) -> None:
+        """Offer to continue a session the app did not finish (a crash, a power cut)."""
+        self.resume_info = None
+        info = self.store.unfinished_session() if self.store is not None else None
+        if info is not None and info.program_id in self.catalog.programs:
+            from .recorder import can_resume
+
+            if can_resume(info, self.build_script(info.program_id)):
+                self.resume_info = info
+        self.view.show_resume(self.resume_info.label if self.resume_info else None)
+        text = self.progress.recent_changes_text()
+        if text:
+            self.view.add_notice(text)
+
+    def resume_session(self) -> None:
+        info = self.resume_info
+        if info is None:
+            return
+        self.resume_info = None
+        self.view.show_resume(None)
+        self.start_session(info.program_id, info.resume_index, resume=info)
+
+    def to_start(self) -> None:
+        """Back to the start screen: the session (if any) is over."""
+        self.controller = None
+        self.hurt_choices_open = False
+        self.preview(self.program_id)
+        self.offer_resume()
+        self.view.show_screen(START)
+
+    # ------------------------------------------------------------------ commands
+    def command(self, name: str) -> None:
+        """toggle, next, back or stop (the first stop asks, the second stops)."""
+        c = self.controller
+        if c is None:
+            return
+        if name == "stop":
+            if self.confirming_stop:
+                self.confirming_stop = False
+                self.view.show_stop_question(False)
+                c.stop()
+                return
+            self.confirming_stop = True
+            c.pause("asked to stop")
+            self.speech.stop()
+            self.view.show_stop_question(True)
+            self.speech.say("Press Escape again to stop, or Space to go on.")
+            return
+        if self.confirming_stop:
+            self.confirming_stop = False
+            self.view.show_stop_question(False)
+        if name == "toggle":
+            c.toggle()
+        elif name == "next":
+            c.next()
+        elif name == "back":
+            c.back()
+
+    def pause_for(self, reason: str) -> None:
+        """Pause a running exercise (settings opened, and alike)."""
+        from .engine import Stage
+
+        if self.controller is not None and self.controller.stage is Stage.RUNNING:
+            self.controller.pause(reason)
+
+    # voice-command target interface (stenosis_player.voice_commands.mapping)
+    def pause(self) -> None:
+        if self.is_running():
+            self.controller.pause()
+
+    def resume(self) -> None:
+        from .engine import Stage
+
+        if self.hurt_choices_open:
+            self.choose_after_hurt("continue")
+        elif self.controller and self.controller.stage is Stage.PAUSED:
+            if self.confirming_stop:
+                self.confirming_stop = False
+                self.view.show_stop_question(False)
+            self.controller.resume()
+
+    def next(self) -> None:
+        self.command("next")
+
+    def back(self) -> None:
+        self.command("back")
+
+    def stop(self) -> None:
+        """Stop as Esc does: the first asks, the second stops (voice commands use this)."""
+        if self.hurt_choices_open:
+            self.choose_after_hurt("end")
+        else:
+            self.command("stop")
+
+    # ------------------------------------------------------------------ engine events
+    def _on_events(self, events: list) -> None:
+        from .engine import (
+            ClockJumped,
+            CountdownSecond,
+            SegmentFinished,
+            SegmentStarted,
+            SessionFinished,
+            StageChanged,
+        )
+
+        for e in events:
+            if (
+                isinstance(e, SegmentFinished)
+                and e.segment.kind is Kind.CHECK
+                and e.segment.index not in self.answers
+            ):
+                self._record_answer(e.segment, "none")  # no answer in time: carry on
+        for e in events:
+            if isinstance(e, SegmentStarted):
+                self._on_segment(e.segment)
+            elif isinstance(e, CountdownSecond):
+                self._on_countdown(e.segment, e.remaining)
+            elif isinstance(e, StageChanged):
+                self._on_stage(e.new.value, e.reason)
+            elif isinstance(e, ClockJumped):
+                self.view.set_session_notice(
+                    f"Paused: the computer was asleep for {round(e.gap)} seconds. "
+                    "Press Space to go on."
+                )
+            elif isinstance(e, SessionFinished):
+                self._on_finished(e.completed)
+
+    def _on_segment(self, seg: Segment) -> None:
+        c = self.controller
+        self.view.show_segment(seg)
+        self.view.question_open(seg.kind is Kind.CHECK)
+        self._update_progress()
+        text = f"{self._preamble} {seg.say}" if self._preamble else seg.say
+        self._preamble = ""
+        self.speech.say(text, f"seg-{seg.index}")
+        secs = self.speech.clip_seconds(text) if hasattr(self.speech, "clip_seconds") else None
+        if not secs and text != seg.say:
+            secs = estimate_speech_seconds(text)
+        if secs and c is not None:
+            c.extend_current(secs + 0.3)
+        if c is not None and hasattr(self.speech, "preload") and seg.index + 1 < len(c.script):
+            self.speech.preload(c.script[seg.index + 1].say)  # no wait next time
+
+    def _on_countdown(self, seg: Segment, left: int) -> None:
+        self.view.show_countdown(seg, left)
+        self._update_progress()
+        if 0 < left <= seg.count_last:
+            self.speech.say(count_word(left), f"count-{seg.index}-{left}", self.low_priority())
+
+    def _on_stage(self, stage: str, reason: str) -> None:
+        paused = stage == "paused"
+        self.view.show_paused(paused, resuming=stage == "resuming")
+        if paused:
+            self.speech.stop()
+        if stage == "resuming":
+            self.speech.say("Get ready. Continuing in three seconds.", "resume")
+        if stage == "running" and reason == "resume countdown over":
+            self.view.set_session_notice("")
+
+    def _on_finished(self, completed: bool) -> None:
+        c = self.controller
+        if c is None:
+            return
+        self.speech.stop()
+        self.hurt_choices_open = False
+        if c.script.segments[-1].kind is Kind.DONE and completed:
+            self.speech.say(c.script.segments[-1].say, "done")
+        ids = c.script.exercise_ids()
+        done = [
+            self.catalog.exercises[i].name
+            for i in ids
+            if any(
+                s.exercise_id == i and s.index <= c.engine.finished_through
+                for s in c.script.segments
+                if s.kind in (Kind.RELEASE, Kind.TIMED)
+            )
+        ]
+        skipped = [self.catalog.exercises[i].name for i in ids]
+        skipped = [name for name in skipped if name not in done]
+        minutes = (self.clock() - self.started_at) * self.speed / 60
+        nxt = self.progress.after_session(c.script, self.program_id)
+        self.view.show_result(SessionResult(completed, done, skipped, minutes, nxt))
+        if self.ask_pain and self.store is not None and self.recorder is not None:
+            self._ask_pain("after", completed)
+        else:
+            self.view.show_screen(END)
+
+    def _update_progress(self) -> None:
+        c = self.controller
+        if c is None:
+            return
+        total = c.script.total
+        self.view.show_time_left(total - c.engine.time_left(), total)
+
+    # ------------------------------------------------------------------ questions, It hurts
+    def answer(self, yes: bool) -> None:
+        c = self.controller
+        if c is None or c.current.kind is not Kind.CHECK:
+            return
+        seg = c.current
+        self._record_answer(seg, "yes" if yes else "no")
+        if not yes and seg.on_no == "remove" and seg.exercise_id:
+            self._remove_exercise(seg.exercise_id)
+            # said before the next segment's own words, so neither cuts the other off
+            self._preamble = (
+                "Thank you. This exercise is now taken out of your home program. "
+                "You can put it back in Settings."
+            )
+        c.next()
+
+    def _record_answer(self, seg: Segment, answer: str) -> None:
+        self.answers[seg.index] = answer
+        self.view.on_answer(seg.index, answer)
+        if self.recorder is not None:
+            with contextlib.suppress(Exception):
+                self.recorder.record_answer(seg, answer)
+
+    def _remove_exercise(
+        self, exercise_id: str, reason: str = "symptoms did not settle within a minute"
+    ) -> None:
+        if self.store is not None:
+            with contextlib.suppress(Exception):
+                self.store.remove_exercise(exercise_id, reason)
+        if self.settings is None:
+            return
+        try:
+            self.settings.set(f"exercises.{exercise_id}.removed", True)
+            self.settings.save()
+        except Exception as exc:
+            self.view.set_session_notice(f"Could not save the change to your program: {exc}")
+
+    def it_hurts(self) -> None:
+        from .engine import Stage
+
+        c = self.controller
+        if c is None or c.stage in (Stage.FINISHED, Stage.STOPPED):
+            return
+        self.speech.stop()
+        if self.confirming_stop:  # the choices replace the stop question
+            self.confirming_stop = False
+            self.view.show_stop_question(False)
+        c.pause("it hurts")
+        seg = c.current
+        ex = self.catalog.exercises.get(seg.exercise_id or "")
+        easier = self.easier_version(seg)
+        name = ex.name if ex else "this exercise"
+        twice = bool(seg.exercise_id) and self.progress.hurt_twice(
+            seg.exercise_id,
+            self.hurt_count.get(seg.exercise_id, 0),
+            getattr(self.recorder, "session_id", None),
+        )
+        if seg.exercise_id:
+            self.hurt_count[seg.exercise_id] = self.hurt_count.get(seg.exercise_id, 0) + 1
+        self.hurt_choices_open = True
+        self.view.show_hurt_choices(easier is not None, suggest_removal=twice)
+        if twice:
+            self.speech.say(
+                f"Stopped. {name} has hurt twice in a row. Press R to take it out of your "
+                "program, or S to skip it today."
+            )
+        else:
+            self.speech.say(
+                f"Stopped. Skip {name}, try an easier version, or end the session?"
+                if easier
+                else f"Stopped. Skip {name}, or end the session?"
+            )
+
+    def easier_version(self, seg: Segment) -> str | None:
+        ex = self.catalog.exercises.get(seg.exercise_id or "")
+        if ex is None:
+            return None
+        for mod in ex.modifications:
+            if mod.kind == "easier" and mod.id != seg.modification and not mod.replace_with:
+                return mod.id
+        return None
+
+    def choose_after_hurt(self, choice: str) -> None:
+        """skip, easier, remove, end or continue, after "It hurts"."""
+        c = self.controller
+        if c is None:
+            return
+        seg = c.current
+        self.hurt_choices_open = False
+        self.view.hide_hurt_choices()
+        self.view.on_hurt(seg.exercise_id or "", choice)
+        if self.recorder is not None:
+            with contextlib.suppress(Exception):
+                self.recorder.record_hurt(seg, choice)
+        if choice == "remove" and seg.exercise_id:
+            self._remove_exercise(seg.exercise_id, "it hurt twice in a row")
+            self.view.add_notice(
+                f"{seg.exercise_name} is taken out of your program. You can put it back in "
+                "Settings (Ctrl+,)."
+            )
+            c.skip_exercise()
+            c.resume()
+        elif choice == "skip":
+            c.skip_exercise()
+            c.resume()
+        elif choice == "easier":
+            self._switch_to_easier(seg)
+        elif choice == "end":
+            c.stop()
+        else:
+            c.resume()
+
+    def _switch_to_easier(self, seg: Segment) -> None:
+        c = self.controller
+        mod_id = self.easier_version(seg)
+        if c is None or mod_id is None or seg.exercise_id is None or self.options is None:
+            return
+        overrides = dict(self.options.overrides)
+        old = overrides.get(seg.exercise_id, DoseOverride())
+        overrides[seg.exercise_id] = replace(old, modification=mod_id)
+        self.options = replace(self.options, overrides=overrides)
+        script = build_script(self.catalog, self.program_id, self.options)
+        intro = next(s.index for s in c.script.segments if s.exercise_id == seg.exercise_id)
+        c.replace_script(script, jump_to=intro)
+        self._script_changed()
+        c.resume()
+
+    def _script_changed(self) -> None:
+        c = self.controller
+        self.view.script_changed(c.script)
+        if self.recorder is not None:
+            self.recorder.script = c.script
+
+    # ------------------------------------------------------------------ after the session
+    def undo_dose_changes(self) -> None:
+        if self.progress.undo():
+            text = "Undone: the doses stay as they were."
+            self.view.set_next_steps(text)
+            self.view.add_notice(text)
+            self.preview(self.program_id)
+
+    def add_offered_exercise(self) -> None:
+        text = self.progress.add_offered(self.program_id)
+        if text:
+            self.view.set_next_steps(text)
+
+    # ------------------------------------------------------------------ settings
+    def settings_saved(self) -> None:
+        """Settings changed: mid-session they apply from the next exercise."""
+        if self.store is not None and self.settings is not None:
+            # an exercise put back in Settings is no longer "removed" in the history either
+            with contextlib.suppress(Exception):
+                for ex_id in self.store.removed_exercises() - self.settings.removed_exercises():
+                    self.store.restore_exercise(ex_id)
+        c = self.controller
+        if c is None:
+            self.preview(self.program_id)
+            return
+        # takes effect from the next exercise: the one in progress keeps its dose
+        new = self.script_options(self.program_id)
+        ids = c.script.exercise_ids()
+        current = c.current.exercise_id
+        done = ids[: ids.index(current) + 1] if current in ids else []
+        old = self.options or ScriptOptions()
+        overrides = dict(new.overrides)
+        for ex_id in done:
+            if ex_id in old.overrides:
+                overrides[ex_id] = old.overrides[ex_id]
+            else:
+                overrides.pop(ex_id, None)
+        program = self.catalog.program(self.program_id)
+        later = [i for i in resolve_items(self.catalog, program, new) if i not in done]
+        merged = replace(
+            new, overrides=overrides, order=(*done, *later), removed=new.removed - set(done)
+        )
+        try:
+            c.replace_script(build_script(self.catalog, self.program_id, merged))
+        except ValueError:
+            self.view.set_session_notice("Your changes apply from the next session.")
+            return
+        self.options = merged
+        self._script_changed()
+        self.view.set_session_notice("Your changes apply from the next exercise.")
+
+
+def _spoken_lines(script: Script) -> list[str]:
+    """Every line a session may say, countdown numbers included, to synthesise first."""
+    try:
+        from .voice.lines import speech_texts
+
+        return speech_texts(script)
+    except ImportError:
+        return script.texts()
+
+
+class EngineDriver:
+    """The engine with no timer: whoever owns the clock calls ``tick()`` (tests, a command
+    line run). Same interface as the Qt ``SessionController``, which adds the timer."""
+
+    def __init__(
+        self, script: Script, clock: Clock = system_clock, speed: float = 1.0, resume_from: int = 0
+    ) -> None:
+        from .engine import Engine
+
+        self.engine = Engine(script, clock, speed=speed, resume_from=resume_from)
+        self.listeners: list[Callable[[list], None]] = []
+
+    @property
+    def script(self) -> Script:
+        return self.engine.script
+
+    @property
+    def stage(self) -> Any:
+        return self.engine.stage
+
+    @property
+    def current(self) -> Segment:
+        return self.engine.current
+
+    def _publish(self, events: list) -> None:
+        for listener in self.listeners:
+            listener(events)
+
+    def start(self) -> None:
+        self._publish(self.engine.start())
+
+    def toggle(self) -> None:
+        self._publish(self.engine.toggle())
+
+    def pause(self, reason: str = "paused") -> None:
+        self._publish(self.engine.pause(reason))
+
+    def resume(self) -> None:
+        self._publish(self.engine.resume())
+
+    def next(self) -> None:
+        self._publish(self.engine.next())
+
+    def back(self) -> None:
+        self._publish(self.engine.back())
+
+    def skip_exercise(self) -> None:
+        self._publish(self.engine.skip_exercise())
+
+    def stop(self) -> None:
+        self._publish(self.engine.stop())
+
+    def tick(self) -> None:
+        self._publish(self.engine.tick())
+
+    def replace_script(self, script: Script, jump_to: int | None = None) -> None:
+        self._publish(self.engine.replace_script(script, jump_to))
+
+    def extend_current(self, seconds: float) -> None:
+        self.engine.extend_current(seconds)
