@@ -15,7 +15,7 @@ import json
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -46,6 +46,7 @@ class Source:
     author: str | None
     seed: str | None = None
     note: str | None = None
+    kind: str = "article"  # article / therapist (a program written for one patient) / app
 
     def citation(self) -> str:
         parts = [f"“{self.title}”"]
@@ -77,8 +78,9 @@ class Dose:
     reps: Quantity | None = None
     sets: Quantity = Quantity(1, app_default=True)
     hold_s: Quantity = Quantity(0, app_default=True)
-    rest_s: Quantity = Quantity(0, app_default=True)
+    rest_s: Quantity = Quantity(0, app_default=True)  # between sets (and sides)
     duration_s: Quantity | None = None  # timed exercises (march, walk) have a duration, not reps
+    rest_between_reps_s: Quantity = Quantity(0, app_default=True)
 
     @property
     def timed(self) -> bool:
@@ -87,9 +89,38 @@ class Dose:
 
 @dataclass(frozen=True)
 class Steps:
+    """Each phase's full sentence (said on the first rep) and its short cue (later reps).
+    A missing cue means the full sentence is said every time: text is never cut."""
+
     move: str
     hold: str | None = None
     release: str | None = None
+    move_cue: str | None = None
+    hold_cue: str | None = None
+    release_cue: str | None = None
+
+    def cue(self, phase: str) -> str | None:
+        return getattr(self, f"{phase}_cue") or getattr(self, phase)
+
+
+@dataclass(frozen=True)
+class SideCue:
+    """How one side is named: ``label`` on screen, ``say`` when the side starts, ``cue``
+    before each rep of that side when sides alternate rep by rep."""
+
+    label: str
+    say: str
+    cue: str | None = None
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note or tip said once: with the intro, or after a given rep of the first set."""
+
+    text: str
+    source: Source
+    when: str = "intro"  # intro / after-rep
+    rep: int = 1
 
 
 @dataclass(frozen=True)
@@ -125,7 +156,13 @@ class ProgressionRule:
 class Progression:
     text: str
     next: str | None = None
-    rule: ProgressionRule | None = None
+    rules: tuple[ProgressionRule, ...] = ()  # in order: each starts when the one before is done
+    text_by_app: bool = False
+
+    @property
+    def rule(self) -> ProgressionRule | None:
+        """The first rule (the one whose start value a new user begins with)."""
+        return self.rules[0] if self.rules else None
 
 
 @dataclass(frozen=True)
@@ -134,6 +171,8 @@ class Check:
     on_no: Literal["remove", "note"]
     timeout_s: float = 20.0
     quote: str | None = None
+    settle_s: float = 0.0  # a settle period, with a countdown, before the question
+    settle_say: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +182,7 @@ class Caution:
 
     text: str
     source: Source
+    when: str = "before-move"  # intro / before-move / hold
 
 
 @dataclass(frozen=True)
@@ -160,11 +200,15 @@ class Exercise:
     category: str | None = None
     steps_by_app: bool = False
     cautions: tuple[Caution, ...] = ()
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
     modifications: tuple[Modification, ...] = ()
     progression: Progression | None = None
     check: Check | None = None
     images: dict[str, Image] = field(default_factory=dict)
+    side_cues: dict[str, SideCue] = field(default_factory=dict)
+    switch_side_s: float | None = None
+    # every sentence here that is the app's wording rather than its source's (marked by_app)
+    app_wording: frozenset[str] = frozenset()
 
     def modification(self, mod_id: str | None) -> Modification | None:
         return next((m for m in self.modifications if m.id == mod_id), None)
@@ -185,6 +229,7 @@ class ProgramItem:
     included: bool = True
     dose: dict[str, int] = field(default_factory=dict)
     modification: str | None = None
+    note: str | None = None  # why it is held back, or any remark for the reader
 
 
 @dataclass(frozen=True)
@@ -213,6 +258,9 @@ class Catalog:
     default_program: str
     safety: Safety | None
     flexion_progression: tuple[str, ...] = ()
+    transitions: dict[str, float] = field(default_factory=dict)
+    offers: tuple[tuple[str, ...], ...] = ()  # other chains offered like the flexion order
+    version: int = 2
 
     def program(self, program_id: str | None = None) -> Program:
         pid = program_id or self.default_program
@@ -343,14 +391,30 @@ def validate(data: Any, base_dir: Path) -> list[str]:
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(schema())
-    problems = [
-        f"{location(err.absolute_path)}: {_friendly(err)}"
-        for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))
-    ]
+    errors = [e for err in validator.iter_errors(data) for e in _branch_errors(err)]
+    problems = list(
+        dict.fromkeys(
+            f"{location(err.absolute_path)}: {_friendly(err)}"
+            for err in sorted(errors, key=lambda e: list(map(str, e.absolute_path)))
+        )
+    )
     problems += _nan_problems(data, [])
     if isinstance(data, dict) and not problems:
         problems += _cross_reference_problems(data, base_dir)
     return problems
+
+
+def _branch_errors(err: Any) -> list[Any]:
+    """For a value that may take several shapes (a number or a dose object, a string or a
+    text object), the errors of the shape it has, not 'not valid under any schema'."""
+    if err.validator != "anyOf" or not err.context:
+        return [err]
+    same_shape = [
+        e for e in err.context if not (e.validator == "type" and list(e.relative_path) == [])
+    ]
+    if not same_shape:  # no shape fits its type: say what the first shape wants
+        return [err.context[0]]
+    return [e for sub in same_shape for e in _branch_errors(sub)]
 
 
 def _friendly(err: Any) -> str:
@@ -408,11 +472,11 @@ def _cross_reference_problems(data: dict[str, Any], base_dir: Path) -> list[str]
         nxt = (ex.get("progression") or {}).get("next")
         if nxt and nxt not in exercise_ids:
             problems.append(f"{where}.progression.next: unknown exercise {nxt!r}")
-        for j, caution in enumerate(ex.get("cautions", [])):
-            if isinstance(caution, dict) and caution["source"] not in source_ids:
-                problems.append(
-                    f"{where}.cautions[{j}].source: unknown source {caution['source']!r}"
-                )
+        for kind in ("cautions", "notes"):
+            for j, item in enumerate(ex.get(kind, [])):
+                ref = item.get("source") if isinstance(item, dict) else None
+                if ref is not None and ref not in source_ids:
+                    problems.append(f"{where}.{kind}[{j}].source: unknown source {ref!r}")
         problems += _image_problems(ex.get("images", {}), f"{where}.images", base_dir)
         for j, mod in enumerate(ex.get("modifications", [])):
             mwhere = f"{where}.modifications[{j}]"
@@ -435,10 +499,14 @@ def _cross_reference_problems(data: dict[str, Any], base_dir: Path) -> list[str]
         ref = (data.get("safety") or {}).get(key)
         if ref and ref not in source_ids:
             problems.append(f"safety.{key}: unknown source {ref!r}")
-    flex = data.get("flexion_progression")
-    for k, ex_id in enumerate(flex["order"] if flex else []):
-        if ex_id not in exercise_ids:
-            problems.append(f"flexion_progression.order[{k}]: unknown exercise {ex_id!r}")
+    chains = [("flexion_progression", data.get("flexion_progression"))]
+    chains += [(f"offers[{i}]", o) for i, o in enumerate(data.get("offers", []))]
+    for where, chain in chains:
+        for k, ex_id in enumerate(chain["order"] if chain else []):
+            if ex_id not in exercise_ids:
+                problems.append(f"{where}.order[{k}]: unknown exercise {ex_id!r}")
+        if chain and chain.get("source") and chain["source"] not in source_ids:
+            problems.append(f"{where}.source: unknown source {chain['source']!r}")
     return problems
 
 
@@ -460,91 +528,193 @@ def _image_problems(images: dict[str, Any], where: str, base_dir: Path) -> list[
 # --------------------------------------------------------------------------- typing
 
 
-def _qty(d: dict[str, Any] | None) -> Quantity | None:
+def migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 catalogue in version 2's shape (version 1 files keep loading).
+
+    Version 1 marked app-written steps with one ``steps_by_app`` flag and had a single
+    progression ``rule``; its strings stay valid version-2 texts."""
+    if data.get("version", 2) >= 2:
+        return data
+    out = json.loads(json.dumps(data))
+    for ex in out["exercises"]:
+        if ex.pop("steps_by_app", False):
+            ex["setup"] = [_by_app(t) for t in ex["setup"]]
+            ex["steps"] = {k: _by_app(v) for k, v in ex["steps"].items()}
+        prog = ex.get("progression")
+        if prog and "rule" in prog:
+            prog["rules"] = [prog.pop("rule")]
+    out["version"] = 2
+    return out
+
+
+def _by_app(value: Any) -> dict[str, Any]:
+    return {**value, "by_app": True} if isinstance(value, dict) else {"text": value, "by_app": True}
+
+
+class _Texts:
+    """Reads text fields (a string, or an object with ``text`` and ``by_app``) and keeps
+    the set of sentences the app wrote itself, for the clinical review and the lint."""
+
+    def __init__(self) -> None:
+        self.by_app: set[str] = set()
+
+    def text(self, value: Any, key: str = "text", flag: str = "by_app") -> str:
+        if isinstance(value, str):
+            return value
+        if value.get(flag):
+            self.by_app.add(value[key])
+        return value[key]
+
+    def steps(self, d: dict[str, Any] | None) -> Steps | None:
+        if not d:
+            return None
+        full: dict[str, str | None] = {}
+        for phase in ("move", "hold", "release"):
+            value = d.get(phase)
+            full[phase] = self.text(value) if value is not None else None
+            cue = value.get("cue") if isinstance(value, dict) else None
+            if cue and value.get("cue_by_app"):
+                self.by_app.add(cue)
+            full[f"{phase}_cue"] = cue
+        return Steps(full["move"] or "", **{k: v for k, v in full.items() if k != "move"})
+
+
+def _qty(d: dict[str, Any] | int | None) -> Quantity | None:
     if d is None:
         return None
+    if isinstance(d, int):
+        return Quantity(d)
     rng = tuple(d["range"]) if "range" in d else None
     return Quantity(d["value"], rng, d.get("quote"), d.get("app_default", False))  # type: ignore[arg-type]
-
-
-def _steps(d: dict[str, Any] | None) -> Steps | None:
-    return Steps(d.get("move", ""), d.get("hold"), d.get("release")) if d else None
-
-
-def _caution(c: str | dict[str, str], sources: dict[str, Source], own: str) -> Caution:
-    if isinstance(c, str):
-        return Caution(c, sources[own])
-    return Caution(c["text"], sources[c["source"]])
 
 
 def _images(d: dict[str, Any] | None, base: Path) -> dict[str, Image]:
     return {k: Image((base / v["path"]).resolve(), v["alt"]) for k, v in (d or {}).items()}
 
 
+def _dose_value(v: Any) -> int:
+    """A program's dose number, written as a bare number or like an exercise's dose."""
+    return int(v["value"] if isinstance(v, dict) else v)
+
+
+def _exercise(e: dict[str, Any], sources: dict[str, Source], base: Path) -> Exercise:
+    texts = _Texts()
+    own = sources[e["source"]]
+    dose_d = e["dose"]
+    dose = Dose(
+        sides=dose_d["sides"],
+        reps=_qty(dose_d.get("reps")),
+        sets=_qty(dose_d.get("sets")) or Quantity(1, app_default=True),
+        hold_s=_qty(dose_d.get("hold_s")) or Quantity(0, app_default=True),
+        rest_s=_qty(dose_d.get("rest_s")) or Quantity(0, app_default=True),
+        duration_s=_qty(dose_d.get("duration_s")),
+        rest_between_reps_s=_qty(dose_d.get("rest_between_reps_s"))
+        or Quantity(0, app_default=True),
+    )
+    if dose.reps is None and dose.duration_s is None:
+        dose = replace(dose, reps=Quantity(1, app_default=True))
+    prog = e.get("progression")
+    chk = e.get("check")
+    pacing = e.get("pacing", {})
+
+    def caution(c: Any) -> Caution:
+        if isinstance(c, str):
+            return Caution(c, own)
+        return Caution(
+            texts.text(c), sources[c.get("source", own.id)], c.get("when", "before-move")
+        )
+
+    def note(n: Any) -> Note:
+        if isinstance(n, str):
+            return Note(n, own)
+        return Note(
+            texts.text(n), sources[n.get("source", own.id)], n.get("when", "intro"), n.get("rep", 1)
+        )
+
+    def side(d: dict[str, Any]) -> SideCue:
+        if d.get("by_app"):
+            texts.by_app.update(t for t in (d["say"], d.get("cue")) if t)
+        return SideCue(d["label"], d["say"], d.get("cue"))
+
+    mods = tuple(
+        Modification(
+            m["id"],
+            m["name"],
+            m["text"],
+            m.get("kind", "easier"),
+            tuple(texts.text(t) for t in m["setup"]) if "setup" in m else None,
+            texts.steps(m.get("steps")),
+            m.get("position"),
+            m.get("replace_with"),
+            _images(m.get("images"), base),
+        )
+        for m in e.get("modifications", [])
+    )
+    check = None
+    if chk:
+        if chk.get("question_by_app"):
+            texts.by_app.add(chk["question"])
+        check = Check(
+            chk["question"],
+            chk["on_no"],
+            chk.get("timeout_s", 20.0),
+            chk.get("quote"),
+            chk.get("settle_s", 0.0),
+            texts.text(chk["settle_say"]) if "settle_say" in chk else None,
+        )
+    progression = None
+    if prog:
+        rules = prog.get("rules") or ([prog["rule"]] if "rule" in prog else [])
+        progression = Progression(
+            prog["text"],
+            prog.get("next"),
+            tuple(ProgressionRule(**r) for r in rules),
+            prog.get("text_by_app", False),
+        )
+        if progression.text_by_app:
+            texts.by_app.add(progression.text)
+    return Exercise(
+        id=e["id"],
+        name=e["name"],
+        source=own,
+        position=e["position"],
+        equipment=tuple(e["equipment"]),
+        setup=tuple(texts.text(t) for t in e["setup"]),
+        steps=texts.steps(e["steps"]) or Steps(""),
+        dose=dose,
+        move_s=pacing.get("move_s", 3.0),
+        release_s=pacing.get("release_s", 3.0),
+        category=e.get("category"),
+        steps_by_app=e.get("steps_by_app", False),
+        cautions=tuple(caution(c) for c in e.get("cautions", ())),
+        notes=tuple(note(n) for n in e.get("notes", ())),
+        modifications=mods,
+        progression=progression,
+        check=check,
+        images=_images(e.get("images"), base),
+        side_cues={k: side(v) for k, v in e.get("side_cues", {}).items()},
+        switch_side_s=pacing.get("switch_side_s"),
+        app_wording=frozenset(texts.by_app),
+    )
+
+
 def _build(data: dict[str, Any], path: Path) -> Catalog:
+    version = data.get("version", 2)
+    data = migrate(data)
     base = path.parent
     sources = {
         s["id"]: Source(
-            s["id"], s["title"], s.get("publisher"), s.get("author"), s.get("seed"), s.get("note")
+            s["id"],
+            s["title"],
+            s.get("publisher"),
+            s.get("author"),
+            s.get("seed"),
+            s.get("note"),
+            s.get("kind", "article"),
         )
         for s in data["sources"]
     }
-    exercises: dict[str, Exercise] = {}
-    for e in data["exercises"]:
-        dose_d = e["dose"]
-        dose = Dose(
-            sides=dose_d["sides"],
-            reps=_qty(dose_d.get("reps")),
-            sets=_qty(dose_d.get("sets")) or Quantity(1, app_default=True),
-            hold_s=_qty(dose_d.get("hold_s")) or Quantity(0, app_default=True),
-            rest_s=_qty(dose_d.get("rest_s")) or Quantity(0, app_default=True),
-            duration_s=_qty(dose_d.get("duration_s")),
-        )
-        if dose.reps is None and dose.duration_s is None:
-            dose = Dose(**{**dose.__dict__, "reps": Quantity(1, app_default=True)})
-        prog = e.get("progression")
-        rule = prog.get("rule") if prog else None
-        chk = e.get("check")
-        pacing = e.get("pacing", {})
-        exercises[e["id"]] = Exercise(
-            id=e["id"],
-            name=e["name"],
-            source=sources[e["source"]],
-            position=e["position"],
-            equipment=tuple(e["equipment"]),
-            setup=tuple(e["setup"]),
-            steps=_steps(e["steps"]) or Steps(""),
-            dose=dose,
-            move_s=pacing.get("move_s", 3.0),
-            release_s=pacing.get("release_s", 3.0),
-            category=e.get("category"),
-            steps_by_app=e.get("steps_by_app", False),
-            cautions=tuple(_caution(c, sources, e["source"]) for c in e.get("cautions", ())),
-            notes=tuple(e.get("notes", ())),
-            modifications=tuple(
-                Modification(
-                    m["id"],
-                    m["name"],
-                    m["text"],
-                    m.get("kind", "easier"),
-                    tuple(m["setup"]) if "setup" in m else None,
-                    _steps(m.get("steps")),
-                    m.get("position"),
-                    m.get("replace_with"),
-                    _images(m.get("images"), base),
-                )
-                for m in e.get("modifications", [])
-            ),
-            progression=Progression(
-                prog["text"], prog.get("next"), ProgressionRule(**rule) if rule else None
-            )
-            if prog
-            else None,
-            check=Check(chk["question"], chk["on_no"], chk.get("timeout_s", 20.0), chk.get("quote"))
-            if chk
-            else None,
-            images=_images(e.get("images"), base),
-        )
+    exercises = {e["id"]: _exercise(e, sources, base) for e in data["exercises"]}
     programs = {
         p["id"]: Program(
             p["id"],
@@ -554,8 +724,9 @@ def _build(data: dict[str, Any], path: Path) -> Catalog:
                 ProgramItem(
                     i["exercise"],
                     i.get("included", True),
-                    dict(i.get("dose", {})),
+                    {k: _dose_value(v) for k, v in i.get("dose", {}).items()},
                     i.get("modification"),
+                    i.get("note"),
                 )
                 for i in p["exercises"]
             ),
@@ -580,4 +751,7 @@ def _build(data: dict[str, Any], path: Path) -> Catalog:
         if safety
         else None,
         flexion_progression=tuple(flex["order"]) if flex else (),
+        transitions=dict((data.get("transitions") or {}).get("seconds", {})),
+        offers=tuple(tuple(o["order"]) for o in data.get("offers", ())),
+        version=version,
     )

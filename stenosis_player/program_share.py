@@ -89,7 +89,11 @@ def program_document(catalog: Catalog, settings: Settings, program_id: str) -> d
 
     source_ids = {e["source"] for e in exercises}
     source_ids |= {
-        c["source"] for e in exercises for c in e.get("cautions", []) if isinstance(c, dict)
+        c["source"]
+        for e in exercises
+        for kind in ("cautions", "notes")
+        for c in e.get(kind, [])
+        if isinstance(c, dict) and "source" in c
     }
     out_program: dict[str, Any] = {"id": program.id, "name": program.name}
     if raw_program.get("source"):
@@ -108,6 +112,12 @@ def program_document(catalog: Catalog, settings: Settings, program_id: str) -> d
         doc["flexion_progression"] = copy.deepcopy(flex)
         if flex.get("source"):
             source_ids.add(flex["source"])
+    offers = [o for o in raw.get("offers", []) if all(i in needed for i in o["order"])]
+    if offers:
+        doc["offers"] = copy.deepcopy(offers)
+        source_ids |= {o["source"] for o in offers if o.get("source")}
+    if raw.get("transitions"):
+        doc["transitions"] = copy.deepcopy(raw["transitions"])
     doc["sources"] = [copy.deepcopy(s) for s in raw["sources"] if s["id"] in source_ids]
     doc["exercises"] = exercises
     doc["programs"] = [out_program]

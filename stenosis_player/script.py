@@ -7,28 +7,47 @@ synthesised in advance and a physical therapist can read the whole session as te
 from __future__ import annotations
 
 import json
-import re
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 
+from . import phrases
 from .catalog import Catalog, Exercise, Program
 
-# Positions from lowest to highest: getting up from the floor needs the most time.
-_LEVEL = {"lying": 0, "hands-and-knees": 1, "kneeling": 1, "sitting": 2, "standing": 3}
-_NUMBER_WORDS = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-]
+# Positions in four groups for the transition table: getting up from the floor is slowest.
+POSITION_GROUP = {
+    "lying": "lie",
+    "side-lying": "lie",
+    "prone": "lie",
+    "hands-and-knees": "kneel",
+    "kneeling": "kneel",
+    "half-kneeling": "kneel",
+    "sitting": "sit",
+    "standing": "stand",
+}
+_FLOOR = frozenset({"lie", "kneel"})
+# The app's own transition times (the articles give none), used where a catalogue has no
+# ``transitions`` table: what a stiff 70-year-old needs to change position unhurried.
+DEFAULT_TRANSITIONS: dict[str, float] = {
+    "start": 10,
+    "same": 5,
+    "equipment": 10,
+    "side": 10,
+    "lie>kneel": 10,
+    "kneel>lie": 10,
+    "lie>sit": 15,
+    "sit>lie": 15,
+    "kneel>sit": 15,
+    "sit>kneel": 15,
+    "lie>stand": 20,
+    "kneel>stand": 20,
+    "stand>lie": 20,
+    "stand>kneel": 15,
+    "sit>stand": 10,
+    "stand>sit": 10,
+}
+SPEECH_MARGIN_S = 0.3  # silence kept between the end of a line and the next thing said
 
 
 class Kind(StrEnum):
@@ -63,6 +82,7 @@ class Segment:
     rep: int = 0
     reps: int = 0
     side: str | None = None  # "left" / "right" for one-sided exercises
+    side_label: str = ""  # the limb, as the catalogue names it ("Left leg behind")
     image: str | None = None  # phase of the exercise's picture: start / end
     countdown: bool = False  # show a countdown (holds, rests, position changes)
     count_last: int = 0  # speak the last N seconds aloud
@@ -70,6 +90,12 @@ class Segment:
     question: str | None = None
     on_no: str | None = None
     modification: str | None = None
+    cue: str = ""  # the short instruction shown large (the full one is ``show``)
+    notes: tuple[str, ...] = ()  # cautions and notes shown with this segment (also said)
+    say_parts: tuple[str, ...] = ()  # ``say`` as whole authored sentences or phrases
+    speech_tail: float = 0.0  # time kept after the speech (a countdown said at the end)
+    no_answer: str | None = None  # said when a question times out unanswered
+    tempo: float = 0.0  # the phase's target length (later reps); speech is fitted to it
 
     @property
     def end(self) -> float:
@@ -83,7 +109,7 @@ class Segment:
         if self.sets > 1:
             parts.append(f"Set {self.set} of {self.sets}")
         if self.side:
-            parts.append(f"{self.side.capitalize()} side")
+            parts.append(self.side_label or f"{self.side.capitalize()} side")
         return " · ".join(parts)
 
 
@@ -106,8 +132,8 @@ class ScriptOptions:
     removed: frozenset[str] = frozenset()  # taken out of the home program by a safety rule
     count_aloud: bool = True
     countdown_last_s: int = 3
-    change_position_s: float = 10.0
-    floor_to_standing_s: float = 20.0
+    change_position_s: float = 10.0  # at least this long for any change of position
+    floor_to_standing_s: float = 20.0  # at least this long between the floor and standing
     words_per_minute: float = 160.0
     # Real clip lengths from the voice layer; without it speech time is estimated from words.
     speech_seconds: Callable[[str], float] | None = None
@@ -187,17 +213,7 @@ def estimate_speech_seconds(text: str, words_per_minute: float = 160.0) -> float
 
 
 def count_word(n: int) -> str:
-    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
-
-
-def _cue(text: str) -> str:
-    """The first clause of a step, as a short cue for the second and later reps."""
-    first = re.split(r"[.,;—]", text, maxsplit=1)[0].strip()
-    return first + "."
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    return phrases.number(n)
 
 
 class _Builder:
@@ -205,19 +221,57 @@ class _Builder:
         self.o = options
         self.segments: list[Segment] = []
         self.t = 0.0
+        self._seconds: dict[str, float] = {}
 
     def speech(self, text: str) -> float:
-        if self.o.speech_seconds is not None:
-            return self.o.speech_seconds(text)
-        return estimate_speech_seconds(text, self.o.words_per_minute)
+        if not text:
+            return 0.0
+        if text not in self._seconds:
+            if self.o.speech_seconds is not None:
+                self._seconds[text] = self.o.speech_seconds(text)
+            else:
+                self._seconds[text] = estimate_speech_seconds(text, self.o.words_per_minute)
+        return self._seconds[text]
 
-    def add(self, kind: Kind, base: float, say: str, show: str, **kw: object) -> None:
+    def fits(self, parts: list[str], room: float) -> bool:
+        return self.speech(_join(parts)) + SPEECH_MARGIN_S <= room
+
+    def add(self, kind: Kind, base: float, parts: list[str], show: str, **kw: object) -> None:
+        say = _join(parts)
         duration = float(base)
         if kw.get("speech_bound"):
-            duration = max(duration, self.speech(say))
-        seg = Segment(len(self.segments), kind, self.t, round(duration, 3), say, show, **kw)  # type: ignore[arg-type]
+            duration = max(duration, self.speech(say) + float(kw.get("speech_tail", 0.0)))  # type: ignore[arg-type]
+        seg = Segment(
+            len(self.segments),
+            kind,
+            self.t,
+            round(duration, 3),
+            say,
+            show,
+            say_parts=tuple(p for p in parts if p),
+            **kw,  # type: ignore[arg-type]
+        )
         self.segments.append(seg)
         self.t = seg.end
+
+    def countdown_pause(
+        self, kind: Kind, least: float, before: list[str], show: str, **kw: object
+    ) -> None:
+        """A pause with a spoken countdown: ``before`` + "We start in N seconds.", where N is
+        the segment's real length, long enough that the line ends before the count."""
+        count = self.o.countdown_last_s if self.o.count_aloud else 0
+        n = max(1, math.ceil(least))
+        for _ in range(4):  # the number's own words change the line's length: settle it
+            parts = [*before, phrases.say("start_in", secs=n)]
+            need = self.speech(_join(parts)) + SPEECH_MARGIN_S + count + 0.5
+            if need <= n:
+                break
+            n = math.ceil(need)
+        self.add(kind, n, parts, show, countdown=True, count_last=count, image="start", **kw)
+
+
+def _join(parts: list[str]) -> str:
+    return " ".join(p for p in parts if p)
 
 
 def resolve_items(catalog: Catalog, program: Program, options: ScriptOptions) -> list[str]:
@@ -235,30 +289,31 @@ def build_script(
     o = options or ScriptOptions()
     program = catalog.program(program_id)
     program_doses = {item.exercise_id: item for item in program.items}
+    table = {**DEFAULT_TRANSITIONS, **catalog.transitions}
     b = _Builder(o)
-    previous_position: str | None = None
+    before: tuple[str, tuple[str, ...]] | None = None
     ids = resolve_items(catalog, program, o)
     for ex_id in ids:
         ex = catalog.exercises[ex_id]
         item = program_doses.get(ex_id)
         override = o.overrides.get(ex_id, DoseOverride())
         mod_id = override.modification or (item.modification if item else None)
-        _add_exercise(b, ex, item.dose if item else {}, override, mod_id, previous_position)
         mod = ex.modification(mod_id)
-        previous_position = (mod.position if mod and mod.position else None) or ex.position
-    if not ids:
-        b.add(
-            Kind.DONE,
-            3,
-            "There are no exercises in this program.",
-            "No exercises",
-            speech_bound=True,
+        position = (mod.position if mod and mod.position else None) or ex.position
+        equipment = (mod.equipment if mod and getattr(mod, "equipment", None) else None) or (
+            ex.equipment
         )
+        ready = transition_seconds(table, o, before, (position, tuple(equipment)))
+        _add_exercise(b, ex, item.dose if item else {}, override, mod_id, ready, table)
+        before = (position, tuple(equipment))
+    if not ids:
+        b.add(Kind.DONE, 3, [phrases.say("empty")], "No exercises", speech_bound=True)
     else:
+        count = "one exercise" if len(ids) == 1 else f"{phrases.number(len(ids))} exercises"
         b.add(
             Kind.DONE,
             4,
-            f"Well done. That's the end of today's session: {_plural(len(ids), 'exercise')}.",
+            [phrases.say("done", exercises=count)],
             "Session complete",
             speech_bound=True,
             image=None,
@@ -266,14 +321,65 @@ def build_script(
     return Script(program.id, program.name, tuple(b.segments))
 
 
-def _get_ready_seconds(o: ScriptOptions, before: str | None, after: str) -> float:
+def transition_seconds(
+    table: Mapping[str, float],
+    o: ScriptOptions,
+    before: tuple[str, tuple[str, ...]] | None,
+    after: tuple[str, tuple[str, ...]],
+) -> float:
+    """Time to get into position from the last exercise's position and equipment: the
+    catalogue's transition table, never less than the user's own minimums."""
     if before is None:
-        return o.change_position_s
-    if before == after:
-        return max(5.0, o.change_position_s / 2)
-    if _LEVEL[before] <= 1 and _LEVEL[after] >= 2:
-        return o.floor_to_standing_s  # getting up from the floor: never rush it
-    return o.change_position_s
+        return max(table["start"], o.change_position_s)
+    g1, g2 = POSITION_GROUP[before[0]], POSITION_GROUP[after[0]]
+    if g1 == g2:
+        t = max(table["same"], o.change_position_s / 2)
+    else:
+        t = max(table.get(f"{g1}>{g2}", table["start"]), o.change_position_s)
+    if (g1 in _FLOOR) != (g2 in _FLOOR) and "stand" in (g1, g2):
+        t = max(t, o.floor_to_standing_s)  # between the floor and standing, either way
+    if after[1] or before[1]:
+        t = max(t, table["equipment"])  # fetch, move or turn the chair, board or step
+    return t
+
+
+def _dose_words(
+    reps: int,
+    sets: int,
+    hold: int,
+    sides: str,
+    timed: bool,
+    duration: int,
+    rest: int,
+    rest_reps: int,
+) -> list[str]:
+    if timed:
+        if sets > 1:
+            return [
+                phrases.TABLE["timed_sets"].format(
+                    Secs=phrases.seconds(duration).capitalize(),
+                    n=phrases.number(sets),
+                    secs=phrases.seconds(rest),
+                )
+            ]
+        return [phrases.say("timed", Secs=duration)]
+    suffix = {"none": "", "each": "_each_side", "alternating": "_alternating"}[sides]
+    if reps == 1 and hold and sides != "alternating":
+        first = phrases.say("one_hold" + ("_each_side" if sides == "each" else ""), secs=hold)
+    elif hold and hold >= 5 and sides == "alternating":
+        first = phrases.say("holds_alternating", N=reps, secs=hold)
+    elif hold:
+        first = phrases.say("times_holding" + suffix, N=reps, secs=hold)
+    else:
+        first = phrases.say("times" + suffix, N=reps)
+    out = [first]
+    if sets > 1:
+        out.append(phrases.say("sets_each_side" if sides == "each" else "sets", N=sets))
+        if rest:
+            out.append(phrases.say("rest_between_sets", secs=rest))
+    if rest_reps:
+        out.append(phrases.say("rest_between_reps", secs=rest_reps))
+    return out
 
 
 def _add_exercise(
@@ -282,171 +388,345 @@ def _add_exercise(
     program_dose: Mapping[str, int],
     ov: DoseOverride,
     mod_id: str | None,
-    previous_position: str | None,
+    ready: float,
+    table: Mapping[str, float],
 ) -> None:
     o = b.o
     d = ex.dose
     mod = ex.modification(mod_id)
 
     grown = o.progressed.get(ex.id, {}) if o.use_progression else {}
-    rule = ex.progression.rule if ex.progression and o.use_progression else None
+    rules = ex.progression.rules if ex.progression and o.use_progression else ()
 
     def pick(name: str, article: int | None) -> int:
         # the user's own value, then what progression reached, the program's, the rule's
         # start, and last the article's dose
-        value = getattr(ov, name)
+        value = getattr(ov, name, None)
         if value is not None:
-            return value
+            return int(value)
         if name in grown:
-            return grown[name]
+            return int(grown[name])
         if name in program_dose:
-            return program_dose[name]
-        if rule is not None and rule.field == name:
-            return rule.start
-        return article if article is not None else 0
+            return int(program_dose[name])
+        for rule in rules:
+            if rule.field == name:
+                return rule.start
+        return int(article) if article is not None else 0
 
     sets = max(1, pick("sets", d.sets.value))
     hold = pick("hold_s", d.hold_s.value)
     rest = pick("rest_s", d.rest_s.value)
+    rest_reps = pick("rest_between_reps_s", d.rest_between_reps_s.value)
     timed = d.timed
     reps = 0 if timed else max(1, pick("reps", d.reps.value if d.reps else 1))
     duration = pick("duration_s", d.duration_s.value if d.duration_s else None) if timed else 0
-    sides = ["left", "right"] if d.sides == "each" else [None]
+    sides_mode = d.sides
+    sides: list[str | None] = ["left", "right"] if sides_mode == "each" else [None]
+    alternating = sides_mode == "alternating" and not timed
     setup = list(mod.setup) if mod and mod.setup else list(ex.setup)
-    move = (mod.steps.move if mod and mod.steps and mod.steps.move else None) or ex.steps.move
-    hold_text = (mod.steps.hold if mod and mod.steps and mod.steps.hold else None) or ex.steps.hold
-    release = (
-        mod.steps.release if mod and mod.steps and mod.steps.release else None
-    ) or ex.steps.release
-    position = (mod.position if mod and mod.position else None) or ex.position
-    common = {"exercise_id": ex.id, "exercise_name": ex.name, "modification": mod_id}
-    # a position change, rest or side switch: a spoken countdown over the start picture
-    pause_kw = {
-        "image": "start",
-        "countdown": True,
-        "count_last": o.countdown_last_s if o.count_aloud else 0,
-        "speech_bound": True,
-    }
+    steps = mod.steps if mod and mod.steps else None
 
-    # intro: name, dose, set-up and the caution that matters most, read aloud
-    dose_words = (
-        f"{_plural(duration // 60, 'minute')}"
-        if timed and duration >= 60 and duration % 60 == 0
-        else f"{_plural(duration, 'second')}"
-        if timed
-        else f"one {hold}-second hold"
-        if reps == 1 and hold
-        else _plural(reps, "time")
+    def step(phase: str, short: bool) -> str | None:
+        for source in (steps, ex.steps):
+            if source is not None and getattr(source, phase):
+                return source.cue(phase) if short else getattr(source, phase)
+        return None
+
+    def side_label(side: str | None) -> str:
+        cue = ex.side_cues.get(side or "")
+        return cue.label if cue else ""
+
+    def side_start(side: str, first: bool) -> str:
+        cue = ex.side_cues.get(side)
+        if cue:
+            return cue.say
+        return phrases.say("first_side" if first else "now_side", side=side)
+
+    common = {"exercise_id": ex.id, "exercise_name": ex.name, "modification": mod_id}
+    intro_cautions = [c.text for c in ex.cautions if c.when == "intro"]
+    move_cautions = [c.text for c in ex.cautions if c.when == "before-move"]
+    hold_cautions = [c.text for c in ex.cautions if c.when == "hold"]
+    intro_notes = [n.text for n in ex.notes if n.when == "intro"]
+    rep_notes = {n.rep: n.text for n in ex.notes if n.when == "after-rep"}
+    dose_words = _dose_words(reps, sets, hold, sides_mode, timed, duration, rest, rest_reps)
+
+    # intro: the name, the dose, and what must be known before starting
+    name = (
+        phrases.say("name_version", name=ex.name, label=mod.name)
+        if mod
+        else (phrases.say("name", name=ex.name))
     )
-    if sets > 1:
-        dose_words += f", {_plural(sets, 'set')}"
-    if d.sides == "each":
-        dose_words += ", on each side"
-    intro_say = (
-        f"{ex.name}{' (' + mod.name.lower() + ')' if mod else ''}. {dose_words}. " + " ".join(setup)
-    )
-    if d.sides == "each":
-        intro_say += " Start with your left side."
-    stop_caution = next((c.text for c in ex.cautions if "stop" in c.text.lower()), None)
-    if stop_caution:
-        intro_say += f" {stop_caution}"
-    b.add(Kind.INTRO, 4, intro_say, "\n".join(setup), image="start", speech_bound=True, **common)
-    ready = _get_ready_seconds(o, previous_position, position)
     b.add(
-        Kind.GET_READY,
-        ready,
-        f"Get into position. We start in {count_word(round(ready))} seconds.",
-        "Get into position",
-        **pause_kw,
+        Kind.INTRO,
+        3,
+        [name, *dose_words, *intro_cautions, *intro_notes],
+        " ".join(dose_words),
+        image="start",
+        speech_bound=True,
+        notes=(*intro_cautions, *intro_notes),
         **common,
     )
+    # get ready: set-up, which side first, the warnings that come before the movement
+    first_side = "left" if sides_mode in ("each", "alternating") and not timed else None
+    b.countdown_pause(
+        Kind.GET_READY,
+        ready,
+        [*setup, side_start(first_side, True) if sides_mode == "each" else "", *move_cautions],
+        "\n".join(setup),
+        cue="Get into position",
+        side=first_side if sides_mode == "each" else None,
+        side_label=side_label(first_side) if sides_mode == "each" else "",
+        speech_bound=True,
+        notes=tuple(move_cautions),
+        **common,
+    )
+    count_last = o.countdown_last_s if o.count_aloud else 0
+    switch_s = max(ex.switch_side_s or table["side"], o.change_position_s)
+
     for si, side in enumerate(sides):
         if si > 0:
-            b.add(
+            b.countdown_pause(
                 Kind.SWITCH_SIDE,
-                o.change_position_s,
-                f"Switch sides. Now the {side} side.",
-                f"Switch sides: {side} side",
+                switch_s,
+                [phrases.say("switch_sides"), side_start(side or "", False)],
+                side_start(side or "", False),
+                cue="Switch sides",
                 side=side,
-                **pause_kw,
+                side_label=side_label(side),
+                speech_bound=True,
                 **common,
             )
         for s in range(1, sets + 1):
-            where = {"set": s, "sets": sets, "side": side, **common}
+            where = {"set": s, "sets": sets, "side": side, "side_label": side_label(side), **common}
             if s > 1:
+                parts = [phrases.rest_then_set(rest, s, sets)] if rest else []
                 b.add(
                     Kind.REST,
                     max(rest, 3),
-                    f"Rest for {count_word(max(rest, 3))} seconds. Then set {count_word(s)} of "
-                    f"{count_word(sets)}.",
+                    parts,
                     "Rest",
-                    **pause_kw,
+                    cue="Rest",
+                    image="start",
+                    countdown=True,
+                    count_last=count_last,
+                    speech_bound=True,
+                    speech_tail=count_last + SPEECH_MARGIN_S,
                     **where,
                 )
             if timed:
-                alt = " Alternate your legs." if d.sides == "alternating" else ""
+                text = step("move", short=s > 1) or ""
+                parts = [text, phrases.say("keep_going", secs=duration)]
+                room = duration - count_last
+                if not b.fits(parts, room):
+                    parts = [text]
                 b.add(
                     Kind.TIMED,
                     duration,
-                    f"{move}{alt} Keep going for {_plural(duration, 'second')}."
-                    if duration < 120
-                    else f"{move}{alt} Keep going for {_plural(duration // 60, 'minute')}.",
-                    move,
+                    parts,
+                    step("move", False) or "",
+                    cue=step("move", True) or "",
                     image="end",
                     countdown=True,
-                    count_last=o.countdown_last_s if o.count_aloud else 0,
+                    count_last=count_last,
                     **where,
                 )
                 continue
-            for r in range(1, reps + 1):
-                rep = {"rep": r, "reps": reps, **where}
-                first = r == 1 and s == 1 and si == 0
-                say = move if first else f"{count_word(r).capitalize()}. {_cue(move)}"
-                b.add(Kind.MOVE, ex.move_s, say, move, image="end", speech_bound=True, **rep)
-                if hold > 0:
-                    hold_say = (hold_text or "Hold.") if first else "Hold."
-                    if hold >= 5:
-                        hold_say += f" {_plural(hold, 'second')}."
-                    b.add(
-                        Kind.HOLD,
-                        hold,
-                        hold_say,
-                        hold_text or "Hold",
-                        image="end",
-                        countdown=True,
-                        count_last=min(o.countdown_last_s, hold - 2)
-                        if o.count_aloud and hold >= 5
-                        else 0,
-                        **rep,
-                    )
-                done_word = f"That's {count_word(r)}." if o.count_aloud else ""
-                if r == reps and sets > 1:
-                    done_word += f" Set {count_word(s)} done."
-                rel_text = release or "And relax."
-                rel_say = (rel_text if first else _cue(rel_text)) + (
-                    f" {done_word}" if done_word else ""
-                )
-                b.add(
-                    Kind.RELEASE,
-                    ex.release_s,
-                    rel_say.strip(),
-                    rel_text,
-                    image="start",
-                    speech_bound=True,
-                    **rep,
-                )
+            _add_reps(
+                b,
+                ex,
+                step,
+                reps,
+                hold,
+                rest_reps,
+                alternating,
+                s,
+                sets,
+                si,
+                side,
+                where,
+                rep_notes,
+                hold_cautions,
+                side_label,
+            )
+
     if ex.check:
+        chk = ex.check
+        if chk.settle_s:
+            parts = [chk.settle_say or "", phrases.say("settle_ask_in", secs=round(chk.settle_s))]
+            b.add(
+                Kind.REST,
+                chk.settle_s,
+                parts,
+                chk.settle_say or "Rest",
+                cue="Rest and notice",
+                image=None,
+                countdown=True,
+                count_last=count_last,
+                speech_bound=True,
+                speech_tail=count_last + SPEECH_MARGIN_S,
+                **common,
+            )
         b.add(
             Kind.CHECK,
-            ex.check.timeout_s,
-            ex.check.question,
-            ex.check.question,
+            chk.timeout_s,
+            [chk.question],
+            chk.question,
+            cue="Question",
             image=None,
-            question=ex.check.question,
-            on_no=ex.check.on_no,
+            question=chk.question,
+            on_no=chk.on_no,
+            countdown=True,
             speech_bound=True,
+            speech_tail=5.0,  # time to answer after the question ends
+            no_answer=phrases.say("no_answer"),
             **common,
         )
+
+
+def _add_reps(
+    b,
+    ex,
+    step,
+    reps,
+    hold,
+    rest_reps,
+    alternating,
+    s,
+    sets,
+    si,
+    side,
+    where,
+    rep_notes,
+    hold_cautions,
+    side_label,
+) -> None:
+    o = b.o
+    units = [
+        (r, u) for r in range(1, reps + 1) for u in (("left", "right") if alternating else (side,))
+    ]
+    count_last = o.countdown_last_s if o.count_aloud else 0
+    for k, (r, unit_side) in enumerate(units):
+        first = k == 0 and s == 1 and (si == 0 or not alternating)
+        first_of_side = first or (alternating and s == 1 and r == 1)
+        last_unit = k == len(units) - 1
+        rep = {**where, "rep": r, "reps": reps}
+        if alternating:
+            rep = {**rep, "side": unit_side, "side_label": side_label(unit_side)}
+        side_cue = ""
+        if alternating:
+            sc = ex.side_cues.get(unit_side)
+            side_cue = (
+                (sc.cue or phrases.say("side_cue", label=sc.label))
+                if sc
+                else (phrases.say("now_side", side=unit_side))
+            )
+
+        # hold: its line must end before its clock does; a long one goes before the clock
+        hold_parts: list[str] = []
+        move_extra: list[str] = []
+        if hold > 0:
+            full = [step("hold", False) or phrases.say("hold")]
+            if first_of_side:
+                full += hold_cautions
+                if hold >= 5:
+                    full.append(phrases.say("timed", Secs=hold))
+            room = hold - (min(count_last, hold - 2) if hold >= 5 else 0)
+            if first_of_side:
+                if b.fits(full, room):
+                    hold_parts = full
+                else:
+                    move_extra = [p for p in full if p != phrases.say("hold")]
+                    hold_parts = (
+                        [phrases.say("hold")] if b.fits([phrases.say("hold")], hold) else []
+                    )
+            else:
+                short = [phrases.say("hold")]
+                if hold >= 8 and b.fits([*short, phrases.say("hold_for", secs=hold)], room):
+                    short = [phrases.say("hold_for", secs=hold)]
+                hold_parts = short if b.fits(short, room) else []
+
+        # move: the full sentence the first time (and after a side change), later the cue
+        if first_of_side:
+            move_parts = [side_cue, step("move", False) or "", *move_extra]
+            tempo = 0.0
+        else:
+            cue = step("move", True) or ""
+            lead = phrases.say("last_one") if last_unit and s == sets and len(units) > 2 else ""
+            move_parts = [lead, side_cue, cue]
+            if not b.fits(move_parts, ex.move_s):
+                move_parts = [side_cue, cue]
+            tempo = ex.move_s
+        b.add(
+            Kind.MOVE,
+            ex.move_s,
+            move_parts,
+            step("move", False) or "",
+            cue=step("move", True) or "",
+            image="end",
+            speech_bound=True,
+            tempo=tempo,
+            **rep,
+        )
+        if hold > 0:
+            said = b.speech(_join(hold_parts)) + SPEECH_MARGIN_S if hold_parts else 0.0
+            b.add(
+                Kind.HOLD,
+                hold,
+                hold_parts,
+                step("hold", False) or "Hold",
+                cue=step("hold", True) or "Hold",
+                image="end",
+                countdown=True,
+                count_last=max(0, min(count_last, math.floor(hold - said)))
+                if o.count_aloud and hold >= 5
+                else 0,
+                **rep,
+            )
+
+        # release, with the count: the cue and count must fit the tempo on later reps
+        counted = (unit_side == "right" or not alternating) and reps > 1 and o.count_aloud
+        count = [phrases.say("count", n=r)] if counted else []
+        if counted and r == reps and sets > 1:
+            count.append(phrases.say("set_done", n=s))
+        note = (
+            [rep_notes[r]]
+            if s == 1 and si == 0 and r in rep_notes and (unit_side in (None, "right"))
+            else []
+        )
+        if first_of_side:
+            release = [step("release", False) or "", *count, *note]
+            tempo = 0.0
+        else:
+            release = [step("release", True) or "", *count]
+            if not note and count and not b.fits(release, ex.release_s):
+                release = count  # the count matters more than a cue they have heard
+            release += note
+            tempo = ex.release_s
+        b.add(
+            Kind.RELEASE,
+            ex.release_s,
+            release,
+            step("release", False) or "",
+            cue=step("release", True) or "",
+            image="start",
+            speech_bound=True,
+            tempo=tempo,
+            **rep,
+        )
+        if rest_reps and not last_unit:
+            b.add(
+                Kind.REST,
+                rest_reps,
+                [phrases.say("rest")],
+                "Rest",
+                cue="Rest",
+                image="start",
+                countdown=True,
+                count_last=count_last,
+                speech_bound=True,
+                speech_tail=count_last + SPEECH_MARGIN_S,
+                **rep,
+            )
 
 
 def with_speech_durations(script: Script, seconds: Callable[[str], float]) -> Script:
@@ -454,7 +734,7 @@ def with_speech_durations(script: Script, seconds: Callable[[str], float]) -> Sc
     t = 0.0
     out = []
     for s in script.segments:
-        d = max(s.duration, seconds(s.say)) if s.speech_bound else s.duration
+        d = max(s.duration, seconds(s.say) + s.speech_tail) if s.speech_bound else s.duration
         out.append(replace(s, start=t, duration=round(d, 3)))
         t += round(d, 3)
     return replace(script, segments=tuple(out))

@@ -36,9 +36,10 @@ def test_counts_per_exercise_match_the_dose(catalog, program_id):
             assert len(timed) == sides * sets
             assert all(s.duration == ex.dose.duration_s.value for s in timed)
             continue
-        rule = ex.progression.rule if ex.progression else None
-        reps = rule.start if rule and rule.field == "reps" else ex.dose.reps.value
-        hold_s = rule.start if rule and rule.field == "hold_s" else ex.dose.hold_s.value
+        starts = {r.field: r.start for r in (ex.progression.rules if ex.progression else ())}
+        reps = starts.get("reps", ex.dose.reps.value)
+        hold_s = starts.get("hold_s", ex.dose.hold_s.value)
+        sets = starts.get("sets", sets)
         moves = segments_of(script, ex.id, Kind.MOVE)
         assert len(moves) == reps * sets * sides, ex.id
         assert len(segments_of(script, ex.id, Kind.RELEASE)) == reps * sets * sides
@@ -48,7 +49,8 @@ def test_counts_per_exercise_match_the_dose(catalog, program_id):
             assert all(h.duration == hold_s for h in holds)  # never stretched by speech
         else:
             assert holds == []
-        assert len(segments_of(script, ex.id, Kind.REST)) == (sets - 1) * sides
+        settle = 1 if ex.check and ex.check.settle_s else 0  # the rest before its question
+        assert len(segments_of(script, ex.id, Kind.REST)) == (sets - 1) * sides + settle
         assert len(segments_of(script, ex.id, Kind.SWITCH_SIDE)) == sides - 1
         if sides == 2:
             assert {m.side for m in moves} == {"left", "right"}
@@ -74,10 +76,13 @@ def test_structure_of_one_exercise(catalog):
     assert Kind.SWITCH_SIDE in kinds
 
 
-def test_a_stretch_intro_says_to_stop_if_it_hurts(catalog):
+def test_a_stretch_says_to_stop_if_it_hurts_before_the_first_movement(catalog):
     script = build_script(catalog, "sciatica-five")
-    [intro] = segments_of(script, "standing-hip-extension-stretch", Kind.INTRO)
-    assert intro.say.endswith("If a stretch hurts or causes sciatica to worsen, stop immediately.")
+    [ready] = segments_of(script, "standing-hip-extension-stretch", Kind.GET_READY)
+    stop = "If a stretch hurts or causes sciatica to worsen, stop immediately."
+    assert stop in ready.say_parts and stop in ready.notes  # said and shown
+    first_move = segments_of(script, "standing-hip-extension-stretch", Kind.MOVE)[0]
+    assert first_move.index == ready.index + 1
 
 
 def test_extension_asks_whether_symptoms_settled(catalog):
@@ -90,11 +95,15 @@ def test_extension_asks_whether_symptoms_settled(catalog):
 
 
 def test_getting_up_from_the_floor_gets_more_time(catalog):
-    opts = ScriptOptions(change_position_s=10, floor_to_standing_s=25)
+    opts = ScriptOptions(
+        change_position_s=10, floor_to_standing_s=25, speech_seconds=lambda text: 0.5
+    )
     script = build_script(catalog, "step-by-step", opts)
     ready = {s.exercise_id: s for s in script.segments if s.kind is Kind.GET_READY}
     # straight leg raise is lying, walking is standing: floor → standing
     assert ready["walking"].duration == 25
+    # standing (extension) → lying: getting down is not rushed either
+    assert ready["lumbar-flexion-lying"].duration == 25
     # lying → lying: a short pause
     assert ready["straight-leg-raise"].duration < 10
 
