@@ -59,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--program", metavar="ID", help="program id (default: the catalogue's)")
     s.add_argument("--format", choices=["text", "json"], default="text")
     s.add_argument("--no-settings", action="store_true", help="ignore the user's settings")
+    s.add_argument(
+        "--estimate",
+        action="store_true",
+        help="time lines by word count instead of their real clips (no speech engine needed)",
+    )
 
     sub.add_parser("voices", help="list the speech engines and voices on this machine")
 
@@ -163,9 +168,12 @@ def script_options_for(args: argparse.Namespace, catalog, program_id: str):  # -
     return loaded.settings.script_options(catalog, program_id)
 
 
-def script_or_report(args: argparse.Namespace):  # -> Script | None
+def script_or_report(args: argparse.Namespace, speech_seconds=None):  # -> Script | None
     """The session script of ``--program`` with the user's settings, or None after saying
-    what is wrong (a broken catalogue, an unknown program)."""
+    what is wrong (a broken catalogue, an unknown program). ``speech_seconds`` gives the
+    real clip lengths the lines are fitted to (default: estimates from the words)."""
+    from dataclasses import replace
+
     from .script import build_script
 
     catalog = load_catalog_or_report(args.exercises)
@@ -176,11 +184,23 @@ def script_or_report(args: argparse.Namespace):  # -> Script | None
         known = ", ".join(catalog.programs)
         print(f"stenosis-player: unknown program {program_id!r}; known: {known}", file=sys.stderr)
         return None
-    return build_script(catalog, program_id, script_options_for(args, catalog, program_id))
+    options = script_options_for(args, catalog, program_id)
+    if speech_seconds is not None:
+        options = replace(options, speech_seconds=speech_seconds)
+    return build_script(catalog, program_id, options)
 
 
 def cmd_script(args: argparse.Namespace) -> int:
-    script = script_or_report(args)
+    if args.estimate:
+        script = script_or_report(args)
+    else:
+        from .voice.export import user_synthesizer
+        from .voice.timing import ClipTimer, report_estimates
+
+        with user_synthesizer(args) as synth:
+            timer = ClipTimer(synth)
+            script = script_or_report(args, timer)
+        report_estimates(timer)
     if script is None:
         return 1
     print(script.to_json() if args.format == "json" else script.to_text())

@@ -245,7 +245,7 @@ class _Builder:
             len(self.segments),
             kind,
             self.t,
-            round(duration, 3),
+            math.ceil(duration * 1000 - 1e-6) / 1000,  # whole ms, never shorter than its line
             say,
             show,
             say_parts=tuple(p for p in parts if p),

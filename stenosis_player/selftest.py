@@ -64,10 +64,10 @@ def _failed(what: str) -> int:
 def _checks(data_dir: Path, exercises: str | None) -> list[str]:
     catalog = check_catalog(exercises)
     parts = [f"catalogue {len(catalog.exercises)} exercises"]
-    parts.append(check_script(catalog))
     work = data_dir / "cache" / "self-test"
     try:
         seconds, wav = check_speech(work)
+        parts.append(check_script(catalog, work))
         parts.append(f"speech {seconds:.1f} s WAV")
         app = qt_application()
         check_qt_audio(app, wav)
@@ -92,10 +92,27 @@ def check_catalog(path: str | None) -> Any:
     return catalog
 
 
-def check_script(catalog: Any) -> str:
+def check_script(catalog: Any, cache: Path | None = None) -> str:
+    """Plan the default program, timed by its real clips (made in ``cache``) as the
+    ``script`` command and the player time it."""
     from .script import ScriptOptions, build_script, mmss
 
-    script = build_script(catalog, catalog.default_program, ScriptOptions())
+    options = ScriptOptions()
+    if cache is not None:
+        from .voice.synth import Synthesizer
+        from .voice.timing import ClipTimer
+
+        with Synthesizer(cache) as synth:
+            timer = ClipTimer(synth)
+            script = build_script(
+                catalog, catalog.default_program, ScriptOptions(speech_seconds=timer)
+            )
+        if timer.estimated:
+            raise SelfTestFailure(
+                f"script: {timer.estimated} line(s) could not be timed: {timer.problem}"
+            )
+    else:
+        script = build_script(catalog, catalog.default_program, options)
     if len(script) < 2 or script.total <= 0:
         raise SelfTestFailure(f"script for {catalog.default_program!r} is empty")
     return f"script {len(script)} segments {mmss(script.total)}"

@@ -10,17 +10,19 @@ dropped while a line is still being said.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
 import wave
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..script import Script, mmss, with_speech_durations
 from .config import VoiceConfig
 from .lines import Priority, countdown_text, speech_texts
-from .synth import CacheUnwritable, SynthesisError, Synthesizer, clip_seconds, default_workers
+from .synth import SynthesisError, Synthesizer, clip_seconds, default_workers
 
 _SILENCE_CHUNK_FRAMES = 22050
 
@@ -33,15 +35,20 @@ class _Placement:
 
 
 def export_session_audio(
-    script: Script, out_path: str | os.PathLike[str], synth: Synthesizer
+    script: Script,
+    out_path: str | os.PathLike[str],
+    synth: Synthesizer,
+    on_cut: Callable[[str], None] | None = None,
 ) -> float:
     """Write the session to ``out_path`` as one WAV; returns its length in seconds (which
-    equals the re-timed script's total). Raises SynthesisError when lines cannot be made."""
+    equals the re-timed script's total). ``on_cut`` hears each line cut short by the next
+    (none, for a script planned with real clip lengths). Raises SynthesisError when lines
+    cannot be made."""
     out = Path(out_path)
     tmp = out.with_name(f".{out.name}.part")
     with open(tmp, "wb") as fh:  # an unwritable destination shows up before any work
         try:
-            seconds = _render(script, fh, synth)
+            seconds = _render(script, fh, synth, on_cut)
         except BaseException:
             fh.close()
             tmp.unlink(missing_ok=True)
@@ -50,7 +57,9 @@ def export_session_audio(
     return seconds
 
 
-def _render(script: Script, fh, synth: Synthesizer) -> float:
+def _render(
+    script: Script, fh, synth: Synthesizer, on_cut: Callable[[str], None] | None = None
+) -> float:
     texts = speech_texts(script)
     clips = synth.synthesize_all(texts)
     missing = [t for t in texts if t not in clips]
@@ -81,7 +90,11 @@ def _render(script: Script, fh, synth: Synthesizer) -> float:
         length = round(seconds[text] * rate)
         if plan and start < plan[-1].end:
             if priority is Priority.LOW:
+                if on_cut is not None:
+                    on_cut(f"countdown {text!r} dropped at {start / rate:.1f} s")
                 continue  # something is still being said
+            if on_cut is not None:
+                on_cut(f"line cut at {start / rate:.1f} s by {text!r}")
             plan[-1].end = start  # the new line interrupts the one before
         plan.append(_Placement(start, min(start + length, total), clips[text]))
 
@@ -121,28 +134,58 @@ def _voice_config(args: argparse.Namespace, settings_file: Path) -> VoiceConfig 
         return None
 
 
-def run_export_audio(args: argparse.Namespace) -> int:
-    """``stenosis-player export-audio OUT.wav [--program ID]``."""
-    from ..cli import script_or_report
+@contextlib.contextmanager
+def user_synthesizer(args: argparse.Namespace) -> Iterator[Synthesizer]:
+    """A synthesizer with the user's voice and speech cache (a temporary folder when the
+    cache cannot be written), for commands that time or render a session."""
     from ..paths import app_paths
 
-    script = script_or_report(args)
-    if script is None:
-        return 1
     paths = app_paths(args.data_dir)
-    cache = paths.speech_cache_dir
     config = _voice_config(args, paths.settings_file)
+    cache = paths.speech_cache_dir
     try:
-        try:
-            with Synthesizer(cache, config, workers=default_workers()) as synth:
-                seconds = export_session_audio(script, args.out, synth)
-        except CacheUnwritable as exc:
-            print(f"stenosis-player: {exc}; using a temporary folder", file=sys.stderr)
-            with (
-                tempfile.TemporaryDirectory(prefix="stenosis-speech-") as tmp,
-                Synthesizer(tmp, config, workers=default_workers()) as synth,
-            ):
-                seconds = export_session_audio(script, args.out, synth)
+        cache.mkdir(parents=True, exist_ok=True)
+        probe = cache / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        print(
+            f"stenosis-player: the speech cache {cache} cannot be written "
+            f"({exc.strerror or exc}); using a temporary folder",
+            file=sys.stderr,
+        )
+        with (
+            tempfile.TemporaryDirectory(prefix="stenosis-speech-") as tmp,
+            Synthesizer(tmp, config, workers=default_workers()) as synth,
+        ):
+            yield synth
+        return
+    with Synthesizer(cache, config, workers=default_workers()) as synth:
+        yield synth
+
+
+def run_export_audio(args: argparse.Namespace) -> int:
+    """``stenosis-player export-audio OUT.wav [--program ID]``: the script is planned with
+    the real clip lengths (as ``script`` plans it), then rendered."""
+    from ..cli import script_or_report
+    from .timing import ClipTimer, report_estimates
+
+    out = Path(args.out)
+    probe = out.with_name(f".{out.name}.part")
+    try:  # an unwritable destination is said before any speech is made
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        print(f"stenosis-player: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    try:
+        with user_synthesizer(args) as synth:
+            timer = ClipTimer(synth)
+            script = script_or_report(args, timer)
+            if script is None:
+                return 1
+            report_estimates(timer)
+            seconds = export_session_audio(script, args.out, synth)
     except SynthesisError as exc:
         print(f"stenosis-player: cannot make the speech: {exc}", file=sys.stderr)
         return 1

@@ -101,14 +101,21 @@ def test_continuing_a_session_records_into_the_same_row(db_path, fake_now, step_
 
 def test_back_and_skip_never_count_a_segment_twice(store, step_script, tick_clock):
     engine = Engine(step_script, tick_clock)
+    # indices below are counted from lying flexion's first move (its rep 1)
+    first = next(
+        s.index
+        for s in step_script.segments
+        if s.exercise_id == "lumbar-flexion-lying" and s.kind.value == "move"
+    )
+    k = first - 8
     rec = SessionRecorder(store, "step-by-step", step_script)
     rec.handle(engine.start())
-    run_until(engine, rec, tick_clock, 11)  # into the second rep of lying flexion
+    run_until(engine, rec, tick_clock, 11 + k)  # into the second rep of lying flexion
     rec.handle(engine.back())  # repeat this rep ...
-    assert store.unfinished_session().resume_index == engine.resume_point == 8
+    assert store.unfinished_session().resume_index == engine.resume_point == 8 + k
     rec.handle(engine.back())  # ... and, pressed again at once, go further back
-    assert store.unfinished_session().resume_index == engine.resume_point == 6
-    run_until(engine, rec, tick_clock, 14)
+    assert store.unfinished_session().resume_index == engine.resume_point == 6 + k
+    run_until(engine, rec, tick_clock, 14 + k)
     rec.handle(engine.next())  # skip a segment
     rec.handle(engine.skip_exercise())
     info = store.unfinished_session()
@@ -117,7 +124,7 @@ def test_back_and_skip_never_count_a_segment_twice(store, step_script, tick_cloc
         "SELECT segment_index, skipped FROM segments_done ORDER BY segment_index"
     ).fetchall()
     assert [r[0] for r in rows] == sorted({r[0] for r in rows})  # each index once
-    assert dict(rows)[14] == 1
+    assert dict(rows)[14 + k] == 1
     reps = store.connection.execute(
         "SELECT done_reps FROM session_exercises WHERE exercise_id = 'lumbar-flexion-lying'"
     ).fetchone()[0]
@@ -139,7 +146,7 @@ def test_checkins_hurts_and_answers(store, step_script, tick_clock):
     rec = SessionRecorder(store, "step-by-step", step_script)
     rec.record_checkin("before", 6)
     rec.handle(engine.start())
-    run_until(engine, rec, tick_clock, 5)
+    run_until(engine, rec, tick_clock, next(s.index for s in step_script if s.kind is Kind.CHECK))
     check = engine.current
     assert check.kind is Kind.CHECK
     rec.record_answer(check, False)
