@@ -159,7 +159,7 @@ def test_checkins_hurts_and_answers(store, step_script, tick_clock):
         ("before", 5),
     ]
     assert c.execute("SELECT exercise_id, segment_index, choice FROM hurts").fetchall() == [
-        ("sustained-lumbar-extension", 5, "easier")
+        ("sustained-lumbar-extension", check.index, "easier")
     ]
     q, a = c.execute("SELECT question, answer FROM answers").fetchone()
     assert (q, a) == (check.question, "no")
