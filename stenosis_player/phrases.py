@@ -53,6 +53,19 @@ TABLE: dict[str, str] = {
     "done": "Well done. That's the end of today's session: {exercises}.",
     "empty": "There are no exercises in this program.",
     "countdown": "{n}",
+    # said in answer to the user, outside the planned script
+    "resume": "Get ready. Continuing in {secs}.",
+    "pain_before": "Before we start: how is your pain right now?",
+    "pain_after_done": "All done. How is your pain now?",
+    "pain_after_stopped": "The session is over. How is your pain now?",
+    "pain_keys": "Press a number from 0 to 10, or S to skip.",
+    "stop_question": "Press Escape again to stop, or Space to go on.",
+    "removed": "Thank you. This exercise is now taken out of your home program. "
+    "You can put it back in Settings.",
+    "hurt_choices_easier": "Stopped. Skip {name}, try an easier version, or end the session?",
+    "hurt_choices": "Stopped. Skip {name}, or end the session?",
+    "hurt_twice": "Stopped. {name} has hurt twice in a row. Press R to take it out of your "
+    "program, or S to skip it today.",
 }
 
 _ONES = [

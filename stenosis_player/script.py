@@ -330,7 +330,8 @@ def transition_seconds(
     """Time to get into position from the last exercise's position and equipment: the
     catalogue's transition table, never less than the user's own minimums."""
     if before is None:
-        return max(table["start"], o.change_position_s)
+        t = max(table["start"], o.change_position_s)
+        return max(t, table["equipment"]) if after[1] else t
     g1, g2 = POSITION_GROUP[before[0]], POSITION_GROUP[after[0]]
     if g1 == g2:
         t = max(table["same"], o.change_position_s / 2)

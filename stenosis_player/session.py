@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from . import phrases
 from .catalog import Catalog
 from .clock import Clock, system_clock
 from .script import (
@@ -103,6 +104,7 @@ class SessionCoordinator:
         self.controller: Driver | None = None
         self.recorder: Any = None
         self.options: ScriptOptions | None = None
+        self.untimed: set[str] = set()  # lines the last plan could only estimate
         self.resume_info: Any = None
         self.ask_pain = store is not None
         self.hands_free = False  # started by --start: no question before the session
@@ -140,15 +142,33 @@ class SessionCoordinator:
         return opts
 
     def _speech_seconds(self, opts: ScriptOptions) -> Callable[[str], float]:
+        """Real clip lengths where the clip exists (made this run or in the disk cache),
+        else an estimate; every line asked about is kept, so that preparing them makes the
+        next plan exact (``plan_is_exact``)."""
+        on_disk = getattr(self.speech, "cached_seconds", None)
+
         def seconds(text: str) -> float:
-            real = self.speech.clip_seconds(text)
-            return real if real else estimate_speech_seconds(text, opts.words_per_minute)
+            real = self.speech.clip_seconds(text) or (on_disk(text) if on_disk else None)
+            if real:
+                return real
+            self.untimed.add(text)
+            return estimate_speech_seconds(text, opts.words_per_minute)
 
         return seconds
 
+    def plan_is_exact(self) -> bool:
+        """Was the last plan timed with every line's real clip?"""
+        return not self.untimed
+
     def build_script(self, program_id: str) -> Script:
+        self.untimed: set[str] = set()
         self.options = self.script_options(program_id)
-        return build_script(self.catalog, program_id, self.options)
+        script = build_script(self.catalog, program_id, self.options)
+        if self.untimed and hasattr(self.speech, "prepare"):
+            # make the clips the plan guessed at; the next plan (or the preview, re-made
+            # when speech is ready) is then timed to the second
+            self.speech.prepare([*_spoken_lines(script), *sorted(self.untimed)])
+        return script
 
     def preview(self, program_id: str) -> None:
         self.program_id = program_id
@@ -174,7 +194,7 @@ class SessionCoordinator:
             with contextlib.suppress(Exception):
                 self.settings.set("program.last", pid)
         script = self.build_script(pid)
-        if hasattr(self.speech, "prepare"):
+        if hasattr(self.speech, "prepare") and not self.untimed:
             self.speech.prepare(_spoken_lines(script))
         self.answers.clear()
         self.confirming_stop = False
@@ -215,14 +235,14 @@ class SessionCoordinator:
         """The pain check-in before and after a session (one key skips it)."""
         self.pain_moment = moment
         if moment == "before":
-            question = "Before we start: how is your pain right now?"
+            question = phrases.say("pain_before")
         elif completed:
-            question = "All done. How is your pain now?"
+            question = phrases.say("pain_after_done")
         else:
-            question = "The session is over. How is your pain now?"
+            question = phrases.say("pain_after_stopped")
         self.view.show_pain_question(question)
         self.view.show_screen(PAIN)
-        self.speech.say(question + " Press a number from 0 to 10, or S to skip.", f"pain-{moment}")
+        self.speech.say(f"{question} {phrases.say('pain_keys')}", f"pain-{moment}")
 
     def pain_answered(self, value: object) -> None:
         if self.recorder is not None:
@@ -283,7 +303,7 @@ class SessionCoordinator:
             c.pause("asked to stop")
             self.speech.stop()
             self.view.show_stop_question(True)
-            self.speech.say("Press Escape again to stop, or Space to go on.")
+            self.speech.say(phrases.say("stop_question"))
             return
         if self.confirming_stop:
             self.confirming_stop = False
@@ -348,7 +368,9 @@ class SessionCoordinator:
                 and e.segment.kind is Kind.CHECK
                 and e.segment.index not in self.answers
             ):
-                self._record_answer(e.segment, "none")  # no answer in time: carry on
+                self._record_answer(e.segment, "none")  # no answer in time: carry on,
+                # saying so; the question comes again next session
+                self._preamble = e.segment.no_answer or ""
         for e in events:
             if isinstance(e, SegmentStarted):
                 self._on_segment(e.segment)
@@ -392,7 +414,9 @@ class SessionCoordinator:
         if paused:
             self.speech.stop()
         if stage == "resuming":
-            self.speech.say("Get ready. Continuing in three seconds.", "resume")
+            from .engine import RESUME_COUNTDOWN_S
+
+            self.speech.say(phrases.say("resume", secs=round(RESUME_COUNTDOWN_S)), "resume")
         if stage == "running" and reason == "resume countdown over":
             self.view.set_session_notice("")
 
@@ -441,10 +465,7 @@ class SessionCoordinator:
         if not yes and seg.on_no == "remove" and seg.exercise_id:
             self._remove_exercise(seg.exercise_id)
             # said before the next segment's own words, so neither cuts the other off
-            self._preamble = (
-                "Thank you. This exercise is now taken out of your home program. "
-                "You can put it back in Settings."
-            )
+            self._preamble = phrases.say("removed")
         c.next()
 
     def _record_answer(self, seg: Segment, answer: str) -> None:
@@ -493,16 +514,10 @@ class SessionCoordinator:
         self.hurt_choices_open = True
         self.view.show_hurt_choices(easier is not None, suggest_removal=twice)
         if twice:
-            self.speech.say(
-                f"Stopped. {name} has hurt twice in a row. Press R to take it out of your "
-                "program, or S to skip it today."
-            )
+            self.speech.say(phrases.say("hurt_twice", name=name))
         else:
-            self.speech.say(
-                f"Stopped. Skip {name}, try an easier version, or end the session?"
-                if easier
-                else f"Stopped. Skip {name}, or end the session?"
-            )
+            key = "hurt_choices_easier" if easier else "hurt_choices"
+            self.speech.say(phrases.say(key, name=name))
 
     def easier_version(self, seg: Segment) -> str | None:
         ex = self.catalog.exercises.get(seg.exercise_id or "")

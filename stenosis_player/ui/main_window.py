@@ -107,6 +107,8 @@ class MainWindow(QMainWindow):
             self.speech.caption.connect(self._show_caption)
         if hasattr(self.speech, "notice"):
             self.speech.notice.connect(self._speech_notice)
+        if hasattr(self.speech, "ready_changed"):
+            self.speech.ready_changed.connect(self._speech_ready)
 
         self.voice_ids: list[str] = []  # for the settings' voice list, filled in the background
         self._list_voices()
@@ -274,6 +276,15 @@ class MainWindow(QMainWindow):
         elif screen == PAIN and self.checkin is not None:
             self.stack.setCurrentWidget(self.checkin)
             self.checkin.setFocus()
+
+    def _speech_ready(self, ready: bool) -> None:
+        """The clips the preview guessed at exist now: plan it again, to the second."""
+        guessed = frozenset(self.session.untimed)
+        if ready and guessed and self.session.controller is None:
+            if guessed == getattr(self, "_guessed_before", None):
+                return  # those lines could not be made: keep the estimate, don't loop
+            self._guessed_before = guessed
+            self.session.preview(self.session.program_id)
 
     def show_preview(self, script: Script) -> None:
         self.start_view.show_script(script)

@@ -176,6 +176,17 @@ class SpeechService(QObject):
         clip = self._clips.get(text)
         return clip[1] if clip else None
 
+    def cached_seconds(self, text: str) -> float | None:
+        """The length of a clip already in the disk cache (a stat and a WAV header), so a
+        session planned at start-up is timed by the clips of earlier runs."""
+        path = self.synth.cached(text)
+        if path is None:
+            return None
+        try:
+            return clip_seconds(path)
+        except (OSError, EOFError):  # a damaged clip is made again when it is needed
+            return None
+
     def speech_seconds(self, text: str) -> float:
         """Real length when known, else an estimate from the words (for re-timing a script)."""
         seconds = self.clip_seconds(text)
