@@ -20,7 +20,9 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from . import resources
+from . import resources, strict_json
+from .picture_files import picture_problem
+from .user_files import FileProblem, decode_utf8, read_limited
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 20
@@ -303,9 +305,12 @@ def load_catalog(path: Path | str | None = None, *, cache_dir: Path | None = Non
     return _build(data, path)
 
 
+_RULES_VERSION = b"strict-integers-1"  # bump when validate() changes beyond the schema
+
+
 def _validated_stamp(raw: bytes, cache_dir: Path) -> Path | None:
     try:
-        digest = hashlib.sha256(raw + resources.schema_path().read_bytes())
+        digest = hashlib.sha256(raw + resources.schema_path().read_bytes() + _RULES_VERSION)
     except OSError:
         return None
     return cache_dir / "validated-catalogs" / digest.hexdigest()
@@ -319,33 +324,25 @@ def read_json(path: Path) -> Any:
 
 def _read_bytes(path: Path) -> bytes:
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise CatalogError(path, [f"cannot read the file: {exc.strerror or exc}"]) from None
-    if size > MAX_FILE_BYTES:
-        raise CatalogError(path, [f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"])
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise CatalogError(path, [f"cannot read the file: {exc.strerror or exc}"]) from None
+        return read_limited(path, MAX_FILE_BYTES, what="catalogue")
+    except FileNotFoundError:
+        raise CatalogError(path, ["cannot read the file: it does not exist"]) from None
+    except FileProblem as exc:
+        raise CatalogError(path, [exc.reason]) from None
 
 
 def _parse(path: Path, raw: bytes) -> Any:
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CatalogError(path, [f"not UTF-8 text (bad byte at offset {exc.start})"]) from None
+        text = decode_utf8(raw)
+    except ValueError as exc:
+        raise CatalogError(path, [str(exc)]) from None
     depth = _max_depth(text)
     if depth > MAX_DEPTH:
         raise CatalogError(path, [f"nested {depth} levels deep; the limit is {MAX_DEPTH}"])
     try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
-    except json.JSONDecodeError as exc:
-        raise CatalogError(
-            path, [f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]
-        ) from None
-    except ValueError as exc:
-        raise CatalogError(path, [f"not valid JSON: {exc}"]) from None
+        return strict_json.loads(text)
+    except strict_json.JsonProblem as exc:
+        raise CatalogError(path, [str(exc)]) from None
 
 
 # a JSON string, to its closing quote (or to the end of the text when it has none)
@@ -366,19 +363,6 @@ def _max_depth(text: str) -> int:
     return deepest
 
 
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not allowed (numbers must be finite)")
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"key {key!r} appears twice in one object")
-        out[key] = value
-    return out
-
-
 def location(path: Iterable[Any]) -> str:
     out = ""
     for part in path:
@@ -390,11 +374,11 @@ def validate(data: Any, base_dir: Path) -> list[str]:
     """Every problem in a parsed catalogue, each 'location: message', sorted by location."""
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(schema())
+    validator = _strict_validator(jsonschema)(schema())
     errors = [e for err in validator.iter_errors(data) for e in _branch_errors(err)]
     problems = list(
         dict.fromkeys(
-            f"{location(err.absolute_path)}: {_friendly(err)}"
+            f"{location(err.absolute_path)}: {cap_message(_friendly(err))}"
             for err in sorted(errors, key=lambda e: list(map(str, e.absolute_path)))
         )
     )
@@ -417,26 +401,95 @@ def _branch_errors(err: Any) -> list[Any]:
     return [e for sub in same_shape for e in _branch_errors(sub)]
 
 
+MAX_MESSAGE = 300  # characters of one problem line; longer ones are cut and say so
+
+
+def cap_message(text: str, limit: int = MAX_MESSAGE) -> str:
+    """One problem line, at most ``limit`` characters (a 1 MB value is not echoed whole)."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 40].rstrip() + f" … (message cut at {limit} characters)"
+
+
+@cache
+def _strict_validator(jsonschema: Any) -> Any:
+    """The schema's validator where "integer" means a JSON number written as a whole number:
+    jsonschema counts 10.0 and 1e1 as integers, which the script builder cannot use."""
+
+    def is_integer(_checker: Any, value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    base = jsonschema.Draft202012Validator
+    checker = base.TYPE_CHECKER.redefine("integer", is_integer)
+    return jsonschema.validators.extend(base, type_checker=checker)
+
+
+# JSON's own names for Python's types, for messages
+_JSON_TYPE = {
+    "NoneType": "null",
+    "bool": "true/false",
+    "int": "a whole number",
+    "float": "a number",
+    "str": "text",
+    "list": "an array",
+    "dict": "an object",
+}
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, str):
+        return strict_json.show_text(value)
+    if isinstance(value, dict | list):
+        return f"{_JSON_TYPE[type(value).__name__]} of {len(value):,} item(s)"
+    return json.dumps(value)
+
+
 def _friendly(err: Any) -> str:
     """jsonschema's messages, reworded for a person editing the file."""
     v, s = err.validator, err.schema
     if v in ("minimum", "maximum") and "minimum" in s and "maximum" in s:
-        return f"must be between {s['minimum']} and {s['maximum']} (found {err.instance!r})"
+        return f"must be between {s['minimum']} and {s['maximum']} (found {_shown(err.instance)})"
+    if v == "maxLength":
+        n = len(err.instance)
+        return f"is {n:,} characters long; the limit is {s['maxLength']:,}"
+    if v == "maxItems":
+        return f"has {len(err.instance):,} items; the limit is {s['maxItems']:,}"
+    if v == "maxProperties":
+        return f"has {len(err.instance):,} keys; the limit is {s['maxProperties']:,}"
     if v == "additionalProperties":
         extra = sorted(set(err.instance) - set(s.get("properties", {})))
         return "unknown key" + ("s " if len(extra) > 1 else " ") + ", ".join(map(repr, extra))
     if v == "required":
         return f"missing required key {err.message.split(' ')[0]}"
     if v == "type":
-        want = s["type"] if isinstance(s["type"], str) else " or ".join(s["type"])
-        return f"must be of type {want}, not {type(err.instance).__name__} ({err.instance!r})"[:200]
+        types = [s["type"]] if isinstance(s["type"], str) else s["type"]
+        inst = err.instance
+        if "integer" in types and isinstance(inst, float) and inst.is_integer():
+            return (
+                f"must be a whole number written without a decimal point or exponent "
+                f"({int(inst)}, not {_shown(inst)})"
+            )
+        want = " or ".join(_SCHEMA_TYPE.get(t, t) for t in types)
+        found = _JSON_TYPE.get(type(inst).__name__, "something else")
+        return f"must be {want}, not {found} ({_shown(inst)})"
     if v == "enum":
-        return f"must be one of {', '.join(map(repr, s['enum']))} (found {err.instance!r})"
+        return f"must be one of {', '.join(map(repr, s['enum']))} (found {_shown(err.instance)})"
     if v == "minItems" and s["minItems"] == 1:
         return "must not be empty"
     if v == "pattern":
-        return f"{err.instance!r} is not a valid id (lowercase letters, digits and dashes)"
+        return f"{_shown(err.instance)} is not a valid id (lowercase letters, digits and dashes)"
     return err.message
+
+
+_SCHEMA_TYPE = {
+    "null": "null",
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "number": "a number",
+    "string": "text",
+    "array": "an array [...]",
+    "object": "an object {...}",
+}
 
 
 def _nan_problems(data: Any, path: list[Any]) -> list[str]:
@@ -522,6 +575,11 @@ def _image_problems(images: dict[str, Any], where: str, base_dir: Path) -> list[
             problems.append(f"{loc}: {rel!r} leaves the catalogue's folder")
         elif not (base_dir / pure).is_file():
             problems.append(f"{loc}: image file {rel!r} does not exist in {base_dir}")
+        elif not (base_dir / pure).resolve().is_relative_to(base_dir.resolve()):
+            # a symlinked file or folder: what it points at must stay inside too
+            problems.append(f"{loc}: {rel!r} is a link that leads outside the catalogue's folder")
+        elif why := picture_problem(base_dir / pure):
+            problems.append(f"{loc}: {why}")
     return problems
 
 

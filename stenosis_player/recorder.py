@@ -5,13 +5,18 @@ window and the voice, and writes what happened, one commit per event list.
     recorder = SessionRecorder(store, program_id, script, resume=info)  # continue one
     events = engine.tick(); recorder.handle(events)               # for every event list
 
-Qt-free. The session row is created lazily, at the first thing worth recording.
+Qt-free. The session row is created lazily, at the first thing worth recording. A write
+that fails (a database locked by another program, a full disk) never raises out of here:
+the session goes on, the write is kept and tried again, and ``on_problem`` says so.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
-from collections.abc import Iterable
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
 
 from .engine import Event, SegmentFinished, SegmentStarted, SessionFinished
 from .script import Kind, Script, Segment
@@ -70,7 +75,34 @@ def plan_of(script: Script) -> list[PlannedExercise]:
     ]
 
 
+# What a failed write can raise: a locked, full or unwritable database, a vanished folder.
+SAVE_ERRORS = (sqlite3.Error, StoreError, OSError, UnicodeError)
+RETRY_EVERY_S = 5.0  # while saving fails, try again at most this often (each try may wait)
+
+
+def save_problem_text(exc: BaseException) -> str:
+    """Why a write failed, in words for the person on the mat (no SQL jargon)."""
+    text = str(exc)
+    low = text.lower()
+    if "locked" in low or "busy" in low:
+        why = "the progress file is in use by another program"
+    elif "full" in low or getattr(exc, "errno", None) == errno.ENOSPC:
+        why = "the disk is full"
+    elif "readonly" in low or "read-only" in low or isinstance(exc, PermissionError):
+        why = "the progress file cannot be written (check its permissions)"
+    elif "disk i/o" in low:
+        why = "the progress file or its -wal/-shm files cannot be written"
+    else:
+        why = text.splitlines()[0][:200] if text else type(exc).__name__
+    return f"Progress is not being saved: {why}. Trying again; the session goes on."
+
+
 class SessionRecorder:
+    """Writes engine events and the user's answers to the store, and never lets a failed
+    write stop the session: what could not be saved is kept in order and written at the
+    next try (every write here can safely run again after a rollback), and ``on_problem``
+    hears the notice to show (``None`` once saving works again)."""
+
     def __init__(
         self,
         store: Store,
@@ -78,12 +110,20 @@ class SessionRecorder:
         script: Script,
         *,
         resume: ResumeInfo | None = None,
+        on_problem: Callable[[str | None], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.program_id = program_id
         self.script = script
         self.session_id: int | None = None
         self.finished = False
+        self.on_problem = on_problem
+        self.clock = clock
+        self.problem: str | None = None  # the notice while saving fails
+        self._pending: list[Callable[[], None]] = []  # writes not yet committed, in order
+        self._next_try = 0.0
+        self._ended = False  # a SessionFinished was handed in (it may still be pending)
         if resume is not None:
             if not can_resume(resume, script):
                 raise StoreError(
@@ -105,15 +145,55 @@ class SessionRecorder:
             )
         return self.session_id
 
+    # ------------------------------------------------------------------ saving, with retries
+    @property
+    def unsaved(self) -> int:
+        """How many writes are waiting for the store to work again."""
+        return len(self._pending)
+
+    def _save(self, write: Callable[[], None]) -> None:
+        self._pending.append(write)
+        self.flush(force=len(self._pending) == 1)
+
+    def flush(self, *, force: bool = False) -> bool:
+        """Write what is pending; True when nothing is left. Between failures it waits
+        RETRY_EVERY_S (unless ``force``) so a locked file does not stall every tick."""
+        if not self._pending:
+            return True
+        if not force and self.problem is not None and self.clock() < self._next_try:
+            return False
+        while self._pending:
+            try:
+                self._pending[0]()
+            except SAVE_ERRORS as exc:
+                self._next_try = self.clock() + RETRY_EVERY_S
+                self._report(save_problem_text(exc))
+                return False
+            self._pending.pop(0)
+        self._report(None)
+        return True
+
+    def _report(self, problem: str | None) -> None:
+        if problem != self.problem:
+            self.problem = problem
+            if self.on_problem is not None:
+                self.on_problem(problem)
+
     # ------------------------------------------------------------------ engine events
     def handle(self, events: Iterable[Event]) -> None:
-        """Record one list of engine events in a single commit."""
+        """Record one list of engine events in a single commit (kept for later if the
+        store fails); an empty list only retries what is pending."""
         events = list(events)
         relevant = [
             e for e in events if isinstance(e, SegmentFinished | SegmentStarted | SessionFinished)
         ]
-        if not relevant or self.finished:
+        if not relevant or self._ended:
+            self.flush()
             return
+        self._ended = any(isinstance(e, SessionFinished) for e in relevant)
+        self._save(lambda: self._write_events(relevant))
+
+    def _write_events(self, relevant: list[Event]) -> None:
         sid = self.ensure_session()
         with self.store.transaction():
             resume_at: int | None = None
@@ -128,34 +208,39 @@ class SessionRecorder:
                 elif isinstance(e, SessionFinished):
                     resume_at = None
                     self.store.finish_session(sid, "completed" if e.completed else "stopped")
-                    self.finished = True
                     break
             if resume_at is not None:
                 self.store.set_resume_point(sid, resume_at, resume_label(self.script, resume_at))
+        if any(isinstance(e, SessionFinished) for e in relevant):
+            self.finished = True
 
     # ------------------------------------------------------------------ answers from the user
     def record_checkin(self, moment: str, pain: int | None) -> None:
         """Pain 0-10 'before' or 'after' the session (None: the user skipped the question)."""
-        self.store.record_checkin(self.ensure_session(), moment, pain)
+        self._save(lambda: self.store.record_checkin(self.ensure_session(), moment, pain))
 
     def record_hurt(self, segment: Segment | None, choice: str) -> None:
         """'It hurts' was pressed during ``segment``; ``choice``: skip/easier/end/continue."""
-        self.store.record_hurt(
-            self.ensure_session(),
-            segment.exercise_id if segment else None,
-            segment.index if segment else None,
-            choice,
+        self._save(
+            lambda: self.store.record_hurt(
+                self.ensure_session(),
+                segment.exercise_id if segment else None,
+                segment.index if segment else None,
+                choice,
+            )
         )
 
     def record_answer(self, segment: Segment, answer: bool | str | None) -> None:
         """The answer to a check segment's question: True/'yes', False/'no', None/'none'."""
         word = {True: "yes", False: "no", None: "none"}.get(answer, answer)  # type: ignore[arg-type]
-        self.store.record_answer(
-            self.ensure_session(),
-            segment.index,
-            segment.exercise_id,
-            segment.question or segment.say,
-            str(word),
+        self._save(
+            lambda: self.store.record_answer(
+                self.ensure_session(),
+                segment.index,
+                segment.exercise_id,
+                segment.question or segment.say,
+                str(word),
+            )
         )
 
 

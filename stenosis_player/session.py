@@ -202,6 +202,8 @@ class SessionCoordinator:
         c = self.driver_factory(script, self.clock, self.speed, resume_from)
         self.controller = c
         self.view.session_planned(script)
+        if self.recorder is not None:
+            self.recorder.flush(force=True)  # the last session's writes first, if any wait
         self.recorder = self._make_recorder(pid, script, resume)
         if self.recorder is not None:
             c.listeners.append(self.recorder.handle)
@@ -222,14 +224,32 @@ class SessionCoordinator:
     def _make_recorder(self, program_id: str, script: Script, resume: Any) -> Any:
         if self.store is None:
             return None
+        import sqlite3
+
         from .recorder import SessionRecorder
         from .store import StoreError
 
         try:
-            return SessionRecorder(self.store, program_id, script, resume=resume)
-        except StoreError as exc:
+            return SessionRecorder(
+                self.store,
+                program_id,
+                script,
+                resume=resume,
+                on_problem=self._saving_problem,
+                clock=self.clock,
+            )
+        except (StoreError, sqlite3.Error, OSError) as exc:
             self.view.set_session_notice(f"Progress is not saved for this session: {exc}")
             return None
+
+    def _saving_problem(self, text: str | None) -> None:
+        """The recorder could not save (or can again): say so; the session goes on."""
+        self.view.set_session_notice(text or "")
+
+    def flush_progress(self) -> None:
+        """A last try for writes a locked or full store held back (the app is closing)."""
+        if self.recorder is not None:
+            self.recorder.flush(force=True)
 
     def _ask_pain(self, moment: str, completed: bool = True) -> None:
         """The pain check-in before and after a session (one key skips it)."""
@@ -442,6 +462,11 @@ class SessionCoordinator:
         skipped = [name for name in skipped if name not in done]
         minutes = (self.clock() - self.started_at) * self.speed / 60
         nxt = self.progress.after_session(c.script, self.program_id)
+        if self.recorder is not None and not self.recorder.flush(force=True):
+            nxt += (
+                f"\n{self.recorder.problem} {self.recorder.unsaved} change(s) are kept "
+                "and saved when you start the next session or close the app."
+            )
         self.view.show_result(SessionResult(completed, done, skipped, minutes, nxt))
         if self.ask_pain and self.store is not None and self.recorder is not None:
             self._ask_pain("after", completed)

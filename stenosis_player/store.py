@@ -37,6 +37,8 @@ MOMENTS = ("before", "after")
 REP_KINDS = frozenset({"release", "timed"})
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+OPEN_WAIT_S = 5.0  # opening may wait this long for another program's lock
+WRITE_WAIT_MS = 150  # a write during a session waits at most this long (then it is retried)
 
 
 class StoreError(Exception):
@@ -263,7 +265,7 @@ def _check_readable(path: Path) -> None:
     """Read the file through a read-only connection: damage shows up here without any
     write (a read-write connection could checkpoint a WAL into a damaged file on close)."""
     try:
-        ro = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+        ro = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=OPEN_WAIT_S)
     except sqlite3.Error as err:
         raise StoreError(f"cannot open {path}: {err}") from err
     try:
@@ -337,7 +339,7 @@ class Store:
                 raise StoreError(_newer_message(path, version))
             _check_readable(path)
         try:
-            conn = sqlite3.connect(path, isolation_level=None, timeout=5.0)
+            conn = sqlite3.connect(path, isolation_level=None, timeout=OPEN_WAIT_S)
         except sqlite3.Error as err:
             raise StoreError(f"cannot open {path}: {err}") from err
         try:
@@ -358,6 +360,9 @@ class Store:
                     "the file was left at version "
                     f"{conn.execute('PRAGMA user_version').fetchone()[0]}"
                 ) from err
+            # from now on a write waits only briefly for another program's lock: the session
+            # must not stall (the recorder keeps the write and tries again later)
+            conn.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
             return store
         except sqlite3.Error as err:
             conn.close()
@@ -417,7 +422,15 @@ class Store:
             self._conn.execute("ROLLBACK")
             raise
         self._depth = 0
-        self._conn.execute("COMMIT")
+        try:
+            self._conn.execute("COMMIT")
+        except BaseException:
+            # a failed COMMIT (full disk, a busy reader) can leave the transaction open:
+            # end it, so the next write starts clean and can be retried as a whole
+            if self._conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+            raise
 
     def _stamp(self) -> str:
         return to_iso(self.now())

@@ -3,6 +3,7 @@ signals for the views. It computes no timing itself."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -20,6 +21,8 @@ from ..engine import (
     system_clock,
 )
 from ..script import Script, Segment
+
+log = logging.getLogger(__name__)
 
 HEARTBEAT_MS = 1000  # tick at least this often, so a sleep shows up as a clock jump
 
@@ -99,8 +102,19 @@ class SessionController(QObject):
         self._schedule()
 
     def _publish(self, events: list[Event]) -> None:
+        try:
+            self._emit(events)
+        finally:
+            # whatever a listener does, the session's next tick is always scheduled: a
+            # peer that raises must never freeze the session
+            self._schedule()
+
+    def _emit(self, events: list[Event]) -> None:
         for listener in self.listeners:
-            listener(events)
+            try:
+                listener(events)
+            except Exception:  # one broken peer must not silence the others or the session
+                log.exception("a session listener failed; the session goes on")
         if events:
             self.events_emitted.emit(events)
         for e in events:
@@ -114,7 +128,6 @@ class SessionController(QObject):
                 self.clock_jumped.emit(e.gap)
             elif isinstance(e, SessionFinished):
                 self.session_finished.emit(e.completed)
-        self._schedule()
 
     def _schedule(self) -> None:
         deadline = self.engine.next_deadline()

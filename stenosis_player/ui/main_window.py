@@ -526,6 +526,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.stop_voice_commands()
+        self.session.flush_progress()
         super().closeEvent(event)
 
     def toggle_fullscreen(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -87,15 +87,25 @@ class ExerciseImage(QWidget):
         self._renderer = None
         if path is not None:
             # parsed once per picture: a session flips between start and end every rep
-            if path not in self._renderers and Path(path).is_file():
-                renderer = QSvgRenderer(str(path), self)
-                self._renderers[path] = renderer if renderer.isValid() else None
+            if path not in self._renderers:
+                self._renderers[path] = self._load(Path(path))
             self._renderer = self._renderers.get(path)
         self.setAccessibleName(alt)
         self.setToolTip(alt)
         self.setVisible(self._renderer is not None)
         self.update()
         return self._renderer is not None
+
+    def _load(self, path: Path) -> QSvgRenderer | None:
+        from ..picture_files import svg_bytes
+        from ..user_files import FileProblem
+
+        try:
+            data = svg_bytes(path)  # bounded: a .svgz bomb is refused, not inflated
+        except FileProblem:
+            return None
+        renderer = QSvgRenderer(QByteArray(data), self)
+        return renderer if renderer.isValid() else None
 
     def has_image(self) -> bool:
         return self._renderer is not None

@@ -105,7 +105,7 @@ def test_import_rejects_a_bad_value_with_its_location(catalog, tmp_path):
         import_program(out, catalog, Settings())
     assert info.value.problems == [
         "programs[0].exercises[0].dose.reps: must be between 1 and 100 (found 500)",
-        "programs[0].exercises[2].dose.sets: must be of type integer, not str ('three')",
+        "programs[0].exercises[2].dose.sets: must be a whole number, not text ('three')",
     ]
 
 
