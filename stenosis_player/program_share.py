@@ -58,9 +58,14 @@ class ImportResult:
 
 def program_document(catalog: Catalog, settings: Settings, program_id: str) -> dict[str, Any]:
     """The adjusted program as an exercises.json document (not yet written)."""
-    raw = json.loads(Path(catalog.path).read_text(encoding="utf-8"))
+    raw = _catalog_as_loaded(catalog)
     program = catalog.program(program_id)
-    raw_program = next(p for p in raw["programs"] if p["id"] == program.id)
+    raw_program = next((p for p in raw["programs"] if p["id"] == program.id), None)
+    if raw_program is None:
+        raise CatalogError(
+            catalog.path,
+            [f"the program {show(program.id)} is no longer in the catalogue; restart the app"],
+        )
     removed = settings.removed_exercises()
     items = []
     for ex_id, runs in program_rows(settings, catalog, program.id):
@@ -122,6 +127,18 @@ def program_document(catalog: Catalog, settings: Settings, program_id: str) -> d
     doc["exercises"] = exercises
     doc["programs"] = [out_program]
     return doc
+
+
+def _catalog_as_loaded(catalog: Catalog) -> dict[str, Any]:
+    """The catalogue's document, re-read with every guard the first load had (size,
+    regular file, strict JSON, the schema): the file may have changed since the app started."""
+    path = Path(catalog.path)
+    raw = catalog_module.read_json(path)
+    problems = validate(raw, path.parent)
+    if problems:
+        changed = "the catalogue changed on disk since the app started and now has problems:"
+        raise CatalogError(path, [changed, *problems])
+    return raw
 
 
 def _without_images(exercise: dict[str, Any]) -> dict[str, Any]:

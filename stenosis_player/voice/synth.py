@@ -31,6 +31,7 @@ from typing import Any
 from .config import VoiceConfig
 
 WORKER_FLAG = "--voice-worker"
+PARENT_ENV = "STENOSIS_PLAYER_PARENT_PID"
 
 
 def default_worker_argv() -> tuple[str, ...]:
@@ -39,7 +40,10 @@ def default_worker_argv() -> tuple[str, ...]:
     point must hand to ``stenosis_player.voice.worker.main()``."""
     if getattr(sys, "frozen", False):
         return (sys.executable, WORKER_FLAG)
-    return (sys.executable, "-m", "stenosis_player.voice.worker")
+    # -P: the folder the app was started from is not put on sys.path, so a pyttsx3.py (or
+    # a file named like a standard module) lying there is never imported (see _Worker: the
+    # worker also runs in the package's own folder, never the user's)
+    return (sys.executable, "-P", "-m", "stenosis_player.voice.worker")
 
 
 MAX_CONSECUTIVE_FAILURES = 3
@@ -87,10 +91,17 @@ def cache_key(text: str, config: VoiceConfig) -> str:
 class _Worker:
     """One worker process and the threads that read its output."""
 
-    def __init__(self, argv: Sequence[str], start_timeout: float) -> None:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        start_timeout: float,
+        on_spawn: Callable[[subprocess.Popen[str]], None] | None = None,
+    ) -> None:
         env = dict(os.environ)
         root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        env.pop("PYTHONSTARTUP", None)
+        env[PARENT_ENV] = str(os.getpid())  # the worker ends itself if this process is gone
         try:
             self.proc = subprocess.Popen(
                 list(argv),
@@ -101,9 +112,12 @@ class _Worker:
                 encoding="utf-8",
                 bufsize=1,
                 env=env,
+                cwd=root,  # a folder we own, not wherever the app was launched from
             )
         except OSError as exc:
             raise SynthesisUnavailable(f"cannot start the speech worker: {exc}") from exc
+        if on_spawn is not None:
+            on_spawn(self.proc)  # known at once, so closing while it starts can end it
         self.replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.stderr_tail: deque[str] = deque(maxlen=20)
         threading.Thread(target=self._read_stdout, daemon=True, name="voice-worker-out").start()
@@ -182,6 +196,14 @@ class _Worker:
                 self.proc.stdin.close()
 
 
+def _end(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(OSError):
+            proc.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
+
+
 class _WorkerLost(SynthesisError):
     """The worker hung or died; it has to be replaced."""
 
@@ -228,6 +250,7 @@ class Synthesizer:
             self._slots.put(slot)
         self._inflight: dict[str, threading.Lock] = {}
         self._closed = False
+        self._procs: set[subprocess.Popen[str]] = set()  # every worker started, even starting
 
     # ------------------------------------------------------------------ cache
     def key(self, text: str, config: VoiceConfig | None = None) -> str:
@@ -402,7 +425,7 @@ class Synthesizer:
                     self.restarts += 1
             slot.worker = None
             try:
-                slot.worker = _Worker(self.worker_argv, self.start_timeout)
+                slot.worker = _Worker(self.worker_argv, self.start_timeout, self._spawned)
             except SynthesisUnavailable as exc:
                 self._unavailable = exc
                 raise
@@ -441,12 +464,25 @@ class Synthesizer:
                     "reinstall eSpeak NG (Debian: libespeak-ng1) or choose another voice"
                 )
 
+    def _spawned(self, proc: subprocess.Popen[str]) -> None:
+        with self._lock:
+            self._procs = {p for p in self._procs if p.poll() is None}
+            self._procs.add(proc)
+            closed = self._closed
+        if closed:  # close() ran while this one was being started
+            _end(proc)
+
     def close(self) -> None:
-        self._closed = True
+        """End every worker this synthesizer started: idle, busy, hung or still starting."""
+        with self._lock:
+            self._closed = True
+            procs = list(self._procs)
         for slot in self._all_slots:
             if slot.worker is not None:
                 slot.worker.kill()
                 slot.worker = None
+        for proc in procs:
+            _end(proc)
 
     def __enter__(self) -> Synthesizer:
         return self

@@ -219,7 +219,32 @@ def serve(stdin: TextIO, out: TextIO, engine_factory=open_engine) -> int:
     return 0
 
 
+def end_with_parent(parent: int | None = None) -> None:
+    """End this process when the app that started it is gone, even while the engine hangs
+    (a hung worker never reads the end of its input). The app passes its pid in
+    STENOSIS_PLAYER_PARENT_PID."""
+    if parent is None:
+        try:
+            parent = int(os.environ.get("STENOSIS_PLAYER_PARENT_PID", ""))
+        except ValueError:
+            return
+    # Not PR_SET_PDEATHSIG: it fires when the *thread* that started us ends, and the app
+    # starts workers from short-lived threads. An orphan is re-parented, so poll for that.
+    if os.name != "posix":
+        return
+    if os.getppid() != parent:  # it died already
+        os._exit(0)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
 def main() -> int:
+    end_with_parent()
     # Keep the protocol channel for ourselves: the eSpeak driver prints to stdout.
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     devnull = os.open(os.devnull, os.O_WRONLY)
