@@ -12,7 +12,8 @@ APT_PACKAGES=(python3-venv libgl1 libegl1 libglib2.0-0 libxkbcommon0 libxkbcommo
   libxcb-randr0 libxcb-render-util0 libxcb-image0 libpulse0 libespeak-ng1 espeak-ng
   libportaudio2)
 if [ "$mode" = test ]; then
-  APT_PACKAGES+=(sox xvfb xauth desktop-file-utils appstream)
+  # pulseaudio: a private sound server for the real-audio tests (tests/sound_server.py)
+  APT_PACKAGES+=(sox xvfb xauth desktop-file-utils appstream pulseaudio pulseaudio-utils)
 fi
 
 bash scripts/apt-install.sh "${APT_PACKAGES[@]}"

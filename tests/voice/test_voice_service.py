@@ -210,6 +210,7 @@ def test_full_disk_falls_back_to_speaking_directly(qtbot, make_service, monkeypa
 
 @QT_MULTIMEDIA_NOISE
 def test_no_audio_output_is_a_notice_and_a_silent_sink(qtbot, monkeypatch, make_synth):
+    monkeypatch.setattr(sinks, "pulse_server_reachable", lambda: False)
     monkeypatch.setattr(sinks, "audio_outputs", lambda: [])
     service = SpeechService(make_synth())
     try:
@@ -243,6 +244,7 @@ def test_silent_sink_finishes_after_the_clip_length(qtbot):
 @QT_MULTIMEDIA_NOISE
 @pytest.mark.speech
 def test_without_audio_the_session_timing_is_the_clip_length(qtbot, monkeypatch, make_synth):
+    monkeypatch.setattr(sinks, "pulse_server_reachable", lambda: False)
     monkeypatch.setattr(sinks, "audio_outputs", lambda: [])
     service = SpeechService(make_synth())
     try:
