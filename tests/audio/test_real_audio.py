@@ -84,6 +84,9 @@ class Session:
         return heard[0]
 
     def close(self) -> None:
+        c = self.window.controller
+        if c is not None and c.stage not in (Stage.FINISHED, Stage.STOPPED):
+            c.stop()  # its timer must not tick into a window that is gone
         self.window.close()
         self.speech.close()
 
@@ -105,9 +108,10 @@ def session(qtbot, catalog, tmp_path, sound_server):
 def onset_errors(recording: Recording, s: Session) -> list[tuple[str, float, float]]:
     """For each segment line: (line, onset − segment start in s, match 0..1)."""
     out = []
+    end = recording.time_of(len(recording.samples))
     for shown, _seg, text in s.segments:
-        if text not in s.speech._clips:
-            continue
+        if text not in s.speech._clips or shown > end - 0.7:
+            continue  # not a clip, or too close to the end of the recording to be found
         clip, rate = s.clip(text)
         assert rate == recording.rate
         onset, score = find_onset(recording, clip, shown)
