@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     li = sub.add_parser("listen", help="print the voice commands the microphone hears")
     li.add_argument("--wav", metavar="FILE", help="listen to a WAV file instead")
+
+    from .reminders.args import add_parser as add_remind_parser
+
+    add_remind_parser(sub)
     return p
 
 
@@ -104,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "export-audio": ("stenosis_player.voice.export", "run_export_audio"),
             "history": ("stenosis_player.history_cli", "run_history"),
             "listen": ("stenosis_player.cli", "cmd_listen"),
+            "remind": ("stenosis_player.reminders.cli", "run_remind"),
         }
         module, func = targets[args.command]
         return _delegate(module, func, args)

@@ -162,6 +162,8 @@ def num(value: float | None) -> str:
 
 
 _E = Entry
+_DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)"
+_HHMM = r"(?:[01]?\d|2[0-3]):[0-5]\d"
 ENTRIES: tuple[Entry, ...] = (
     # Voice
     _E(
@@ -307,6 +309,41 @@ ENTRIES: tuple[Entry, ...] = (
         pattern=r"\s*[A-Za-z']+\s*",
         pattern_words="one plain word, such as player",
     ),
+    # Reminders (their tab is ui/reminders_tab.py; reminders/ installs the user's scheduler)
+    _E(
+        "reminders.enabled",
+        bool,
+        False,
+        "Remind me to exercise",
+        "Show a reminder on the days and at the times below, even when the player is closed "
+        "(through this computer's own scheduler). Nothing is sent anywhere.",
+        "Reminders",
+        in_dialog=False,
+    ),
+    _E(
+        "reminders.days",
+        str,
+        "mon tue wed thu fri sat sun",
+        "Days",
+        "The days of the week to be reminded on.",
+        "Reminders",
+        in_dialog=False,
+        max_length=60,
+        pattern=rf"\s*{_DAY}(?:[\s,]+{_DAY})*\s*",
+        pattern_words="days of the week such as mon wed fri",
+    ),
+    _E(
+        "reminders.times",
+        str,
+        "10:00",
+        "Times",
+        "The times of day (24-hour) to be reminded at; one reminder per time.",
+        "Reminders",
+        in_dialog=False,
+        max_length=60,
+        pattern=rf"\s*{_HHMM}(?:[\s,]+{_HHMM})*\s*",
+        pattern_words="times of day such as 09:30 18:00",
+    ),
     # Remembered by the app itself
     _E(
         "program.last",
@@ -325,6 +362,15 @@ ENTRIES: tuple[Entry, ...] = (
         False,
         "Safety notice seen",
         "Whether the “check with your healthcare provider” notice has been shown and accepted.",
+        "Remembered",
+        in_dialog=False,
+    ),
+    _E(
+        "reminders.offered",
+        bool,
+        False,
+        "Reminders offered",
+        "Whether reminders were offered after the first completed session (they are offered once).",
         "Remembered",
         in_dialog=False,
     ),

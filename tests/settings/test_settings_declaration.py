@@ -36,8 +36,12 @@ EXPECTED_DEFAULTS = {
     "display.fullscreen": False,
     "voice_commands.enabled": False,
     "voice_commands.leading_word": "player",
+    "reminders.enabled": False,
+    "reminders.days": "mon tue wed thu fri sat sun",
+    "reminders.times": "10:00",
     "program.last": None,
     "safety.notice_seen": False,
+    "reminders.offered": False,
 }
 
 
