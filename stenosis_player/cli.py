@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
 
@@ -136,7 +137,7 @@ def load_catalog_or_report(path: str | None):  # -> Catalog | None
     except CatalogError as err:
         print(f"{err.path}: {len(err.problems)} problem(s)", file=sys.stderr)
         for problem in err.problems:
-            print(f"  {problem}", file=sys.stderr)
+            print(f"  {terminal_safe(problem)}", file=sys.stderr)
         return None
 
 
@@ -208,8 +209,18 @@ def cmd_script(args: argparse.Namespace) -> int:
         report_estimates(timer)
     if script is None:
         return 1
-    print(script.to_json() if args.format == "json" else script.to_text())
+    print(terminal_safe(script.to_json() if args.format == "json" else script.to_text()))
     return 0
+
+
+# control characters other than newline and tab: an escape sequence in a catalogue's text
+# must not reach the terminal (it could set the title, move the cursor or hide lines)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control characters shown as escapes (\\x1b), never sent raw."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 if __name__ == "__main__":  # pragma: no cover
