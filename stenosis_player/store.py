@@ -261,27 +261,101 @@ class _Corrupt(Exception):
     pass
 
 
+# What SQLite says when the file itself is damaged. Anything else (a lock, a -wal or -shm
+# file that cannot be opened, a read-only folder, no permission) leaves a healthy database
+# that must not be moved aside: the user's history and resume point live in it.
+_CORRUPTION = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+
+
+def _is_corruption(err: sqlite3.Error) -> bool:
+    name = getattr(err, "sqlite_errorname", "") or ""
+    return name.startswith(_CORRUPTION)
+
+
+def _cannot_use(path: Path, err: sqlite3.Error) -> StoreError:
+    """A clear message for a database that is fine but cannot be opened here."""
+    text = str(err)
+    name = getattr(err, "sqlite_errorname", "") or ""
+    if "locked" in text or "busy" in text or name.startswith("SQLITE_BUSY"):
+        why = "it is in use by another program"
+    elif name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_PERM")):
+        why = (
+            f"it or its {path.name}-wal / {path.name}-shm files cannot be opened for writing "
+            f"({text}); check that they are files you own"
+        )
+    else:
+        why = text
+    return StoreError(f"cannot open the progress file {path}: {why}. The file was not changed.")
+
+
+def _expected_columns(version: int) -> dict[str, set[str]]:
+    """Our tables and their columns at ``version``, built from the migrations themselves."""
+    mem = sqlite3.connect(":memory:")
+    try:
+        for script in MIGRATIONS[:version]:
+            for statement in _statements(script):
+                mem.execute(statement)
+        return _columns(mem)
+    finally:
+        mem.close()
+
+
+def _columns(conn: sqlite3.Connection) -> dict[str, set[str]]:
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {t: {r[1] for r in conn.execute(f'PRAGMA table_info("{t}")')} for t in tables}
+
+
+def _schema_problem(version: int, found: dict[str, set[str]]) -> str | None:
+    """Why a file with these tables is not one of ours at ``version``, or None."""
+    if version == 0:
+        if found:
+            names = ", ".join(sorted(found)[:5])
+            return f"it holds another program's tables ({names})"
+        return None
+    for table, columns in _expected_columns(version).items():
+        if table not in found:
+            return f"its table {table!r} is missing"
+        missing = sorted(columns - found[table])
+        if missing:
+            return f"its table {table!r} has no column {missing[0]!r}"
+    return None
+
+
+def _foreign_message(path: Path, problem: str) -> str:
+    return (
+        f"{path} is not a Stenosis Player progress file ({problem}). It was not changed; "
+        "move it away or choose another --data-dir to start a new one."
+    )
+
+
 def _check_readable(path: Path) -> None:
     """Read the file through a read-only connection: damage shows up here without any
-    write (a read-write connection could checkpoint a WAL into a damaged file on close)."""
+    write (a read-write connection could checkpoint a WAL into a damaged file on close),
+    and so does a file that is not ours, before anything (even the journal mode) changes."""
     try:
         ro = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=OPEN_WAIT_S)
     except sqlite3.Error as err:
-        raise StoreError(f"cannot open {path}: {err}") from err
+        raise _cannot_use(path, err) from err
     try:
         version = ro.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(_newer_message(path, version))
-        ro.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        found = _columns(ro)
         check = ro.execute("PRAGMA quick_check(1)").fetchone()[0]
         if check != "ok":
             raise _Corrupt(f"it is damaged: {check}")
-    except sqlite3.OperationalError as err:
-        if "locked" in str(err) or "busy" in str(err):
-            raise StoreError(f"{path} is in use by another program: {err}") from err
-        raise _Corrupt(str(err)) from err
-    except sqlite3.DatabaseError as err:
-        raise _Corrupt(str(err)) from err
+        problem = _schema_problem(version, found)
+        if problem:
+            raise StoreError(_foreign_message(path, problem))
+    except sqlite3.Error as err:
+        if _is_corruption(err):
+            raise _Corrupt(str(err)) from err
+        raise _cannot_use(path, err) from err
     finally:
         ro.close()
 
@@ -328,7 +402,19 @@ class Store:
 
     @classmethod
     def _open_checked(cls, path: Path, now: Now) -> Store:
+        if path.is_dir():
+            raise StoreError(
+                f"the progress file {path} is a folder, not a file. Nothing was changed; "
+                "move the folder away or choose another --data-dir."
+            )
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            raise StoreError(
+                f"cannot write in the folder {path.parent} (it is read-only or not yours): "
+                "progress cannot be saved there. The progress file was not changed."
+            )
         if path.exists():
+            if not path.is_file():
+                raise StoreError(f"the progress file {path} is not a regular file")
             if not os.access(path, os.R_OK | os.W_OK):
                 raise StoreError(f"cannot read and write {path}: check its permissions")
             problem = _header_problem(path)
