@@ -117,6 +117,8 @@ class MainWindow(QMainWindow):
         self.apply_display_settings()
         self.session.preview(self.session.program_id)
         self.session.offer_resume()
+        self._offer_reminders = False
+        self.reminder_offer: QWidget | None = None
         for text in notices or []:
             self.add_notice(text)
         self.resize(1280, 800)
@@ -259,6 +261,7 @@ class MainWindow(QMainWindow):
     def _build_other_screens(self) -> None:
         """Build the screens the first frame did not need, while the start screen is read."""
         _ = self.player, self.end_view, self.checkin
+        self.show_week()
 
     def _show_caption(self, text: str) -> None:
         self._caption = text
@@ -268,11 +271,17 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ SessionView
     def show_screen(self, screen: str) -> None:
         if screen == START:
+            self.show_week()
             self.stack.setCurrentWidget(self.start_view)
         elif screen == PLAYER:
             self.stack.setCurrentWidget(self.player)
         elif screen == END:
             self.stack.setCurrentWidget(self.end_view)
+            if self._offer_reminders:  # after the first completed session, once
+                self._offer_reminders = False
+                from .reminders_tab import offer_reminders_once
+
+                self.reminder_offer = offer_reminders_once(self.end_view, self.settings)
         elif screen == PAIN and self.checkin is not None:
             self.stack.setCurrentWidget(self.checkin)
             self.checkin.setFocus()
@@ -285,6 +294,12 @@ class MainWindow(QMainWindow):
                 return  # those lines could not be made: keep the estimate, don't loop
             self._guessed_before = guessed
             self.session.preview(self.session.program_id)
+
+    def show_week(self) -> None:
+        """The start screen's "this week so far": days with a session against days set."""
+        from .reminders_tab import week_text
+
+        self.start_view.set_week(week_text(self.settings, self.store))
 
     def show_preview(self, script: Script) -> None:
         self.start_view.show_script(script)
@@ -336,6 +351,7 @@ class MainWindow(QMainWindow):
         self.checkin.reset(question)
 
     def show_result(self, result: SessionResult) -> None:
+        self._offer_reminders = result.completed
         self.end_view.show_result(
             result.completed, result.done, result.skipped, result.minutes, result.next_steps
         )
@@ -506,6 +522,7 @@ class MainWindow(QMainWindow):
 
     def _settings_saved(self) -> None:
         self.apply_display_settings()
+        self.show_week()
         self.session.settings_saved()
 
     def open_history(self) -> None:

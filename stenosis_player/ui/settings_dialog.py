@@ -116,6 +116,11 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._build_program_tab(), "&Program")
         for group in dialog_groups():
             self.tabs.addTab(self._build_group_tab(group), group)
+        from .reminders_tab import RemindersTab, apply_reminders
+
+        self.reminders_tab = RemindersTab(self.draft, self._set)
+        self.tabs.addTab(self.reminders_tab, "&Reminders")
+        self.saved.connect(lambda: apply_reminders(self.settings, self))
 
         self.export_button = QPushButton("E&xport program…")
         self.export_button.setToolTip("Save this program with your changes, for a therapist")

@@ -78,6 +78,9 @@ class StartView(QWidget):
         self.source = QLabel(objectName="muted")
         self.source.setWordWrap(True)
         self.total = QLabel(objectName="where")
+        self.week = QLabel(objectName="muted")  # this week so far (reminders)
+        self.week.setAccessibleName("This week so far")
+        self.week.hide()
         self.resume_banner = QWidget()
         rb = QHBoxLayout(self.resume_banner)
         self.resume_label = QLabel(objectName="where")
@@ -116,6 +119,7 @@ class StartView(QWidget):
         layout.addLayout(lists, 1)
         layout.addWidget(self.source)
         layout.addWidget(self.total)
+        layout.addWidget(self.week)
         layout.addLayout(buttons)
 
     def program_id(self) -> str:
@@ -138,6 +142,10 @@ class StartView(QWidget):
     def show_resume(self, label: str | None) -> None:
         self.resume_label.setText(f"Resume where you stopped — {label}" if label else "")
         self.resume_banner.setVisible(bool(label))
+
+    def set_week(self, text: str) -> None:
+        self.week.setText(text)
+        self.week.setVisible(bool(text))
 
     def set_notice(self, text: str) -> None:
         self.notice.setText(text)
