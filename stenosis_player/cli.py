@@ -8,6 +8,7 @@ import importlib
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import __version__
 
@@ -68,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("voices", help="list the speech engines and voices on this machine")
 
+    r = sub.add_parser(
+        "review", help="write the clinical review of every program (Markdown) for a therapist"
+    )
+    r.add_argument("--out", metavar="FILE", help="write to FILE instead of printing")
+
     e = sub.add_parser("export-audio", help="render a whole guided session into one WAV file")
     e.add_argument("out", metavar="OUT.wav")
     e.add_argument("--program", metavar="ID")
@@ -100,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_check(args)
         if args.command == "script":
             return cmd_script(args)
+        if args.command == "review":
+            return cmd_review(args)
         if args.command is None:
             if args.self_test:
                 return _delegate("stenosis_player.selftest", "run_self_test", args)
@@ -221,6 +229,27 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def terminal_safe(text: str) -> str:
     """``text`` with control characters shown as escapes (\\x1b), never sent raw."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from .review import review_markdown
+
+    catalog = load_catalog_or_report(args.exercises)
+    if catalog is None:
+        return 1
+    text = review_markdown(catalog)
+    if not args.out:
+        print(text, end="")
+        return 0
+    from .settings import atomic_write_text
+
+    try:
+        atomic_write_text(Path(args.out), text)
+    except OSError as exc:
+        print(f"stenosis-player: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"{args.out}: clinical review of {len(catalog.programs)} programs")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

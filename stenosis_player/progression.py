@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from .catalog import Catalog, Exercise
+from .catalog import Catalog, Exercise, ProgressionRule
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,25 @@ def clean_streak(history: Sequence[ExerciseSession]) -> int:
     return n
 
 
-def next_step(ex: Exercise, current: int, history: Sequence[ExerciseSession]) -> DoseChange | None:
+def active_rule(ex: Exercise, current: dict[str, int]) -> ProgressionRule | None:
+    """The rule now in force: the first whose field has not reached its target (curl-ups
+    grow to 10 reps, then to 2 sets). ``current``: field → value now (grown or started)."""
+    for rule in ex.progression.rules if ex.progression else ():
+        if current.get(rule.field, rule.start) < rule.target:
+            return rule
+    return None
+
+
+def next_step(
+    ex: Exercise,
+    current: int,
+    history: Sequence[ExerciseSession],
+    rule: ProgressionRule | None = None,
+) -> DoseChange | None:
     """The rule's next step for this exercise, if it is due. ``history``: sessions since
-    the last change (newest first), so each step needs its own run of clean sessions."""
-    rule = ex.progression.rule if ex.progression else None
+    the last change (newest first), so each step needs its own run of clean sessions.
+    ``rule``: the rule in force (default: the exercise's first)."""
+    rule = rule or (ex.progression.rule if ex.progression else None)
     if rule is None or current >= rule.target:
         return None
     streak = clean_streak(history)
@@ -78,23 +93,31 @@ def next_step(ex: Exercise, current: int, history: Sequence[ExerciseSession]) ->
     )
 
 
+def offer_chains(catalog: Catalog) -> tuple[tuple[str, ...], ...]:
+    """The orders exercises are offered in: flexion lying → seated → standing, and the
+    catalogue's other ``offers`` (pelvic tilt → the more advanced hook-lying march)."""
+    chains = (catalog.flexion_progression, *catalog.offers)
+    return tuple(c for c in chains if c)
+
+
 def flexion_offer(
     catalog: Catalog,
     planned: Iterable[str],
     history_of: dict[str, Sequence[ExerciseSession]],
     after_sessions: int = 3,
 ) -> str | None:
-    """The next flexion exercise (lying → seated → standing) to offer, or None.
+    """The next exercise of an offer chain (flexion lying → seated → standing first) to
+    offer, or None.
 
     Offered when the program runs an earlier stage but not the next one, and the earlier
     stage has ``after_sessions`` clean sessions in a row.
     """
     planned = list(planned)
-    order = catalog.flexion_progression
-    for earlier, later in pairwise(order):
-        ready = clean_streak(history_of.get(earlier, ())) >= after_sessions
-        if earlier in planned and later not in planned and ready:
-            return later
+    for order in offer_chains(catalog):
+        for earlier, later in pairwise(order):
+            ready = clean_streak(history_of.get(earlier, ())) >= after_sessions
+            if earlier in planned and later not in planned and ready:
+                return later
     return None
 
 

@@ -37,7 +37,7 @@ class SessionProgress:
 
     def after_session(self, script: Script, program_id: str) -> str:
         """Apply the articles' progression rules after a session; say what changed and why."""
-        from .progression import flexion_offer, next_step
+        from .progression import active_rule, flexion_offer, next_step, offer_chains
 
         lines: list[str] = []
         self.last_changes = []
@@ -47,16 +47,18 @@ class SessionProgress:
                 grown = self.store.grown_doses()
                 for ex_id in script.exercise_ids():
                     ex = self.catalog.exercises[ex_id]
-                    rule = ex.progression.rule if ex.progression else None
+                    rule = active_rule(ex, grown.get(ex_id, {}))
                     if rule is None or self._user_set(ex_id, rule.field):
                         continue  # the user's own value is never changed behind their back
                     current = grown.get(ex_id, {}).get(rule.field, rule.start)
-                    change = next_step(ex, current, self.store.exercise_history(ex_id))
+                    change = next_step(ex, current, self.store.exercise_history(ex_id), rule)
                     if change is not None:
                         self.last_changes.append(self.store.record_dose_change(change))
                         lines.append("Next time: " + change.describe(self.catalog))
                 history = {
-                    i: self.store.exercise_history(i) for i in self.catalog.flexion_progression
+                    i: self.store.exercise_history(i)
+                    for chain in offer_chains(self.catalog)
+                    for i in chain
                 }
                 offer = flexion_offer(self.catalog, script.exercise_ids(), history)
                 # a stage a safety rule took out stays out until the user puts it back
@@ -93,8 +95,10 @@ class SessionProgress:
         ex_id = self.offered_exercise
         if not ex_id or self.settings is None:
             return None
+        from .progression import offer_chains
+
         ids = self.saved_order(program_id)
-        order = self.catalog.flexion_progression
+        order = next(c for c in offer_chains(self.catalog) if ex_id in c[1:])
         earlier = order[order.index(ex_id) - 1]
         at = ids.index(earlier) + 1 if earlier in ids else len(ids)
         try:

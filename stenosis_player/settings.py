@@ -243,7 +243,8 @@ ENTRIES: tuple[Entry, ...] = (
         int,
         10,
         "Time to change position",
-        "Seconds to get into position before an exercise, and to switch sides.",
+        "At least this many seconds to get into position before an exercise, and to switch "
+        "sides (the catalogue's transition table gives more where a change needs it).",
         "Timing",
         3,
         120,
@@ -254,7 +255,7 @@ ENTRIES: tuple[Entry, ...] = (
         int,
         20,
         "From the floor to standing",
-        "Seconds to get up from the floor before a sitting or standing exercise: never rushed.",
+        "At least this many seconds between the floor and standing, either way: never rushed.",
         "Timing",
         5,
         180,

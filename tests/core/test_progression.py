@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from stenosis_player.progression import (
     ExerciseSession,
+    active_rule,
     clean_streak,
     flexion_offer,
     hurt_twice_in_a_row,
@@ -53,6 +54,44 @@ def test_reps_rule_for_curl_ups(catalog):
     change = next_step(ex, 5, [CLEAN] * 3)
     assert (change.field, change.old, change.new) == ("reps", 5, 6)
     assert "curl-ups" in change.describe(catalog).lower()
+
+
+def test_curl_ups_grow_to_ten_reps_then_to_two_sets_of_ten(catalog):
+    """'As strength builds, aim to complete 2 sets of 10 curls': reps first, then sets."""
+    ex = catalog.exercises["curl-ups"]
+    dose: dict[str, int] = {}
+    sessions = 0
+    while (rule := active_rule(ex, dose)) is not None:
+        current = dose.get(rule.field, rule.start)
+        change = next_step(ex, current, [CLEAN] * 3, rule)
+        assert change is not None and change.field == rule.field
+        dose[rule.field] = change.new
+        sessions += 3
+        assert sessions < 100
+    assert dose == {"reps": 10, "sets": 2}
+    assert sessions == 3 * (5 + 1)  # five steps of reps, then one of sets
+
+
+def test_the_advanced_march_is_offered_after_the_pelvic_tilt_goes_well(catalog):
+    planned = ["back-flexion-stretch", "pelvic-tilt-abdominal", "curl-ups"]
+    assert flexion_offer(catalog, planned, {"pelvic-tilt-abdominal": [CLEAN] * 2}) is None
+    offer = flexion_offer(catalog, planned, {"pelvic-tilt-abdominal": [CLEAN] * 3})
+    assert offer == "hook-lying-march"
+
+
+def test_the_default_program_starts_with_the_first_flexion_stage(catalog):
+    program = catalog.program("step-by-step")
+    included = [i.exercise_id for i in program.items if i.included]
+    assert "lumbar-flexion-lying" in included
+    assert "seated-lumbar-flexion" not in included and "standing-lumbar-flexion" not in included
+    held = {i.exercise_id: i.note for i in program.items if not i.included}
+    assert "flexion in lying" in held["seated-lumbar-flexion"]
+    march = next(
+        i
+        for i in catalog.program("stretch-and-strengthen").items
+        if i.exercise_id == "hook-lying-march"
+    )
+    assert not march.included and "more advanced" in march.note
 
 
 def test_exercises_without_a_rule_never_change(catalog):
