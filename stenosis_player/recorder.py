@@ -169,6 +169,9 @@ class SessionRecorder:
                 self._next_try = self.clock() + RETRY_EVERY_S
                 self._report(save_problem_text(exc))
                 return False
+            except Exception:
+                self._pending.pop(0)  # a bad request, not a store fault: never retried
+                raise
             self._pending.pop(0)
         self._report(None)
         return True
@@ -220,7 +223,7 @@ class SessionRecorder:
         self._save(lambda: self.store.record_checkin(self.ensure_session(), moment, pain))
 
     def record_hurt(self, segment: Segment | None, choice: str) -> None:
-        """'It hurts' was pressed during ``segment``; ``choice``: skip/easier/end/continue."""
+        """'It hurts' was pressed during ``segment``; ``choice``: skip/easier/remove/end/continue."""
         self._save(
             lambda: self.store.record_hurt(
                 self.ensure_session(),

@@ -30,7 +30,7 @@ from .progression import DoseChange, ExerciseSession
 Now = Callable[[], datetime]
 
 OUTCOMES = ("completed", "stopped", "crashed", "in-progress")
-HURT_CHOICES = ("skip", "easier", "end", "continue")
+HURT_CHOICES = ("skip", "easier", "remove", "end", "continue")
 ANSWERS = ("yes", "no", "none")
 MOMENTS = ("before", "after")
 # Segment kinds that end one rep (or one timed bout): what "reps done" counts.
