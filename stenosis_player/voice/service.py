@@ -75,6 +75,9 @@ class SpeechService(QObject):
     """
 
     late_after_s = 1.5  # a clip ready later than this after say() is not played
+    # Worker processes are ended once synthesis has been idle this long (the script's lines
+    # are all made at the start; a later line, such as an answer, starts one again).
+    release_workers_after_ms = 3000
 
     clip_started = Signal(str)
     clip_finished = Signal(str)
@@ -83,6 +86,8 @@ class SpeechService(QObject):
     ready_changed = Signal(bool)
     # internal: from the synthesis threads to the UI thread (queued connection)
     _synthesised = Signal(object, object, object, object, object)
+    _job_done = Signal()
+    _released = Signal(int)
 
     def __init__(
         self,
@@ -130,6 +135,12 @@ class SpeechService(QObject):
         self._threads: list[threading.Thread] = []
         self._closed = False
         self._synthesised.connect(self._on_synthesised)
+        self._job_done.connect(self._on_job_done)
+        self._released.connect(self._on_released)
+        self._outstanding = 0  # synthesis jobs asked for and not answered yet
+        self._release_timer = QTimer(self)
+        self._release_timer.setSingleShot(True)
+        self._release_timer.timeout.connect(self._release_workers)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.close)
@@ -273,6 +284,8 @@ class SpeechService(QObject):
 
     # ------------------------------------------------------------------ synthesis
     def _submit(self, urgency: int, text: str) -> None:
+        self._release_timer.stop()
+        self._outstanding += 1
         if not self._threads:
             for i in range(self.synth.workers):
                 thread = threading.Thread(target=self._run_jobs, name=f"speech-{i}", daemon=True)
@@ -286,25 +299,38 @@ class SpeechService(QObject):
             urgency, _, text, config, generation = self._jobs.get()
             if text is None or self._closed:
                 return
-            if urgency == _PREPARE and generation != self._generation:
-                continue  # a newer prepare() replaced this one
-            path: Path | None = None
-            error: BaseException | None = None
-            seconds = 0.0
             try:
-                if self._mode == "direct":
-                    if urgency == _URGENT:
-                        self.synth.say_direct(text, config)
-                    continue
-                path = self.synth.synthesize(text, config)
-                seconds = clip_seconds(path)
-            except (SynthesisError, OSError, EOFError, ValueError) as exc:
-                path, error = None, exc
-            except Exception as exc:  # an engine bug must not end this thread
-                path, error = None, SynthesisError(f"{type(exc).__name__}: {exc}")
-            if self._closed:
+                self._run_job(urgency, text, config, generation)
+            finally:
+                if not self._closed:
+                    self._job_done.emit()
+
+    def _run_job(self, urgency: int, text: str, config, generation: int) -> None:
+        """Synthesise one job (on a background thread); the result goes to the UI thread."""
+        if urgency == _PREPARE and generation != self._generation:
+            return  # a newer prepare() replaced this one
+        path: Path | None = None
+        error: BaseException | None = None
+        seconds = 0.0
+        try:
+            if self._mode == "direct":
+                if urgency == _URGENT:
+                    self.synth.say_direct(text, config)
                 return
-            self._synthesised.emit(text, config, path, seconds, error)
+            path = self.synth.synthesize(text, config)
+            seconds = clip_seconds(path)
+        except (SynthesisError, OSError, EOFError, ValueError) as exc:
+            path, error = None, exc
+        except Exception as exc:  # an engine bug must not end this thread
+            path, error = None, SynthesisError(f"{type(exc).__name__}: {exc}")
+        if self._closed:
+            return
+        self._synthesised.emit(text, config, path, seconds, error)
+
+    def _on_job_done(self) -> None:
+        self._outstanding = max(0, self._outstanding - 1)
+        if self._outstanding == 0 and not self._closed:
+            self._release_timer.start(self.release_workers_after_ms)
 
     def _on_synthesised(self, text: str, config, path, seconds, error) -> None:
         if self._closed or config != self.config:
@@ -327,6 +353,23 @@ class SpeechService(QObject):
             self._prepare_left.discard(text)
             if not self._prepare_left:
                 self._set_ready(all(t in self._clips for t in self._prepare_all))
+
+    def _release_workers(self) -> None:
+        if self._outstanding or self._closed:
+            return
+        release = getattr(self.synth, "release_idle", None)
+        if release is None or not hasattr(self.synth, "live_workers"):
+            return
+
+        def run() -> None:  # ending a process waits for it: off the UI thread
+            release()
+            self._released.emit(self.synth.live_workers())
+
+        threading.Thread(target=run, name="speech-release", daemon=True).start()
+
+    def _on_released(self, still_running: int) -> None:
+        if still_running and not self._outstanding and not self._closed:
+            self._release_timer.start(self.release_workers_after_ms)  # one was busy
 
     def _fallback_play(self, utterance: _Utterance) -> None:
         if self._mode == "direct":

@@ -472,6 +472,31 @@ class Synthesizer:
         if closed:  # close() ran while this one was being started
             _end(proc)
 
+    def live_workers(self) -> int:
+        """How many worker processes are running now."""
+        return sum(1 for slot in self._all_slots if slot.worker is not None)
+
+    def release_idle(self) -> int:
+        """End the worker processes that are idle now (each about 22 MB; the next request
+        starts one again). Busy ones are left alone. Returns how many were ended."""
+        taken: list[_Slot] = []
+        while True:
+            try:
+                taken.append(self._slots.get_nowait())
+            except queue.Empty:
+                break
+        ended = 0
+        try:
+            for slot in taken:
+                if slot.worker is not None:
+                    slot.worker.kill()
+                    slot.worker = None
+                    ended += 1
+        finally:
+            for slot in taken:
+                self._slots.put(slot)
+        return ended
+
     def close(self) -> None:
         """End every worker this synthesizer started: idle, busy, hung or still starting."""
         with self._lock:
