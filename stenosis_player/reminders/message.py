@@ -35,7 +35,10 @@ def compose(
     if minutes:
         what += f", about {minutes} minute{'s' if minutes != 1 else ''}"
     if gentle:
-        body = f"Yesterday did not happen, and that is all right. Today is a fresh start: {what}."
+        body = (
+            f"The last planned day slipped by, and that is all right. Today is a fresh "
+            f"start: {what}."
+        )
         return Reminder(GENTLE_TITLE, body, program_id)
     if snoozed:
         return Reminder(TITLE, f"Ready now? {what}.", program_id)

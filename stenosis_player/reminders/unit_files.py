@@ -9,11 +9,9 @@ calendar time that falls into the missing hour.
 
 from __future__ import annotations
 
-import plistlib
 import subprocess
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
-from xml.sax.saxutils import escape
 
 from .schedule import Plan
 
@@ -25,6 +23,12 @@ DESCRIPTION = "Stenosis Player: reminders for your back exercises"
 SYSTEMD_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WINDOWS_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 CATCH_UP = timedelta(hours=1)
+
+
+def escape(text: str) -> str:
+    """Text for XML element content (not xml.sax.saxutils: it pulls in urllib, http and
+    ssl, some 8 MB in the resident process that imports this module)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def triggers(plan: Plan) -> list[tuple[frozenset[int], time]]:
@@ -185,6 +189,8 @@ def task_scheduler_xml(plan: Plan, command: Sequence[str], *, start_day: str = "
 def launch_agent_plist(plan: Plan, command: Sequence[str], log_file: str | None = None) -> bytes:
     """A LaunchAgent running ``remind --check`` at each time (launchd runs a time missed
     during sleep once on waking)."""
+    import plistlib
+
     intervals = [
         # launchd counts weekdays from Sunday = 0; Python's from Monday = 0
         {"Weekday": (d + 1) % 7, "Hour": at.hour, "Minute": at.minute}
