@@ -8,6 +8,9 @@ with a ``"version"`` key. Loading never fails: a broken file or a bad entry fall
 default for what is broken, says so in ``LoadedSettings.problems``, and leaves the user's file
 exactly as it was until the next save, which first copies it to
 ``settings.json.bad-<timestamp>``. Unknown keys are kept and written back. Saves are atomic.
+A save never goes over the user's file unseen: a file that cannot be read, is not a regular
+file or is read-only is left alone and the save fails with a message; edits made by hand
+while the app runs are merged (the app's own changes on top) and the save says so.
 
 This module never imports Qt.
 """
@@ -15,11 +18,13 @@ This module never imports Qt.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import math
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -29,13 +34,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import strict_json
 from .script import DoseOverride, ScriptOptions
+from .user_files import FileProblem, decode_utf8, kind_of, read_limited
 from .voice.config import ENGINES, VoiceConfig
 
 if TYPE_CHECKING:
     from .catalog import Catalog
 
 VERSION = 1
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 DOSE_FIELDS = ("reps", "sets", "hold_s", "rest_s", "duration_s")
 TEST_VOICE_TEXT = "This is how your exercise guide will sound."
@@ -111,6 +119,8 @@ class Entry:
                 return None, f"must be one of {allowed} (found {show(value)})"
             if not value.strip():
                 return None, "must not be empty"
+            if strict_json.has_surrogate(value) or _CONTROL.search(value):
+                return None, "holds a control character or lone surrogate, which is not text"
             if len(value) > self.max_length:
                 return None, f"must be at most {self.max_length} characters long"
             if self.pattern and not re.fullmatch(self.pattern, value):
@@ -525,6 +535,12 @@ class Settings:
         self.catalog: Catalog | None = None  # when set, catalogue-dependent values are checked
         self.backup_pending = False  # the file on disk must be copied aside before a save
         self.last_backup: Path | None = None
+        # what the file on disk held when last read or written (its digest; None: no file),
+        # so a save notices hand edits made while the app runs
+        self.disk_digest: str | None = None
+        self.unwritable: str | None = None  # why saving over the file is refused, if it is
+        self.last_save_notice: str | None = None  # what the last save had to do (a merge)
+        self._changed: set[str] = set()  # keys changed here since the last read or save
 
     # ---- reading
 
@@ -617,6 +633,8 @@ class Settings:
         twin._extra = copy.deepcopy(self._extra)
         twin.catalog = self.catalog
         twin.backup_pending = self.backup_pending
+        twin.disk_digest = self.disk_digest
+        twin.unwritable = self.unwritable
         return twin
 
     # ---- change notification
@@ -637,6 +655,7 @@ class Settings:
         return unsubscribe
 
     def _notify(self, key: str, value: Any) -> None:
+        self._changed.add(key)
         for want, callback in list(self._observers):
             if want is None or want == key or (want.endswith(".") and key.startswith(want)):
                 callback(key, value)
@@ -708,18 +727,68 @@ class Settings:
     def save(self, path: Path | str | None = None) -> Path | None:
         """Write atomically; if the file on disk had problems, copy it aside first.
 
-        Returns the backup's path when one was made."""
+        Never silent and never over the user's file unseen: raises SettingsSaveError (an
+        OSError) naming why when the file cannot be read, is not a regular file or is
+        read-only (its mode is kept otherwise); hand edits made since it was read are
+        merged (``last_save_notice`` says so). Returns the backup's path when one was made."""
         target = Path(path) if path else self.path
         if target is None:
             raise ValueError("no settings file to save to")
+        self.last_save_notice = None
+        if self.unwritable and target == self.path:
+            raise SettingsSaveError(self.unwritable)
+        mode, current = _current_file(target)
         backup = None
-        if self.backup_pending and target.exists():
+        if self.backup_pending and current is not None:
             backup = backup_file(target)
-        atomic_write_text(target, self.to_json())
+        elif target == self.path and _digest(current) != self.disk_digest:
+            backup = self._merge_hand_edits(target, current)
+        text = self.to_json()
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a value that slipped past the checks
+            raise SettingsSaveError(
+                f"{target}: a setting holds text that is not valid: {exc}"
+            ) from None
+        atomic_write_text(target, text, mode=mode)
         self.path = target
+        self.disk_digest = _digest(data)
+        self._changed.clear()
         self.backup_pending = False
         self.last_backup = backup or self.last_backup
         return backup
+
+    def _merge_hand_edits(self, target: Path, current: bytes | None) -> Path | None:
+        """The file changed on disk since it was read: keep those edits, with this app's own
+        changes on top. A file the edit broke is copied aside first."""
+        if current is None:  # deleted by hand: nothing to keep
+            return None
+        disk = _parse(Settings(target), target, current)
+        if disk.problems:
+            backup = backup_file(target)
+            self.last_save_notice = (
+                f"{target.name} was changed outside the app and has problems "
+                f"({disk.problems[0]}); it was kept as {backup.name}"
+            )
+            return backup
+        mine = {k: copy.deepcopy(self._values.get(k)) for k in self._changed}
+        theirs = disk.settings
+        for key in dict.fromkeys([*self._values, *theirs._values]):
+            if key in mine:
+                continue
+            if key in theirs._values:
+                if self._values.get(key) != theirs._values[key]:
+                    self._values[key] = copy.deepcopy(theirs._values[key])
+                    self._notify(key, self.get(key))
+            elif key in self._values:
+                self._values.pop(key)
+                self._notify(key, self.get(key))
+        self._extra = theirs._extra
+        self.last_save_notice = (
+            f"{target.name} was changed outside the app while it ran: those changes were "
+            "kept, with the app's own changes added"
+        )
+        return None
 
     # ---- loading (used by load_settings)
 
@@ -919,33 +988,73 @@ def set_program_rows(
 # --------------------------------------------------------------------------- files
 
 
+MAX_FILE_BYTES = 1024 * 1024  # a settings file is a few KB; this is far beyond any real one
+
+
 def load_settings(path: Path | str) -> LoadedSettings:
     """Read settings.json. Never raises for a bad file: see the module's docstring."""
     path = Path(path)
     settings = Settings(path)
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_FILE_BYTES, what="settings file")
     except FileNotFoundError:
         return LoadedSettings(settings)
-    except OSError as exc:
-        why = exc.strerror or str(exc)
-        return LoadedSettings(settings, [f"{path}: cannot read the file ({why}); using defaults"])
+    except FileProblem as exc:
+        settings.unwritable = (
+            f"{path}: {exc.reason}; it was left as it is and settings are not saved over it "
+            "until it can be read"
+        )
+        return LoadedSettings(
+            settings,
+            [f"{path}: {exc.reason}; using the default settings. The file is left as it is"],
+        )
+    return _parse(settings, path, raw)
+
+
+def _parse(settings: Settings, path: Path, raw: bytes) -> LoadedSettings:
+    settings.disk_digest = _digest(raw)
     try:
-        doc = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except UnicodeDecodeError as exc:
-        why = f"not UTF-8 text (bad byte at offset {exc.start})"
-        return _unusable(settings, path, why)
-    except json.JSONDecodeError as exc:
-        why = f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-        return _unusable(settings, path, why)
+        doc = strict_json.loads(decode_utf8(raw))
     except ValueError as exc:
-        return _unusable(settings, path, f"not valid JSON ({exc})")
-    except RecursionError:
-        return _unusable(settings, path, "not valid JSON (nested too deeply)")
+        return _unusable(settings, path, str(exc))
     if not isinstance(doc, dict):
         return _unusable(settings, path, f"must hold a JSON object {{...}}, not {show(doc)}")
     problems, notices = settings._absorb(doc, path.name)
+    settings._changed.clear()
     return LoadedSettings(settings, problems, notices)
+
+
+def _digest(raw: bytes | None) -> str | None:
+    return None if raw is None else hashlib.sha256(raw).hexdigest()
+
+
+def _current_file(target: Path) -> tuple[int | None, bytes | None]:
+    """The file's permission bits and bytes as they are now (None, None: no file yet);
+    SettingsSaveError when it must not be replaced."""
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        raise SettingsSaveError(f"{target}: cannot check the file ({exc.strerror})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise SettingsSaveError(f"{target} is {kind_of(st.st_mode)}, not a file; nothing saved")
+    if not st.st_mode & 0o222:
+        raise SettingsSaveError(
+            f"{target} is read-only, so your settings were not saved; make it writable to save"
+        )
+    try:
+        current = read_limited(target, MAX_FILE_BYTES, what="settings file")
+    except (FileNotFoundError, FileProblem) as exc:
+        raise SettingsSaveError(f"cannot save the settings: {exc}") from None
+    return stat.S_IMODE(st.st_mode), current
+
+
+class SettingsSaveError(OSError):
+    """Settings were not written; the message says why and what to do."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "settings not saved"
 
 
 def _unusable(settings: Settings, path: Path, why: str) -> LoadedSettings:
@@ -957,10 +1066,6 @@ def _unusable(settings: Settings, path: Path, why: str) -> LoadedSettings:
             f"be kept as {path.name}.bad-<date> when you next save"
         ],
     )
-
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not allowed")
 
 
 def backup_file(path: Path) -> Path:
@@ -975,12 +1080,15 @@ def backup_file(path: Path) -> Path:
     return target
 
 
-def atomic_write_text(path: Path | str, text: str) -> None:
-    """Write a temporary file in the same folder, fsync it, then ``os.replace`` the target."""
+def atomic_write_text(path: Path | str, text: str, *, mode: int | None = None) -> None:
+    """Write a temporary file in the same folder, fsync it, then ``os.replace`` the target
+    (with ``mode``, the replaced file's permission bits are kept)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if mode is not None:
+            os.chmod(tmp, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
             f.flush()

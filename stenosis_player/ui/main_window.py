@@ -483,7 +483,20 @@ class MainWindow(QMainWindow):
         if self.settings is not None:
             with contextlib.suppress(Exception):
                 self.settings.set("safety.notice_seen", True)
-                self.settings.save()
+            self.save_settings()
+
+    def save_settings(self) -> bool:
+        """Write settings.json; a failure, or hand edits merged, is said on screen."""
+        from ..settings import SettingError
+
+        try:
+            self.settings.save()
+        except (OSError, SettingError) as exc:
+            self.add_notice(f"Your settings were not saved: {exc}")
+            return False
+        if getattr(self.settings, "last_save_notice", None):
+            self.add_notice(self.settings.last_save_notice)
+        return True
 
     def open_settings(self) -> None:
         try:
@@ -521,6 +534,8 @@ class MainWindow(QMainWindow):
         self.speech.say(text, "sample")
 
     def _settings_saved(self) -> None:
+        if getattr(self.settings, "last_save_notice", None):
+            self.add_notice(self.settings.last_save_notice)
         self.apply_display_settings()
         self.show_week()
         self.session.settings_saved()
@@ -555,7 +570,7 @@ class MainWindow(QMainWindow):
                 self.settings.set(
                     "display.high_contrast", not self._setting("display.high_contrast", False)
                 )
-                self.settings.save()
+            self.save_settings()
         else:
             self._contrast = not getattr(self, "_contrast", False)
         self.apply_display_settings()
