@@ -461,7 +461,7 @@ def _add_exercise(
         Kind.INTRO,
         3,
         [name, *dose_words, *intro_cautions, *intro_notes],
-        " ".join(dose_words),
+        "\n".join([" ".join(dose_words), *intro_cautions, *intro_notes]),  # shown as said
         image="start",
         speech_bound=True,
         notes=(*intro_cautions, *intro_notes),
@@ -469,11 +469,16 @@ def _add_exercise(
     )
     # get ready: set-up, which side first, the warnings that come before the movement
     first_side = "left" if sides_mode in ("each", "alternating") and not timed else None
+    get_ready = [
+        *setup,
+        side_start(first_side, True) if sides_mode == "each" else "",
+        *move_cautions,
+    ]
     b.countdown_pause(
         Kind.GET_READY,
         ready,
-        [*setup, side_start(first_side, True) if sides_mode == "each" else "", *move_cautions],
-        "\n".join(setup),
+        get_ready,
+        "\n".join(p for p in get_ready if p),  # the cautions are on screen as well as said
         cue="Get into position",
         side=first_side if sides_mode == "each" else None,
         side_label=side_label(first_side) if sides_mode == "each" else "",

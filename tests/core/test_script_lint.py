@@ -94,6 +94,7 @@ def test_every_caution_and_note_is_said_before_the_movement(path: Path, program_
         before = [s for s in segs if s.index < first_move]
         said_before = {p for s in before for p in s.say_parts}
         shown_before = {n for s in before for n in s.notes}
+        shown_before &= {line for s in before for line in s.show.split("\n")}
         for caution in ex.cautions:
             assert caution.text in said_before, (ex_id, caution.text)
             assert caution.text in shown_before, (ex_id, caution.text)
