@@ -1,0 +1,328 @@
+"""What a user runs, measured from the outside; prints numbers, asserts nothing.
+
+    python bench/bench_app.py [--runs 7] [--seconds 12] [--speed 10]
+
+1. First paint of the real command (``python -m stenosis_player``: settings, store, speech
+   service, single instance), with a fresh data folder and with a used one, against a bare
+   QMainWindow started the same way (goal: at most 1.25x the bare window).
+2. A session as ``stenosis-player --start --speed N`` runs it, on a private PulseAudio
+   server (tests/sound_server.py) so the voice really plays: the longest event-loop stall
+   from the first frame on, session start included (goal 16 ms, one frame); the main
+   process's resident memory (goal 90 MB) and the whole process tree's proportional
+   memory (goal 100 MB), sampled from outside every 250 ms.
+3. Say-to-audible: from ``SpeechService.say()`` to the line's first sample on the speakers'
+   monitor (cross-correlated with its clip), for cached lines and for new ones.
+
+Without pulseaudio (Debian: pulseaudio pulseaudio-utils), 2 runs without a sound server
+(captions only) and 3 is skipped, with a note saying so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))  # sound_server.py
+
+# The real command's entry point, with a probe: in "paint" mode the window's first frame
+# prints its monotonic time and quits; in "session" mode a 5 ms heartbeat measures the
+# event loop's stalls from the first frame on, printed as JSON when the time is up.
+PROBE = """
+import json, sys, time
+mode, seconds = sys.argv[1], float(sys.argv[2])
+from stenosis_player.ui import main_window
+from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtWidgets import QApplication
+original = main_window.MainWindow.paintEvent
+original_show = main_window.MainWindow.show
+state = {"painted": None, "gaps": [], "last": None, "painted_ms": 0}
+clock = QElapsedTimer()
+def beat():
+    now = clock.elapsed()
+    if state["last"] is not None:
+        state["gaps"].append((now, now - state["last"]))
+    state["last"] = now
+def report():
+    gaps, painted = state["gaps"], state["painted_ms"]
+    print(json.dumps({
+        "shown_to_painted_ms": painted,
+        "stall_max_ms": max((g for t, g in gaps if t > painted), default=0) - 5,
+        "stall_after_2s_ms": max((g for t, g in gaps if t > painted + 2000), default=0) - 5,
+        "beats": len(gaps),
+    }), flush=True)
+    QApplication.instance().quit()
+def shown(self):
+    original_show(self)
+    if mode == "session" and not clock.isValid():
+        clock.start()  # the heartbeat runs from the window's show(), session start included
+        timer = QTimer(QApplication.instance())
+        timer.setInterval(5)
+        timer.timeout.connect(beat)
+        timer.start()
+        beat()
+main_window.MainWindow.show = shown
+def painted(self, event):
+    original(self, event)
+    if state["painted"] is None:
+        state["painted"] = time.monotonic()
+        if mode == "paint":
+            print(state["painted"], flush=True)
+            QTimer.singleShot(0, QApplication.instance().quit)
+        else:
+            state["painted_ms"] = clock.elapsed()
+            QTimer.singleShot(int(seconds * 1000), report)
+main_window.MainWindow.paintEvent = painted
+from stenosis_player.cli import main
+sys.exit(main(sys.argv[3:]))
+"""
+
+BARE = """
+import sys, time
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+class W(QMainWindow):
+    def paintEvent(self, e):
+        super().paintEvent(e)
+        if not getattr(self, "done", False):
+            self.done = True
+            print(time.monotonic(), flush=True)
+            QApplication.instance().quit()
+app = QApplication(sys.argv)
+w = W(); w.setCentralWidget(QLabel("Hello")); w.resize(1280, 800)
+w.show()
+app.exec()
+"""
+
+
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
+    # as installed: byte-code cached (a pip install compiles it)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "bench-app-pycache")
+    env.update(extra or {})
+    return env
+
+
+def _paint_ms(argv: list[str], env: dict[str, str]) -> float:
+    t0 = time.monotonic()
+    out = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=True)
+    lines = [s for s in out.stdout.splitlines() if s.strip()]
+    return (float(lines[-1]) - t0) * 1000
+
+
+def first_paint(runs: int, env: dict[str, str]) -> dict[str, float]:
+    bare = [sys.executable, "-c", BARE]
+    _paint_ms(bare, env)  # warm the file cache
+    result = {"bare": statistics.median(_paint_ms(bare, env) for _ in range(runs))}
+    fresh_times, used_times = [], []
+    used = tempfile.mkdtemp(prefix="bench-app-used-")
+    real = [sys.executable, "-c", PROBE, "paint", "0"]
+    _paint_ms([*real, "--data-dir", used], env)  # the used folder: settings, store, cache
+    for _ in range(runs):
+        fresh = tempfile.mkdtemp(prefix="bench-app-fresh-")
+        fresh_times.append(_paint_ms([*real, "--data-dir", fresh], env))
+        used_times.append(_paint_ms([*real, "--data-dir", used], env))
+    result["fresh"] = statistics.median(fresh_times)
+    result["used"] = statistics.median(used_times)
+    return result
+
+
+def _tree(pid: int) -> list[int]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            kids.setdefault(int(stat[1]), []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(kids.get(p, []))
+    return out
+
+
+def _memory(pid: int) -> dict[str, float]:
+    """Resident and proportional memory (MB) of one process, from smaps_rollup."""
+    values = {"Rss": 0.0, "Pss": 0.0}
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in values:
+                values[key] = int(rest.split()[0]) / 1024
+    except OSError:
+        pass
+    return values
+
+
+def _mark_safety_notice_read(data: str) -> None:
+    sys.path.insert(0, str(REPO))
+    from stenosis_player.paths import app_paths
+    from stenosis_player.settings import load_settings
+
+    settings = load_settings(app_paths(data).settings_file).settings
+    settings.set("safety.notice_seen", True)
+    settings.save()
+
+
+def session(seconds: float, speed: float, env: dict[str, str]) -> dict[str, float]:
+    """A session in a used data folder (settings, store and the catalogue's check made by
+    an earlier run; speech not cached, so its synthesis is measured)."""
+    data = tempfile.mkdtemp(prefix="bench-app-session-")
+    _paint_ms([sys.executable, "-c", PROBE, "paint", "0", "--data-dir", data], env)
+    for clip in Path(data).rglob("*.wav"):
+        clip.unlink()
+    _mark_safety_notice_read(data)  # else --start waits for the first run's notice
+    argv = [sys.executable, "-c", PROBE, "session", str(seconds), "--data-dir", data]
+    argv += ["--start", "--speed", str(speed)]
+    proc = subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    main_rss, tree_pss, tree_rss, procs = [], [], [], []
+    while proc.poll() is None:
+        time.sleep(0.25)
+        pids = _tree(proc.pid)
+        mems = [_memory(p) for p in pids]
+        if not mems or mems[0]["Rss"] == 0:
+            continue
+        main_rss.append(mems[0]["Rss"])
+        tree_pss.append(sum(m["Pss"] for m in mems))
+        tree_rss.append(sum(m["Rss"] for m in mems))
+        procs.append(len(pids))
+    out = proc.stdout.read() if proc.stdout else ""
+    lines = [s for s in out.splitlines() if s.startswith("{")]
+    result = json.loads(lines[-1]) if lines else {}
+    last = len(main_rss) // 2  # the second half: speech made, workers gone
+    result.update(
+        main_rss_max=max(main_rss, default=float("nan")),
+        main_rss_late=max(main_rss[last:], default=float("nan")),
+        tree_pss_max=max(tree_pss, default=float("nan")),
+        tree_pss_late=max(tree_pss[last:], default=float("nan")),
+        tree_rss_max=max(tree_rss, default=float("nan")),
+        procs_max=max(procs, default=0),
+        procs_late=max(procs[last:], default=0),
+    )
+    return result
+
+
+def say_to_audible(server) -> dict[str, list[float]]:
+    """say() → first sample on the speakers' monitor, for cached and new lines (ms)."""
+    from sound_server import find_onset, read_wav
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.path.insert(0, str(REPO))
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+
+    from stenosis_player.voice.service import SpeechService
+
+    app = QCoreApplication.instance() or QCoreApplication([])
+    speech = SpeechService(cache_dir=Path(tempfile.mkdtemp()) / "speech")
+
+    def wait(ms: int) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    cached = [f"Slowly bend forward, number {n}." for n in range(1, 9)]
+    fresh = [f"And slowly come back up, number {n}." for n in range(1, 9)]
+    speech.prepare(cached)
+    for _ in range(300):
+        if speech.is_ready():
+            break
+        wait(100)
+    recorder = server.record("speakers.monitor")
+    asked: list[tuple[str, float]] = []
+    for text in [*cached, *fresh]:
+        asked.append((text, time.monotonic()))
+        speech.say(text)
+        wait(1800)
+    recording = recorder.stop()
+    out: dict[str, list[float]] = {"cached": [], "new": []}
+    for text, at in asked:
+        clip = speech.clip_seconds(text)
+        if clip is None:
+            continue
+        samples, _ = read_wav(speech._clips[text][0])
+        onset, score = find_onset(recording, samples, at, before=0.05, after=1.5)
+        if score > 0.8:
+            out["cached" if text in cached else "new"].append((onset - at) * 1000)
+    speech.close()
+    del app
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--runs", type=int, default=7)
+    p.add_argument("--seconds", type=float, default=12)
+    p.add_argument("--speed", type=float, default=10)
+    p.add_argument("--skip-paint", action="store_true")
+    a = p.parse_args()
+    if not a.skip_paint:
+        paint = first_paint(a.runs, _env())
+        print(f"first paint, bare window      : {paint['bare']:6.0f} ms (median of {a.runs})")
+        for kind in ("fresh", "used"):
+            print(
+                f"first paint, stenosis-player ({kind:5}): {paint[kind]:6.0f} ms = "
+                f"{paint[kind] / paint['bare']:.2f}x (goal <= 1.25x)"
+            )
+    from sound_server import SoundServer, missing_tools
+
+    server = None
+    if missing_tools():
+        print(f"(no pulseaudio here: {', '.join(missing_tools())} missing; captions only)")
+    else:
+        server = SoundServer(mic=False).start()
+    try:
+        env = _env(server.env if server else None)
+        r = session(a.seconds, a.speed, env)
+        print(
+            f"session --start --speed {a.speed:g} for {a.seconds:g} s, "
+            f"{'real audio' if server else 'no sound server'}:"
+        )
+        nan = float("nan")
+        print(
+            f"  window shown -> first frame: {r.get('shown_to_painted_ms', nan):.0f} ms "
+            "(the session is started in this time)"
+        )
+        print(
+            f"  longest stall from the first frame, session start included: "
+            f"{r.get('stall_max_ms', nan):.1f} ms (goal 16); "
+            f"after its first 2 s: {r.get('stall_after_2s_ms', nan):.1f} ms"
+        )
+        print(
+            f"  main process resident: max {r['main_rss_max']:.0f} MB, second half "
+            f"{r['main_rss_late']:.0f} MB (goal 90)"
+        )
+        print(
+            f"  whole tree proportional: max {r['tree_pss_max']:.0f} MB, second half "
+            f"{r['tree_pss_late']:.0f} MB (goal 100); resident {r['tree_rss_max']:.0f} MB; "
+            f"processes max {r['procs_max']}, second half {r['procs_late']}"
+        )
+        if server is not None:
+            server.activate()
+            lat = say_to_audible(server)
+            for kind, values in lat.items():
+                if values:
+                    print(
+                        f"  say -> audible ({kind:6} lines): median {statistics.median(values):.0f} ms, "
+                        f"max {max(values):.0f} ms ({len(values)} lines)"
+                    )
+                else:
+                    print(f"  say -> audible ({kind} lines): not heard")
+    finally:
+        if server is not None:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
