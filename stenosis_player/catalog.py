@@ -142,6 +142,8 @@ class Modification:
     position: str | None = None
     replace_with: str | None = None
     images: dict[str, Image] = field(default_factory=dict)
+    notes: tuple[Note, ...] | None = None  # replaces the exercise's notes (None: keeps them)
+    equipment: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -705,6 +707,8 @@ def _exercise(e: dict[str, Any], sources: dict[str, Source], base: Path) -> Exer
             m.get("position"),
             m.get("replace_with"),
             _images(m.get("images"), base),
+            tuple(note(n) for n in m["notes"]) if "notes" in m else None,
+            tuple(m["equipment"]) if "equipment" in m else None,
         )
         for m in e.get("modifications", [])
     )

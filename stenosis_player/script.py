@@ -300,9 +300,7 @@ def build_script(
         mod_id = override.modification or (item.modification if item else None)
         mod = ex.modification(mod_id)
         position = (mod.position if mod and mod.position else None) or ex.position
-        equipment = (mod.equipment if mod and getattr(mod, "equipment", None) else None) or (
-            ex.equipment
-        )
+        equipment = mod.equipment if mod and mod.equipment is not None else ex.equipment
         ready = transition_seconds(table, o, before, (position, tuple(equipment)))
         _add_exercise(b, ex, item.dose if item else {}, override, mod_id, ready, table)
         before = (position, tuple(equipment))
@@ -447,8 +445,9 @@ def _add_exercise(
     intro_cautions = [c.text for c in ex.cautions if c.when == "intro"]
     move_cautions = [c.text for c in ex.cautions if c.when == "before-move"]
     hold_cautions = [c.text for c in ex.cautions if c.when == "hold"]
-    intro_notes = [n.text for n in ex.notes if n.when == "intro"]
-    rep_notes = {n.rep: n.text for n in ex.notes if n.when == "after-rep"}
+    notes = mod.notes if mod and mod.notes is not None else ex.notes
+    intro_notes = [n.text for n in notes if n.when == "intro"]
+    rep_notes = {n.rep: n.text for n in notes if n.when == "after-rep"}
     dose_words = _dose_words(reps, sets, hold, sides_mode, timed, duration, rest, rest_reps)
 
     # intro: the name, the dose, and what must be known before starting

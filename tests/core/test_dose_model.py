@@ -232,3 +232,16 @@ def test_times_are_words():
     assert phrases.seconds(90) == "ninety seconds"
     assert phrases.seconds(600) == "ten minutes"
     assert phrases.seconds(150) == "two minutes and thirty seconds"
+
+
+def test_a_version_can_replace_the_exercises_notes(catalog):
+    from stenosis_player.script import DoseOverride
+
+    def intro(mod):
+        opts = ScriptOptions(overrides={"modified-lunge-chair": DoseOverride(modification=mod)})
+        script = build_script(catalog, "sciatica-five", opts)
+        return next(s for s in script.segments if s.exercise_id == "modified-lunge-chair")
+
+    cushion = "For knee comfort: Place a small cushion or folded towel under your back knee."
+    assert cushion in intro(None).say_parts  # kneeling: the tip is said
+    assert cushion not in intro("standing-lunge").say_parts  # both knees off the ground

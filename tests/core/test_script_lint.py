@@ -54,6 +54,8 @@ def authored_sentences(raw: dict) -> set[str]:
                 text(v)
             for v in (mod.get("steps") or {}).values():
                 text(v)
+            for v in mod.get("notes", []):
+                text(v)
     return out
 
 
