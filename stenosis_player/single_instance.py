@@ -5,14 +5,15 @@ lock taken, asks the first one (through the socket) to bring its window forward,
 exits. If the first copy cannot be reached, ``acquire()`` still returns False and
 ``notified`` says the caller should tell the user the app is already running.
 
-    instance = SingleInstance(SingleInstance.key_for(data_dir))
+    instance = SingleInstance(SingleInstance.key_for(data_dir), lock_dir=data_dir)
     if not instance.acquire():
         if not instance.notified:
-            show "Stenosis Player is already running."
+            show "Stenosis Player is already running." (in a window: a desktop launch)
         return 0
     instance.activation_requested.connect(window.bring_to_front)
 
-A copy that crashed leaves a stale lock: QLockFile notices the dead process and takes over.
+The lock is an operating-system lock on a file in the data folder (``instance_lock``): a
+copy that crashed holds nothing, so there is no stale lock to guess about.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ import hashlib
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QDir, QLockFile, QObject, Signal
+from PySide6.QtCore import QByteArray, QDir, QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+from .instance_lock import InstanceLock
 
 _MESSAGE = b"activate\n"
 CONNECT_TIMEOUT_MS = 1000
@@ -33,13 +36,22 @@ RETRY_FOR_MS = 2000  # a first copy still starting up gets this long to open its
 class SingleInstance(QObject):
     activation_requested = Signal()  # a second copy asked this one to come forward
 
-    def __init__(self, key: str, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        key: str,
+        parent: QObject | None = None,
+        *,
+        lock_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.key = key
         self.server_name = f"stenosis-player-{key}"
-        self.lock_path = Path(QDir.tempPath()) / f"stenosis-player-{key}.lock"
-        self._lock = QLockFile(str(self.lock_path))
-        self._lock.setStaleLockTime(0)  # stale only when the holder is gone, never by age
+        # the lock lives in the data folder it guards (the app passes it): copies that see
+        # different temporary folders still find each other there
+        folder = Path(lock_dir) if lock_dir is not None else Path(QDir.tempPath()) / key
+        folder.mkdir(parents=True, exist_ok=True)
+        self._lock = InstanceLock(folder)
+        self.lock_path = self._lock.path
         self._server: QLocalServer | None = None
         self._buffers: dict[QLocalSocket, bytes] = {}  # per connection, until a newline
         self.primary = False
@@ -59,7 +71,7 @@ class SingleInstance(QObject):
         """True: this is the first copy (now listening). False: another copy runs."""
         if self.primary:
             return True
-        if self._lock.tryLock(0):
+        if self._lock.acquire():
             self.primary = True
             QLocalServer.removeServer(self.server_name)  # a crashed copy's socket file
             server = QLocalServer(self)
@@ -81,7 +93,7 @@ class SingleInstance(QObject):
             self._server = None
         self._buffers.clear()
         if self.primary:
-            self._lock.unlock()
+            self._lock.release()
             self.primary = False
 
     # ------------------------------------------------------------------ internals

@@ -58,6 +58,22 @@ def make_speech(settings: Any, cache_dir) -> tuple[Any, list[str]]:
         return CaptionOnlySpeech(reason), [reason]
 
 
+def already_running_text(data_dir) -> str:
+    return (
+        "Stenosis Player is already running for this data folder "
+        f"({data_dir}), but its window could not be brought forward. Switch to it, or "
+        "close it before starting another copy."
+    )
+
+
+def already_running_box(text: str) -> QMessageBox:
+    from PySide6.QtCore import Qt  # only here: the Qt namespace is slow to touch at start
+
+    box = QMessageBox(QMessageBox.Icon.Information, "Stenosis Player", text)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    return box
+
+
 def open_store(database_file) -> tuple[Any, list[str]]:
     try:
         from ..store import Store, StoreError
@@ -111,15 +127,22 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         from ..single_instance import SingleInstance
 
-        instance = SingleInstance(SingleInstance.key_for(paths.data_dir))
+        instance = SingleInstance(SingleInstance.key_for(paths.data_dir), lock_dir=paths.data_dir)
         if not instance.acquire():
             if getattr(instance, "notified", False):
                 print("stenosis-player is already running; its window was brought forward.")
-            else:
-                print("stenosis-player is already running (for this data folder).")
-            return 0
+                return 0
+            text = already_running_text(paths.data_dir)
+            print(f"stenosis-player: {text}", file=sys.stderr)
+            box = already_running_box(text)
+            box.finished.connect(app.quit)
+            box.open()  # a desktop launch has no terminal: say it in a window
+            app.exec()
+            return 1
     except ImportError:
         pass
+    except OSError as exc:  # the lock file cannot be made: still run, say why
+        print(f"stenosis-player: {exc}; not checking for another copy", file=sys.stderr)
 
     catalog, notices = load_catalog_with_fallback(args.exercises, paths.cache_dir)
     if catalog is None:

@@ -1,4 +1,4 @@
-"""A tiny app for the single-instance tests: ``python si_proc.py KEY``.
+"""A tiny app for the single-instance tests: ``python si_proc.py KEY [LOCK_DIR]``.
 
 Prints ``primary`` (then waits to be asked forward: prints ``activated`` and exits 0) or
 ``secondary notified=True|False`` and exits 3.
@@ -18,7 +18,8 @@ from stenosis_player.single_instance import SingleInstance
 
 def main() -> int:
     app = QCoreApplication(sys.argv[:1])
-    instance = SingleInstance(sys.argv[1])
+    lock_dir = sys.argv[2] if len(sys.argv) > 2 else None
+    instance = SingleInstance(sys.argv[1], lock_dir=lock_dir)
     if not instance.acquire():
         print(f"secondary notified={instance.notified}", flush=True)
         return 3

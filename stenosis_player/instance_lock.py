@@ -1,0 +1,87 @@
+"""One running copy per data folder, decided by the operating system.
+
+The lock is an advisory lock (``flock`` on POSIX, ``msvcrt.locking`` on Windows) held on a
+file in the data folder for as long as the app runs. The system drops it the moment the
+process ends, however it ends, so there is no stale lock to judge: a PID left in a file
+can belong to another program later (a Python PID re-used by another Python looked like a
+live copy), and a lock in ``$TMPDIR`` let two copies with different ``TMPDIR``s share one
+database. The PID written into the file is only for a person looking at it.
+
+Qt-free.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+LOCK_NAME = "stenosis-player.lock"
+
+if os.name == "nt":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        with contextlib.suppress(OSError):
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+class InstanceLockError(OSError):
+    """The lock file cannot be made (a read-only data folder); the message says where."""
+
+
+class InstanceLock:
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.path = Path(folder) / LOCK_NAME
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self) -> bool:
+        """True: this process now holds the lock. False: another running copy holds it."""
+        if self._fd is not None:
+            return True
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise InstanceLockError(
+                f"cannot make the lock file {self.path}: {exc.strerror or exc}"
+            ) from None
+        if not _try_lock(fd):
+            os.close(fd)
+            return False
+        with contextlib.suppress(OSError):  # for a person reading the file; never trusted
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            _unlock(self._fd)
+            os.close(self._fd)
+            self._fd = None
