@@ -1,7 +1,7 @@
 """The days with a session, read from the progress database without writing to it.
 
-A session counts as in the history's weekly counts (``history.SessionSummary.counts``):
-completed, or ended with some exercise done. The reminder process opens the file
+A day counts when a session was completed or some exercise was done in one, even if it is
+still going (the player is open mid-session) or was cut short: the person exercised. The reminder process opens the file
 read-only and never creates it; a missing or unreadable database means "no sessions"."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def session_days(
     try:
         rows = conn.execute(
             "SELECT started_at FROM sessions WHERE started_at >= ? AND "
-            "(outcome = 'completed' OR (outcome != 'in-progress' AND total_s > 0))",
+            "(outcome = 'completed' OR total_s > 0)",
             (start,),
         ).fetchall()
     except sqlite3.Error as exc:

@@ -155,6 +155,8 @@ class Runner:
 
     def run_resident(self, still_installed: Callable[[], bool]) -> None:
         while not self.stopping and still_installed():
+            if self.tz is None and hasattr(time, "tzset"):
+                time.tzset()  # the computer's zone may have changed (travel): read it again
             try:
                 self.tick()
             except OSError as exc:  # a full disk, a vanished folder: try again later

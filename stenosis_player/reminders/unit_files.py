@@ -70,6 +70,8 @@ def systemd_service(command: Sequence[str]) -> str:
         f"ExecStart={exec_start}\n"
         "# a reminder is not worth a slow desktop\n"
         "Nice=10\n"
+        "# the player that Start opens outlives this check: stop only the check itself\n"
+        "KillMode=process\n"
     )
 
 

@@ -13,7 +13,7 @@ from stenosis_player.reminders.progress import session_days
 from stenosis_player.reminders.runner import POLL_S, Runner, read_settings
 from stenosis_player.reminders.state import load_state, state_file
 from stenosis_player.settings import Settings
-from stenosis_player.store import Store
+from stenosis_player.store import SegmentDone, Store
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -146,8 +146,11 @@ def test_session_days_reads_the_database_without_creating_or_changing_it(tmp_pat
         store.begin_session("b")  # still in progress: not a session done
         now[0] += timedelta(days=1)
         store.finish_session(store.begin_session("c"), "stopped")  # nothing done
+        now[0] += timedelta(days=1)
+        going = store.begin_session("d")  # 5 June: the player is open mid-session
+        store.record_segment(going, SegmentDone(0, "move", "walking", duration=30.0))
     before = db.read_bytes()
     days, problem = session_days(db, date(2026, 5, 30), BERLIN)
     assert problem is None
-    assert days == {date(2026, 6, 2)}
+    assert days == {date(2026, 6, 2), date(2026, 6, 5)}
     assert db.read_bytes() == before

@@ -101,6 +101,8 @@ def test_systemd_calendar_lines_elapse_at_the_reminder_times():
 def test_exec_start_quotes_the_awkward_data_folder_as_systemd_reads_it():
     line = next(ln for ln in uf.systemd_service(COMMAND).splitlines() if ln.startswith("ExecSt"))
     assert line.endswith(' "/tmp/my data/50%% \\"back\\" $$HOME" remind --check')
+    # the player opened by Start must outlive the check that opened it
+    assert "\nKillMode=process\n" in uf.systemd_service(COMMAND)
 
 
 def test_autostart_entry_passes_desktop_file_validate(tmp_path):
