@@ -35,12 +35,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import strict_json
-from .script import DoseOverride, ScriptOptions
 from .user_files import FileProblem, decode_utf8, kind_of, read_limited
 from .voice.config import ENGINES, VoiceConfig
 
+# The script module is imported where it is used: the reminder process reads settings
+# without the catalogue code (some 4 MB).
 if TYPE_CHECKING:
     from .catalog import Catalog
+    from .script import DoseOverride, ScriptOptions
 
 VERSION = 1
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -558,6 +560,8 @@ class Settings:
         return list(self._values)
 
     def exercise_override(self, exercise_id: str) -> DoseOverride:
+        from .script import DoseOverride
+
         return DoseOverride(
             **{f: self._values.get(exercise_key(exercise_id, f)) for f in DOSE_FIELDS},
             modification=self._values.get(exercise_key(exercise_id, "modification")),
@@ -673,6 +677,8 @@ class Settings:
     def script_options(self, catalog: Catalog, program_id: str | None = None) -> ScriptOptions:
         """These settings as options for ``build_script``; values the catalogue rejects are
         left out (``catalog_problems`` lists them)."""
+        from .script import DoseOverride, ScriptOptions
+
         pid = program_id or catalog.default_program
         overrides = {}
         for ex_id, ex in catalog.exercises.items():

@@ -20,6 +20,7 @@ from stenosis_player.reminders.runner import read_settings
 read_settings(__import__("pathlib").Path("no-such-settings.json"))  # what every check does
 loaded = sorted(m for m in sys.modules if m.startswith(("PySide6", "shiboken6",
     "stenosis_player.ui", "stenosis_player.engine", "stenosis_player.voice.service",
+    "stenosis_player.catalog", "stenosis_player.script",
     "desktop_notifier", "jsonschema", "numpy")))
 print(",".join(loaded))
 """
