@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 
 from . import phrases
-from .catalog import Catalog, Exercise, Program
+from .catalog import Catalog, Exercise, Modification, Note, Program
 
 # Positions in four groups for the transition table: getting up from the floor is slowest.
 POSITION_GROUP = {
@@ -298,11 +298,12 @@ def build_script(
         item = program_doses.get(ex_id)
         override = o.overrides.get(ex_id, DoseOverride())
         mod_id = override.modification or (item.modification if item else None)
-        mod = ex.modification(mod_id)
+        plan = _Plan.make(ex, item.dose if item else {}, override, mod_id, o)
+        mod = plan.mod
         position = (mod.position if mod and mod.position else None) or ex.position
         equipment = mod.equipment if mod and mod.equipment is not None else ex.equipment
         ready = transition_seconds(table, o, before, (position, tuple(equipment)))
-        _add_exercise(b, ex, item.dose if item else {}, override, mod_id, ready, table)
+        _add_exercise(b, plan, ready, table)
         before = (position, tuple(equipment))
     if not ids:
         b.add(Kind.DONE, 3, [phrases.say("empty")], "No exercises", speech_bound=True)
@@ -381,80 +382,134 @@ def _dose_words(
     return out
 
 
-def _add_exercise(
-    b: _Builder,
-    ex: Exercise,
-    program_dose: Mapping[str, int],
-    ov: DoseOverride,
-    mod_id: str | None,
-    ready: float,
-    table: Mapping[str, float],
-) -> None:
-    o = b.o
-    d = ex.dose
-    mod = ex.modification(mod_id)
+@dataclass(frozen=True)
+class _Plan:
+    """One exercise as this session runs it: the dose resolved (the user's value, then what
+    progression reached, the program's, a rule's start, the article's), and its texts (a
+    chosen version's own where it has them)."""
 
-    grown = o.progressed.get(ex.id, {}) if o.use_progression else {}
-    rules = ex.progression.rules if ex.progression and o.use_progression else ()
+    ex: Exercise
+    mod: Modification | None
+    reps: int
+    sets: int
+    hold: int
+    rest: int
+    rest_reps: int
+    duration: int
+    setup: tuple[str, ...]
+    notes: tuple[Note, ...]
 
-    def pick(name: str, article: int | None) -> int:
-        # the user's own value, then what progression reached, the program's, the rule's
-        # start, and last the article's dose
-        value = getattr(ov, name, None)
-        if value is not None:
-            return int(value)
-        if name in grown:
-            return int(grown[name])
-        if name in program_dose:
-            return int(program_dose[name])
-        for rule in rules:
-            if rule.field == name:
-                return rule.start
-        return int(article) if article is not None else 0
+    @classmethod
+    def make(
+        cls,
+        ex: Exercise,
+        program_dose: Mapping[str, int],
+        ov: DoseOverride,
+        mod_id: str | None,
+        o: ScriptOptions,
+    ) -> _Plan:
+        d = ex.dose
+        mod = ex.modification(mod_id)
+        grown = o.progressed.get(ex.id, {}) if o.use_progression else {}
+        rules = ex.progression.rules if ex.progression and o.use_progression else ()
 
-    sets = max(1, pick("sets", d.sets.value))
-    hold = pick("hold_s", d.hold_s.value)
-    rest = pick("rest_s", d.rest_s.value)
-    rest_reps = pick("rest_between_reps_s", d.rest_between_reps_s.value)
-    timed = d.timed
-    reps = 0 if timed else max(1, pick("reps", d.reps.value if d.reps else 1))
-    duration = pick("duration_s", d.duration_s.value if d.duration_s else None) if timed else 0
-    sides_mode = d.sides
-    sides: list[str | None] = ["left", "right"] if sides_mode == "each" else [None]
-    alternating = sides_mode == "alternating" and not timed
-    setup = list(mod.setup) if mod and mod.setup else list(ex.setup)
-    steps = mod.steps if mod and mod.steps else None
+        def pick(name: str, article: int | None) -> int:
+            value = getattr(ov, name, None)
+            if value is not None:
+                return int(value)
+            if name in grown:
+                return int(grown[name])
+            if name in program_dose:
+                return int(program_dose[name])
+            for rule in rules:
+                if rule.field == name:
+                    return rule.start
+            return int(article) if article is not None else 0
 
-    def step(phase: str, short: bool) -> str | None:
-        for source in (steps, ex.steps):
+        timed = d.timed
+        return cls(
+            ex,
+            mod,
+            reps=0 if timed else max(1, pick("reps", d.reps.value if d.reps else 1)),
+            sets=max(1, pick("sets", d.sets.value)),
+            hold=pick("hold_s", d.hold_s.value),
+            rest=pick("rest_s", d.rest_s.value),
+            rest_reps=pick("rest_between_reps_s", d.rest_between_reps_s.value),
+            duration=pick("duration_s", d.duration_s.value if d.duration_s else None)
+            if timed
+            else 0,
+            setup=mod.setup if mod and mod.setup else ex.setup,
+            notes=mod.notes if mod and mod.notes is not None else ex.notes,
+        )
+
+    @property
+    def sides_mode(self) -> str:
+        return self.ex.dose.sides
+
+    @property
+    def alternating(self) -> bool:
+        return self.sides_mode == "alternating" and not self.ex.dose.timed
+
+    @property
+    def sides(self) -> list[str | None]:
+        return ["left", "right"] if self.sides_mode == "each" else [None]
+
+    def step(self, phase: str, short: bool = False) -> str | None:
+        """The phase's full sentence, or its short cue (the full one where it has none)."""
+        for source in (self.mod.steps if self.mod else None, self.ex.steps):
             if source is not None and getattr(source, phase):
                 return source.cue(phase) if short else getattr(source, phase)
         return None
 
-    def side_label(side: str | None) -> str:
-        cue = ex.side_cues.get(side or "")
+    def side_label(self, side: str | None) -> str:
+        cue = self.ex.side_cues.get(side or "")
         return cue.label if cue else ""
 
-    def side_start(side: str, first: bool) -> str:
-        cue = ex.side_cues.get(side)
+    def side_start(self, side: str, first: bool) -> str:
+        cue = self.ex.side_cues.get(side)
         if cue:
             return cue.say
         return phrases.say("first_side" if first else "now_side", side=side)
 
-    common = {"exercise_id": ex.id, "exercise_name": ex.name, "modification": mod_id}
-    intro_cautions = [c.text for c in ex.cautions if c.when == "intro"]
-    move_cautions = [c.text for c in ex.cautions if c.when == "before-move"]
-    hold_cautions = [c.text for c in ex.cautions if c.when == "hold"]
-    notes = mod.notes if mod and mod.notes is not None else ex.notes
-    intro_notes = [n.text for n in notes if n.when == "intro"]
-    rep_notes = {n.rep: n.text for n in notes if n.when == "after-rep"}
-    dose_words = _dose_words(reps, sets, hold, sides_mode, timed, duration, rest, rest_reps)
+    def side_rep_cue(self, side: str) -> str:
+        """Said before each rep when sides alternate rep by rep."""
+        cue = self.ex.side_cues.get(side)
+        if cue:
+            return cue.cue or phrases.say("side_cue", label=cue.label)
+        return phrases.say("now_side", side=side)
+
+    def cautions(self, when: str) -> list[str]:
+        return [c.text for c in self.ex.cautions if c.when == when]
+
+    def rep_notes(self) -> dict[int, str]:
+        return {n.rep: n.text for n in self.notes if n.when == "after-rep"}
+
+
+def _add_exercise(b: _Builder, plan: _Plan, ready: float, table: Mapping[str, float]) -> None:
+    o, ex, mod = b.o, plan.ex, plan.mod
+    common = {
+        "exercise_id": ex.id,
+        "exercise_name": ex.name,
+        "modification": mod.id if mod else None,
+    }
+    dose_words = _dose_words(
+        plan.reps,
+        plan.sets,
+        plan.hold,
+        plan.sides_mode,
+        ex.dose.timed,
+        plan.duration,
+        plan.rest,
+        plan.rest_reps,
+    )
+    intro_notes = [n.text for n in plan.notes if n.when == "intro"]
+    intro_cautions = plan.cautions("intro")
 
     # intro: the name, the dose, and what must be known before starting
     name = (
         phrases.say("name_version", name=ex.name, label=mod.name)
         if mod
-        else (phrases.say("name", name=ex.name))
+        else phrases.say("name", name=ex.name)
     )
     b.add(
         Kind.INTRO,
@@ -467,271 +522,238 @@ def _add_exercise(
         **common,
     )
     # get ready: set-up, which side first, the warnings that come before the movement
-    first_side = "left" if sides_mode in ("each", "alternating") and not timed else None
-    get_ready = [
-        *setup,
-        side_start(first_side, True) if sides_mode == "each" else "",
-        *move_cautions,
-    ]
+    each = plan.sides_mode == "each"
+    move_cautions = plan.cautions("before-move")
+    get_ready = [*plan.setup, plan.side_start("left", True) if each else "", *move_cautions]
     b.countdown_pause(
         Kind.GET_READY,
         ready,
         get_ready,
         "\n".join(p for p in get_ready if p),  # the cautions are on screen as well as said
         cue="Get into position",
-        side=first_side if sides_mode == "each" else None,
-        side_label=side_label(first_side) if sides_mode == "each" else "",
+        side="left" if each else None,
+        side_label=plan.side_label("left") if each else "",
         speech_bound=True,
         notes=tuple(move_cautions),
         **common,
     )
-    count_last = o.countdown_last_s if o.count_aloud else 0
     switch_s = max(ex.switch_side_s or table["side"], o.change_position_s)
-
-    for si, side in enumerate(sides):
+    for si, side in enumerate(plan.sides):
         if si > 0:
             b.countdown_pause(
                 Kind.SWITCH_SIDE,
                 switch_s,
-                [phrases.say("switch_sides"), side_start(side or "", False)],
-                side_start(side or "", False),
+                [phrases.say("switch_sides"), plan.side_start(side or "", False)],
+                plan.side_start(side or "", False),
                 cue="Switch sides",
                 side=side,
-                side_label=side_label(side),
+                side_label=plan.side_label(side),
                 speech_bound=True,
                 **common,
             )
-        for s in range(1, sets + 1):
-            where = {"set": s, "sets": sets, "side": side, "side_label": side_label(side), **common}
+        for s in range(1, plan.sets + 1):
+            where = {
+                "set": s,
+                "sets": plan.sets,
+                "side": side,
+                "side_label": plan.side_label(side),
+                **common,
+            }
             if s > 1:
-                parts = [phrases.rest_then_set(rest, s, sets)] if rest else []
-                b.add(
-                    Kind.REST,
-                    max(rest, 3),
-                    parts,
-                    "Rest",
-                    cue="Rest",
-                    image="start",
-                    countdown=True,
-                    count_last=count_last,
-                    speech_bound=True,
-                    speech_tail=count_last + SPEECH_MARGIN_S,
-                    **where,
+                _add_rest(
+                    b,
+                    max(plan.rest, 3),
+                    [phrases.rest_then_set(plan.rest, s, plan.sets)] if plan.rest else [],
+                    where,
                 )
-            if timed:
-                text = step("move", short=s > 1) or ""
-                parts = [text, phrases.say("keep_going", secs=duration)]
-                room = duration - count_last
-                if not b.fits(parts, room):
-                    parts = [text]
-                b.add(
-                    Kind.TIMED,
-                    duration,
-                    parts,
-                    step("move", False) or "",
-                    cue=step("move", True) or "",
-                    image="end",
-                    countdown=True,
-                    count_last=count_last,
-                    **where,
-                )
-                continue
-            _add_reps(
-                b,
-                ex,
-                step,
-                reps,
-                hold,
-                rest_reps,
-                alternating,
-                s,
-                sets,
-                si,
-                side,
-                where,
-                rep_notes,
-                hold_cautions,
-                side_label,
-            )
-
+            if ex.dose.timed:
+                _add_timed(b, plan, s, where)
+            else:
+                _add_reps(b, plan, s, si, side, where)
     if ex.check:
-        chk = ex.check
-        if chk.settle_s:
-            parts = [chk.settle_say or "", phrases.say("settle_ask_in", secs=round(chk.settle_s))]
-            b.add(
-                Kind.REST,
-                chk.settle_s,
-                parts,
-                chk.settle_say or "Rest",
-                cue="Rest and notice",
-                image=None,
-                countdown=True,
-                count_last=count_last,
-                speech_bound=True,
-                speech_tail=count_last + SPEECH_MARGIN_S,
-                **common,
-            )
+        _add_check(b, plan, common)
+
+
+def _add_rest(b: _Builder, seconds: float, parts: list[str], where: Mapping[str, object]) -> None:
+    count_last = b.o.countdown_last_s if b.o.count_aloud else 0
+    b.add(
+        Kind.REST,
+        seconds,
+        parts,
+        "Rest",
+        cue="Rest",
+        image="start",
+        countdown=True,
+        count_last=count_last,
+        speech_bound=True,
+        speech_tail=count_last + SPEECH_MARGIN_S,
+        **where,
+    )
+
+
+def _add_timed(b: _Builder, plan: _Plan, s: int, where: Mapping[str, object]) -> None:
+    count_last = b.o.countdown_last_s if b.o.count_aloud else 0
+    text = plan.step("move", short=s > 1) or ""
+    parts = [text, phrases.say("keep_going", secs=plan.duration)]
+    if not b.fits(parts, plan.duration - count_last):
+        parts = [text]
+    b.add(
+        Kind.TIMED,
+        plan.duration,
+        parts,
+        plan.step("move") or "",
+        cue=plan.step("move", True) or "",
+        image="end",
+        countdown=True,
+        count_last=count_last,
+        **where,
+    )
+
+
+def _add_check(b: _Builder, plan: _Plan, common: Mapping[str, object]) -> None:
+    """The settle period (a countdown) and the question, as the article's rule asks."""
+    chk = plan.ex.check
+    assert chk is not None
+    count_last = b.o.countdown_last_s if b.o.count_aloud else 0
+    if chk.settle_s:
         b.add(
-            Kind.CHECK,
-            chk.timeout_s,
-            [chk.question],
-            chk.question,
-            cue="Question",
+            Kind.REST,
+            chk.settle_s,
+            [chk.settle_say or "", phrases.say("settle_ask_in", secs=round(chk.settle_s))],
+            chk.settle_say or "Rest",
+            cue="Rest and notice",
             image=None,
-            question=chk.question,
-            on_no=chk.on_no,
             countdown=True,
+            count_last=count_last,
             speech_bound=True,
-            speech_tail=5.0,  # time to answer after the question ends
-            no_answer=phrases.say("no_answer"),
+            speech_tail=count_last + SPEECH_MARGIN_S,
             **common,
         )
+    b.add(
+        Kind.CHECK,
+        chk.timeout_s,
+        [chk.question],
+        chk.question,
+        cue="Question",
+        image=None,
+        question=chk.question,
+        on_no=chk.on_no,
+        countdown=True,
+        speech_bound=True,
+        speech_tail=5.0,  # time to answer after the question ends
+        no_answer=phrases.say("no_answer"),
+        **common,
+    )
+
+
+def _hold_lines(b: _Builder, plan: _Plan, first: bool) -> tuple[list[str], list[str]]:
+    """(what the hold says, what goes at the end of the move instead): a hold's line must
+    end before its clock does, so a long one is said before the clock starts."""
+    hold, hold_word = plan.hold, phrases.say("hold")
+    count_last = b.o.countdown_last_s if b.o.count_aloud else 0
+    room = hold - (min(count_last, hold - 2) if hold >= 5 else 0)
+    if not first:
+        short = [hold_word]
+        if hold >= 8 and b.fits([phrases.say("hold_for", secs=hold)], room):
+            short = [phrases.say("hold_for", secs=hold)]
+        return (short if b.fits(short, room) else []), []
+    full = [plan.step("hold") or hold_word, *plan.cautions("hold")]
+    if hold >= 5:
+        full.append(phrases.say("timed", Secs=hold))
+    if b.fits(full, room):
+        return full, []
+    before_clock = [p for p in full if p != hold_word]
+    return ([hold_word] if b.fits([hold_word], hold) else []), before_clock
 
 
 def _add_reps(
-    b,
-    ex,
-    step,
-    reps,
-    hold,
-    rest_reps,
-    alternating,
-    s,
-    sets,
-    si,
-    side,
-    where,
-    rep_notes,
-    hold_cautions,
-    side_label,
+    b: _Builder, plan: _Plan, s: int, si: int, side: str | None, where: Mapping[str, object]
 ) -> None:
-    o = b.o
-    units = [
-        (r, u) for r in range(1, reps + 1) for u in (("left", "right") if alternating else (side,))
-    ]
+    o, ex = b.o, plan.ex
+    reps = plan.reps
+    per_rep = ("left", "right") if plan.alternating else (side,)
+    units = [(r, u) for r in range(1, reps + 1) for u in per_rep]
     count_last = o.countdown_last_s if o.count_aloud else 0
+    rep_notes = plan.rep_notes()
     for k, (r, unit_side) in enumerate(units):
-        first = k == 0 and s == 1 and (si == 0 or not alternating)
-        first_of_side = first or (alternating and s == 1 and r == 1)
+        # the full sentences on the first rep of a side, the short cues after
+        first = s == 1 and r == 1  # (so again after a side switch)
         last_unit = k == len(units) - 1
-        rep = {**where, "rep": r, "reps": reps}
-        if alternating:
-            rep = {**rep, "side": unit_side, "side_label": side_label(unit_side)}
+        rep: dict[str, object] = {**where, "rep": r, "reps": reps}
         side_cue = ""
-        if alternating:
-            sc = ex.side_cues.get(unit_side)
-            side_cue = (
-                (sc.cue or phrases.say("side_cue", label=sc.label))
-                if sc
-                else (phrases.say("now_side", side=unit_side))
-            )
+        if plan.alternating:
+            rep.update(side=unit_side, side_label=plan.side_label(unit_side))
+            side_cue = plan.side_rep_cue(unit_side or "")
+        hold_parts, move_extra = _hold_lines(b, plan, first) if plan.hold > 0 else ([], [])
 
-        # hold: its line must end before its clock does; a long one goes before the clock
-        hold_parts: list[str] = []
-        move_extra: list[str] = []
-        if hold > 0:
-            full = [step("hold", False) or phrases.say("hold")]
-            if first_of_side:
-                full += hold_cautions
-                if hold >= 5:
-                    full.append(phrases.say("timed", Secs=hold))
-            room = hold - (min(count_last, hold - 2) if hold >= 5 else 0)
-            if first_of_side:
-                if b.fits(full, room):
-                    hold_parts = full
-                else:
-                    move_extra = [p for p in full if p != phrases.say("hold")]
-                    hold_parts = (
-                        [phrases.say("hold")] if b.fits([phrases.say("hold")], hold) else []
-                    )
-            else:
-                short = [phrases.say("hold")]
-                if hold >= 8 and b.fits([*short, phrases.say("hold_for", secs=hold)], room):
-                    short = [phrases.say("hold_for", secs=hold)]
-                hold_parts = short if b.fits(short, room) else []
-
-        # move: the full sentence the first time (and after a side change), later the cue
-        if first_of_side:
-            move_parts = [side_cue, step("move", False) or "", *move_extra]
-            tempo = 0.0
+        if first:
+            move_parts = [side_cue, plan.step("move") or "", *move_extra]
         else:
-            cue = step("move", True) or ""
-            lead = phrases.say("last_one") if last_unit and s == sets and len(units) > 2 else ""
+            cue = plan.step("move", True) or ""
+            lead = (
+                phrases.say("last_one") if last_unit and s == plan.sets and len(units) > 2 else ""
+            )
             move_parts = [lead, side_cue, cue]
             if not b.fits(move_parts, ex.move_s):
                 move_parts = [side_cue, cue]
-            tempo = ex.move_s
         b.add(
             Kind.MOVE,
             ex.move_s,
             move_parts,
-            step("move", False) or "",
-            cue=step("move", True) or "",
+            plan.step("move") or "",
+            cue=plan.step("move", True) or "",
             image="end",
             speech_bound=True,
-            tempo=tempo,
+            tempo=0.0 if first else ex.move_s,
             **rep,
         )
-        if hold > 0:
+        if plan.hold > 0:
             said = b.speech(_join(hold_parts)) + SPEECH_MARGIN_S if hold_parts else 0.0
             b.add(
                 Kind.HOLD,
-                hold,
+                plan.hold,
                 hold_parts,
-                step("hold", False) or "Hold",
-                cue=step("hold", True) or "Hold",
+                plan.step("hold") or "Hold",
+                cue=plan.step("hold", True) or "Hold",
                 image="end",
                 countdown=True,
-                count_last=max(0, min(count_last, math.floor(hold - said)))
-                if o.count_aloud and hold >= 5
+                count_last=max(0, min(count_last, math.floor(plan.hold - said)))
+                if o.count_aloud and plan.hold >= 5
                 else 0,
                 **rep,
             )
 
         # release, with the count: the cue and count must fit the tempo on later reps
-        counted = (unit_side == "right" or not alternating) and reps > 1 and o.count_aloud
+        counted = (unit_side == "right" or not plan.alternating) and reps > 1 and o.count_aloud
         count = [phrases.say("count", n=r)] if counted else []
-        if counted and r == reps and sets > 1:
+        if counted and r == reps and plan.sets > 1:
             count.append(phrases.say("set_done", n=s))
-        note = (
-            [rep_notes[r]]
-            if s == 1 and si == 0 and r in rep_notes and (unit_side in (None, "right"))
-            else []
+        # a note is said once: after its rep of the first set and side (the pair's second
+        # half when sides alternate)
+        once = (
+            s == 1 and si == 0 and r in rep_notes and (not plan.alternating or unit_side == "right")
         )
-        if first_of_side:
-            release = [step("release", False) or "", *count, *note]
-            tempo = 0.0
+        note = [rep_notes[r]] if once else []
+        if first:
+            release = [plan.step("release") or "", *count, *note]
         else:
-            release = [step("release", True) or "", *count]
+            release = [plan.step("release", True) or "", *count]
             if not note and count and not b.fits(release, ex.release_s):
                 release = count  # the count matters more than a cue they have heard
             release += note
-            tempo = ex.release_s
         b.add(
             Kind.RELEASE,
             ex.release_s,
             release,
-            step("release", False) or "",
-            cue=step("release", True) or "",
+            plan.step("release") or "",
+            cue=plan.step("release", True) or "",
             image="start",
             speech_bound=True,
-            tempo=tempo,
+            tempo=0.0 if first else ex.release_s,
             **rep,
         )
-        if rest_reps and not last_unit:
-            b.add(
-                Kind.REST,
-                rest_reps,
-                [phrases.say("rest")],
-                "Rest",
-                cue="Rest",
-                image="start",
-                countdown=True,
-                count_last=count_last,
-                speech_bound=True,
-                speech_tail=count_last + SPEECH_MARGIN_S,
-                **rep,
-            )
+        if plan.rest_reps and not last_unit:
+            _add_rest(b, plan.rest_reps, [phrases.say("rest")], rep)
 
 
 def with_speech_durations(script: Script, seconds: Callable[[str], float]) -> Script:

@@ -245,3 +245,13 @@ def test_a_version_can_replace_the_exercises_notes(catalog):
     cushion = "For knee comfort: Place a small cushion or folded towel under your back knee."
     assert cushion in intro(None).say_parts  # kneeling: the tip is said
     assert cushion not in intro("standing-lunge").say_parts  # both knees off the ground
+
+
+@pytest.mark.parametrize("sides", ["none", "each", "alternating"])
+def test_a_note_after_a_rep_is_said_exactly_once(tmp_path, sides):
+    ex = stretch(reps={"value": 3}, hold_s={"value": 2})
+    ex["dose"]["sides"] = sides
+    ex["notes"] = [{"text": "Keep breathing.", "when": "after-rep", "rep": 2}]
+    script = build_script(load_catalog(catalogue(tmp_path, ex)))
+    said = [s for s in script.segments if "Keep breathing." in s.say_parts]
+    assert len(said) == 1 and said[0].kind is Kind.RELEASE and said[0].rep == 2
