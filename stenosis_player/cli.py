@@ -48,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--fullscreen", action="store_true", help="open full screen")
     p.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print what happens (steps, speech started and stopped, voice commands heard), "
+        "one line each",
+    )
+    p.add_argument(
         "--self-test",
         action="store_true",
         help="check catalogue, script, speech and window, print one line, exit",

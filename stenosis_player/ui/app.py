@@ -109,6 +109,10 @@ class MainThreadGarbageCollector(QObject):
 
 
 def run_app(args: argparse.Namespace) -> int:
+    if getattr(args, "verbose", False):
+        from ..event_log import enable_verbose
+
+        enable_verbose()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     collector = MainThreadGarbageCollector(parent=app)  # noqa: F841 - lives with the app
     app.setApplicationName("Stenosis Player")

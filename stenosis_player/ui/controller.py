@@ -117,6 +117,13 @@ class SessionController(QObject):
                 log.exception("a session listener failed; the session goes on")
         if events:
             self.events_emitted.emit(events)
+            if log.isEnabledFor(logging.INFO):  # --verbose
+                from ..event_log import describe
+
+                for e in events:
+                    if isinstance(e, CountdownSecond) and e.remaining > e.segment.count_last:
+                        continue  # only the seconds that are counted aloud
+                    log.info(describe(e))
         for e in events:
             if isinstance(e, SegmentStarted):
                 self.segment_started.emit(e.segment)

@@ -10,6 +10,7 @@ no decision about the session itself.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,8 @@ from .speech_port import CaptionOnlySpeech
 from .start_view import StartView
 from .theme import theme_for
 from .voice_control import VoiceControl
+
+log = logging.getLogger(__name__)  # --verbose: the voice commands heard
 
 if TYPE_CHECKING:
     from .end_view import EndView
@@ -201,6 +204,12 @@ class MainWindow(QMainWindow):
         self.voice.stop()
 
     def voice_command(self, value: str) -> None:
+        if log.isEnabledFor(logging.INFO):  # --verbose
+            heard = getattr(getattr(self, "listener", None), "last_heard", None)
+            if heard is not None and heard.command.value == value:
+                log.info(f'heard "{heard.phrase}" ({value}, confidence {heard.confidence:.2f})')
+            else:
+                log.info(f"heard {value}")
         self.voice.command(value)
 
     # ------------------------------------------------------------------ screens built later

@@ -11,6 +11,7 @@ emitted once as ``notice``.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import queue
 import threading
@@ -32,6 +33,8 @@ from .synth import (
     clip_seconds,
     default_workers,
 )
+
+log = logging.getLogger(__name__)  # --verbose: clips started and stopped
 
 __all__ = [
     "Priority",
@@ -262,12 +265,16 @@ class SpeechService(QObject):
             if self._current is utterance and not utterance.started:
                 utterance.started = True
                 self.audible_clip = path if getattr(sink, "name", "") != "silent" else None
+                if log.isEnabledFor(logging.INFO):
+                    self._log_clip(utterance, "started", seconds, heard=self.audible_clip)
                 self.clip_started.emit(utterance.id)
 
         def finished() -> None:
             if self._current is utterance:
                 self._current = None
                 if utterance.started:
+                    if log.isEnabledFor(logging.INFO):
+                        self._log_clip(utterance, "finished")
                     self.clip_finished.emit(utterance.id)
 
         sink.play(path, seconds, started, finished)
@@ -277,7 +284,20 @@ class SpeechService(QObject):
         self.sink.stop()
         self._silent.stop()
         if utterance is not None and utterance.started:
+            if log.isEnabledFor(logging.INFO):
+                self._log_clip(utterance, "stopped")
             self.clip_finished.emit(utterance.id)
+
+    def _log_clip(
+        self, utterance: _Utterance, what: str, seconds: float = 0.0, heard: Path | None = None
+    ) -> None:
+        from ..event_log import quote
+
+        detail = ""
+        if what == "started":
+            detail = f" ({seconds:.1f} s{'' if heard else ', caption only'})"
+        name = utterance.id or "line"
+        log.info(f"clip {name} {what}{detail} {quote(utterance.text)}")
 
     def _estimate(self, text: str) -> float:
         return estimate_speech_seconds(text, self.config.rate)

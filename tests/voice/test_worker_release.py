@@ -47,3 +47,33 @@ def test_workers_exit_after_the_script_is_made_and_return_for_a_new_line(qtbot, 
         qtbot.waitUntil(lambda: _worker_pids(service) == [], timeout=5000)
     finally:
         service.close()
+
+
+def test_verbose_logs_clips_started_finished_and_stopped(qtbot, make_synth, fake_sink):
+    import io
+    import logging
+
+    from stenosis_player.event_log import ROOT, enable_verbose
+
+    buffer = io.StringIO()
+    handler = enable_verbose(buffer)
+    service = SpeechService(make_synth(), sink=fake_sink)
+    try:
+        with qtbot.waitSignal(service.ready_changed, timeout=30_000):
+            service.prepare(["Hold.", "And up."])
+        service.say("Hold.", "seg-4")
+        fake_sink.finish()
+        service.say("And up.", "seg-5")
+        service.stop()
+    finally:
+        service.close()
+        logging.getLogger(ROOT).removeHandler(handler)
+        logging.getLogger(ROOT).setLevel(logging.NOTSET)
+    lines = [line.split("] ", 1)[1] for line in buffer.getvalue().splitlines()]
+    seconds = service.clip_seconds("Hold.")
+    assert lines == [
+        f'speech  clip seg-4 started ({seconds:.1f} s) "Hold."',
+        'speech  clip seg-4 finished "Hold."',
+        f'speech  clip seg-5 started ({service.clip_seconds("And up."):.1f} s) "And up."',
+        'speech  clip seg-5 stopped "And up."',
+    ]
