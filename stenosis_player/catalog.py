@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from . import resources, strict_json
+from .catalog_sense import sense_problems
 from .picture_files import picture_problem
 from .user_files import FileProblem, decode_utf8, read_limited
 
@@ -295,7 +296,11 @@ def load_catalog(path: Path | str | None = None, *, cache_dir: Path | None = Non
     data = _parse(path, raw)
     stamp = _validated_stamp(raw, cache_dir) if cache_dir else None
     if stamp is not None and stamp.is_file():
-        problems = _nan_problems(data, []) or _cross_reference_problems(data, path.parent)
+        problems = (
+            _nan_problems(data, [])
+            or _cross_reference_problems(data, path.parent)
+            or sense_problems(data)
+        )
     else:
         problems = validate(data, path.parent)
     if problems:
@@ -387,6 +392,7 @@ def validate(data: Any, base_dir: Path) -> list[str]:
     problems += _nan_problems(data, [])
     if isinstance(data, dict) and not problems:
         problems += _cross_reference_problems(data, base_dir)
+        problems += sense_problems(data)
     return problems
 
 

@@ -169,3 +169,41 @@ def test_control_characters_never_reach_the_terminal(tmp_path):
     assert done.returncode == 0, done.stderr  # what check passes, script plays
     assert "\x1b" not in done.stdout and "\x07" not in done.stdout
     assert "Tilt.\\x1b]0;pwned\\x07" in done.stdout
+
+
+def test_values_that_make_no_sense_together_are_refused(tmp_path):
+    def nonsense(d):
+        ex = d["exercises"][0]
+        ex["dose"]["reps"] = {"value": 5, "range": [10, 1]}
+        ex["progression"] = {
+            "text": "Hold longer.",
+            "next": "tilt",
+            "rule": {"field": "hold_s", "start": 30, "target": 10, "step": 5, "after_sessions": 3},
+        }
+        ex["modifications"] = [{"id": "e", "name": "E", "text": "Easier.", "replace_with": "tilt"}]
+
+    err = refused(
+        catalogue_text(tmp_path, nonsense),
+        "exercises[0].dose.reps.range: [10, 1] starts above where it ends",
+        "exercises[0].progression.rule: starts at 30, above its target 10",
+        "exercises[0].progression.next: points at the exercise itself",
+        "exercises[0].modifications[0].replace_with: points at the exercise itself",
+    )
+    assert err.count("\n  ") == 4
+
+
+def test_a_program_too_long_to_plan_is_refused_before_planning(tmp_path):
+    def enormous(d):
+        base = d["exercises"][0]
+        base["dose"] = {
+            "reps": {"value": 100},
+            "sets": {"value": 10},
+            "hold_s": {"value": 600},
+            "sides": "each",
+        }
+        d["exercises"] = [{**base, "id": f"ex-{i}"} for i in range(100)]
+        d["programs"][0]["exercises"] = [{"exercise": f"ex-{i}"} for i in range(100)]
+
+    path = catalogue_text(tmp_path, enormous)
+    refused(path, "programs[0]: a session would last up to about", "the limit is 240 minutes")
+    refused(path, "the limit is 240 minutes", command="script")
