@@ -13,8 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import IO, NamedTuple
 
+from .durable_files import durable_replace
 from .store import Store, from_iso
 
 CSV_COLUMNS = (
@@ -290,8 +292,18 @@ def export_csv(
     """Write one row per session (oldest first) with a header; return the number of rows."""
     sessions = load_sessions(store, tz, details=True)
     if isinstance(path_or_file, str | os.PathLike):
-        with open(path_or_file, "w", encoding="utf-8", newline="") as f:
-            return _write_csv(sessions, f)
+        # written beside the target and renamed into place: a full disk or a crash never
+        # leaves the therapist half a file over the last good one
+        target = Path(path_or_file)
+        tmp = target.with_name(f".{target.name}.part")
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="") as f:
+                n = _write_csv(sessions, f)
+            durable_replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return n
     return _write_csv(sessions, path_or_file)
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..durable_files import durable_replace
 from ..script import Script, mmss, with_speech_durations
 from .config import VoiceConfig
 from .lines import Priority, countdown_text, speech_texts
@@ -53,7 +54,7 @@ def export_session_audio(
             fh.close()
             tmp.unlink(missing_ok=True)
             raise
-    os.replace(tmp, out)
+    durable_replace(tmp, out)
     return seconds
 
 

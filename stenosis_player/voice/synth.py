@@ -12,6 +12,7 @@ from the Qt UI thread (``service.SpeechService`` does that for the window).
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..durable_files import durable_replace
 from .config import VoiceConfig
 
 WORKER_FLAG = "--voice-worker"
@@ -47,6 +49,7 @@ def default_worker_argv() -> tuple[str, ...]:
 
 
 MAX_CONSECUTIVE_FAILURES = 3
+RESERVE_BYTES = 256 * 1024  # a long clip's size: claimed before asking the engine for one
 
 
 class SynthesisError(Exception):
@@ -306,6 +309,8 @@ class Synthesizer:
         try:
             self._reserve(tmp)
         except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
             raise CacheUnwritable(f"cannot write the speech cache {self.cache_dir}: {exc}") from exc
         try:
             self._request(
@@ -336,11 +341,20 @@ class Synthesizer:
         """Make the cache folder and the temporary file, so an unwritable cache shows up here
         (the eSpeak driver hangs instead of failing when it cannot write its file)."""
         tmp.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb"):
-            pass
+        with open(tmp, "wb") as f:
+            # room for a clip, claimed now: on a full disk the eSpeak driver hangs instead
+            # of failing, which used to be reported as "the speech engine hung"
+            try:
+                f.write(bytes(RESERVE_BYTES))
+                f.flush()
+            except OSError as exc:
+                if exc.errno == errno.ENOSPC:
+                    raise OSError(exc.errno, "the disk holding it is full") from None
+                raise
+            f.truncate(0)
 
     def _commit(self, tmp: Path, path: Path) -> None:
-        os.replace(tmp, path)
+        durable_replace(tmp, path)  # a power cut never leaves a truncated clip in the cache
 
     def _timeout_for(self, text: str) -> float:
         # eSpeak NG makes about 2000 words a second; allow generously for slow machines.
@@ -459,9 +473,15 @@ class Synthesizer:
         with self._lock:
             self._failures += 1
             if self._failures >= MAX_CONSECUTIVE_FAILURES * len(self._all_slots):
+                if self.config.voice:  # most likely the voice, not the installation
+                    advice = (
+                        f"the voice {self.config.voice!r} may not exist here: choose another "
+                        "in Settings → Voice, or leave it empty for the default voice"
+                    )
+                else:
+                    advice = "reinstall eSpeak NG (Debian: libespeak-ng1)"
                 self._unavailable = SynthesisUnavailable(
-                    f"the speech engine failed {self._failures} times in a row ({why}); "
-                    "reinstall eSpeak NG (Debian: libespeak-ng1) or choose another voice"
+                    f"the speech engine failed {self._failures} times in a row ({why}); " + advice
                 )
 
     def _spawned(self, proc: subprocess.Popen[str]) -> None:

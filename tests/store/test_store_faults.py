@@ -147,3 +147,21 @@ def test_a_full_disk_does_not_freeze_the_session(qtbot, catalog, small_disk):
     rows = saved_rows(db)
     assert rows[: len(before)] == before
     assert len(rows) == len(before) + len(w.controller.script)
+
+
+def test_a_history_export_on_a_full_disk_keeps_the_last_good_file(small_disk, tmp_path):
+    from stenosis_player.history import export_csv
+
+    store = Store.open(tmp_path / "progress.sqlite3")
+    store.finish_session(store.begin_session("step-by-step"), "completed")
+    out = small_disk / "history.csv"
+    export_csv(store, out)
+    good = out.read_bytes()
+    for n in range(40):  # many sessions: the next export is larger than the room left
+        store.finish_session(store.begin_session(f"program-{n}"), "stopped")
+    fill(small_disk)
+    with pytest.raises(OSError):
+        export_csv(store, out)
+    assert out.read_bytes() == good
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "history.csv"]
+    store.close()
