@@ -284,3 +284,33 @@ def test_the_voice_follows_a_new_default_output(session, sound_server):
     assert not _voice_heard_after(old, s, changed + 0.5), "the voice stayed on the old device"
     old.stop()
     assert s.window.controller.stage is Stage.RUNNING
+
+
+@pytest.mark.xfail(
+    reason="measured here: heard with the looped echo at -60 dB, missed at -40, -30 and "
+    "-20 dB although the echo canceller is given each clip (recogniser, issue 19)",
+    strict=False,
+)
+def test_it_hurts_said_over_the_app_voice_opens_the_choices(session, sound_server):
+    """The speakers' monitor is looped into the microphone 20 dB down, as a laptop's
+    microphone hears its speakers; the echo canceller must take the app's voice out."""
+    s = session(speed=1.0, voice_commands__enabled=True)
+    s.prepare()
+    s.start()
+    s.qtbot.waitUntil(lambda: s.window.listener.is_listening, timeout=20000)
+    sound_server.load_module(
+        "module-loopback", "source=speakers.monitor", "sink=micsink", "latency_msec=60"
+    )
+    s.qtbot.waitUntil(
+        lambda: any("loopback" in i for i in sound_server.sink_inputs()), timeout=5000
+    )
+    for line in sound_server.sink_inputs():
+        if "loopback" in line:
+            sound_server.pactl("set-sink-input-volume", line.split("\t")[0], "-20dB")
+    s.wait_for_long_line(3.0)
+    assert s.speech.is_speaking()
+    with s.qtbot.waitSignal(s.window.listener.command_heard, timeout=15000) as heard:
+        sound_server.say_into_mic(COMMANDS / "slt_1.0_it_hurts.wav").wait(10)
+    assert heard.args == ["it_hurts"]
+    assert s.window.player.hurt_panel.isVisible()
+    assert s.window.controller.stage is Stage.PAUSED
