@@ -14,8 +14,9 @@ APT_PACKAGES=(python3-venv libgl1 libegl1 libglib2.0-0 libxkbcommon0 libxkbcommo
 if [ "$mode" = test ]; then
   # pulseaudio: a private sound server for the real-audio tests (tests/sound_server.py)
   APT_PACKAGES+=(sox xvfb xauth desktop-file-utils appstream pulseaudio pulseaudio-utils)
-  # reminders: a real session bus, a notification server, systemd-analyze for the units
-  APT_PACKAGES+=(dbus-daemon dbus-bin dunst systemd)
+  # reminders: a real session bus, a notification server, systemd-analyze for the units,
+  # xdotool to answer the fallback window
+  APT_PACKAGES+=(dbus-daemon dbus-bin dunst systemd xdotool)
 fi
 
 bash scripts/apt-install.sh "${APT_PACKAGES[@]}"

@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -215,3 +216,58 @@ def test_installed_reminder_appears_at_its_time_and_removal_leaves_nothing(
         json.loads((app_root / "config" / "settings.json").read_text())["reminders"]["enabled"]
         is False
     )
+
+
+def test_without_a_notification_server_the_small_window_asks_instead(tmp_path, app_root):
+    """A bus and an X display but no notification server: ``remind --show`` opens the
+    window; Enter on it (Start is the default button) answers like the notification."""
+    if shutil.which("xdotool") is None and not os.environ.get("CI"):
+        pytest.skip("needs xdotool (scripts/setup.sh test installs it)")
+    desktop = DesktopSession(tmp_path / "bare", notification_server=False)
+    desktop.apps = []
+    try:
+        env = dict(desktop.env)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+        env.pop("QT_QPA_PLATFORM", None)  # a real X11 window on Xvfb
+        show = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "stenosis_player",
+                "--data-dir",
+                str(app_root),
+                "remind",
+                "--show",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        desktop.apps.append(show)
+        found: list[str] = []
+
+        def window_up() -> bool:
+            out = subprocess.run(
+                ["xdotool", "search", "--name", "Stenosis Player — reminder"],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            found[:] = out.stdout.split()
+            return bool(found)
+
+        wait_until(window_up, 60, "the reminder window did not appear")
+        time.sleep(0.5)  # mapped: let it take the keyboard
+        subprocess.run(["xdotool", "windowfocus", "--sync", found[0]], env=env, timeout=10)
+        subprocess.run(["xdotool", "key", "--window", found[0], "Return"], env=env, timeout=10)
+        out, err = show.communicate(timeout=30)
+        result = json.loads(out.strip().splitlines()[-1])
+        assert (result["answer"], result["via"]) == ("start", "window"), err
+        assert "showing a window instead" in err
+        assert desktop.notify_calls() == 0
+    finally:
+        for proc in desktop.apps:
+            stop_process(proc.pid)
+        desktop.stop()
