@@ -151,7 +151,21 @@ class DesktopSession:
     def choose(self, button: str) -> None:
         """Pick the action whose menu line contains ``button`` ("Start", "Not today")."""
         self.pick_file.write_text(button)
-        subprocess.run(["dunstctl", "context"], env=self.env, check=True, timeout=10)
+        # the Notify call can be on the bus a moment before dunst lists the notification:
+        # ask again while its menu does not offer the button (nothing was picked then)
+        deadline = time.monotonic() + 20
+        while True:
+            with suppress(FileNotFoundError):
+                self.menu_file.unlink()
+            subprocess.run(["dunstctl", "context"], env=self.env, check=True, timeout=10)
+            # dunst runs its menu in the background: wait for the menu script to have run
+            shown = time.monotonic() + 3
+            while not self.menu_file.exists() and time.monotonic() < shown:
+                time.sleep(0.02)
+            time.sleep(0.1)  # the script writes the menu, then picks
+            menu = self.menu_file.read_text() if self.menu_file.exists() else ""
+            if button in menu or time.monotonic() > deadline:
+                return
 
     def close_all(self) -> None:
         subprocess.run(["dunstctl", "close-all"], env=self.env, check=True, timeout=10)
