@@ -263,11 +263,22 @@ class _Builder:
         n = max(1, math.ceil(least))
         for _ in range(4):  # the number's own words change the line's length: settle it
             parts = [*before, phrases.say("start_in", secs=n)]
-            need = self.speech(_join(parts)) + SPEECH_MARGIN_S + count + 0.5
+            need = self.speech(_join(parts)) + SPEECH_MARGIN_S + count + 0.5  # = its tail
             if need <= n:
                 break
             n = math.ceil(need)
-        self.add(kind, n, parts, show, countdown=True, count_last=count, image="start", **kw)
+        tail = SPEECH_MARGIN_S + count + 0.5
+        self.add(
+            kind,
+            n,
+            parts,
+            show,
+            countdown=True,
+            count_last=count,
+            image="start",
+            speech_tail=tail,
+            **kw,
+        )
 
 
 def _join(parts: list[str]) -> str:

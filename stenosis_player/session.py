@@ -418,7 +418,9 @@ class SessionCoordinator:
         if not secs and text != seg.say:
             secs = estimate_speech_seconds(text)
         if secs and c is not None:
-            c.extend_current(secs + 0.3)
+            # a line longer than planned (its clip was not made yet) still ends before the
+            # segment's own countdown or answer time
+            c.extend_current(secs + max(0.3, seg.speech_tail))
         if c is not None and hasattr(self.speech, "preload") and seg.index + 1 < len(c.script):
             self.speech.preload(c.script[seg.index + 1].say)  # no wait next time
 
