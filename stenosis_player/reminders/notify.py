@@ -6,6 +6,10 @@ Start, In 30 minutes and Not today; clicking the notification itself opens the p
 Where no notification with buttons can be shown (no session bus, no notification server,
 a server without actions), a small window asks the same (``window.py``).
 
+Why not QtDBus: PySide6 passes every Python int as a D-Bus int32, and Notify's
+``replaces_id`` must be a uint32; servers built on GDBus (dunst, GNOME) refuse the call
+("Type of message, '(sisssasa{sv}i)', does not match expected type '(susssasa{sv}i)'").
+
 Answers: "start", "snooze", "skip", "open", "closed" (dismissed), "timeout" (nobody
 answered in ``timeout_s``: the notification is taken away), "terminated" (stopped, e.g.
 by ``remind --remove``: the notification is taken away too)."""
