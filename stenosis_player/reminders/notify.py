@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,6 +37,16 @@ class NotificationsUnavailable(RuntimeError):
     """No notification with buttons can be shown here; the message says why."""
 
 
+def _event_loop_policy() -> None:
+    """macOS delivers notification clicks through the main thread's CFRunLoop: run asyncio
+    on it (rubicon-objc, which desktop-notifier brings along there)."""
+    if sys.platform == "darwin":
+        with contextlib.suppress(ImportError):
+            from rubicon.objc.eventloop import EventLoopPolicy
+
+            asyncio.set_event_loop_policy(EventLoopPolicy())
+
+
 def show_notification(
     reminder: Reminder,
     *,
@@ -45,6 +56,7 @@ def show_notification(
 ) -> str:
     """Send the notification and block until it is answered (see the module's answers).
     Raises NotificationsUnavailable when it cannot be shown with its buttons."""
+    _event_loop_policy()
     return asyncio.run(_show(reminder, timeout_s, icon, on_sent))
 
 
@@ -69,9 +81,13 @@ async def _show(
     answer: asyncio.Future[str] = loop.create_future()
     dispatched = asyncio.Event()
 
-    def settle(value: str) -> None:
+    def settle_here(value: str) -> None:
         if not answer.done():
             answer.set_result(value)
+
+    def settle(value: str) -> None:
+        # the Windows backend calls back on a thread of its own
+        loop.call_soon_threadsafe(settle_here, value)
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: no handlers
