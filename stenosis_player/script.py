@@ -48,6 +48,9 @@ DEFAULT_TRANSITIONS: dict[str, float] = {
     "stand>sit": 10,
 }
 SPEECH_MARGIN_S = 0.3  # silence kept between the end of a line and the next thing said
+# A later rep's move or release keeps its tempo: its line is the longest choice that fits
+# within this much over the tempo (a slow voice may need a moment more), else a shorter one.
+TEMPO_SLACK = 0.1
 
 
 class Kind(StrEnum):
@@ -235,6 +238,14 @@ class _Builder:
 
     def fits(self, parts: list[str], room: float) -> bool:
         return self.speech(_join(parts)) + SPEECH_MARGIN_S <= room
+
+    def within_tempo(self, choices: list[list[str]], tempo: float) -> list[str]:
+        """The first of ``choices`` (longest first) said within the tempo; the last
+        choice when none is."""
+        for parts in choices:
+            if self.fits(parts, tempo * (1 + TEMPO_SLACK)):
+                return parts
+        return choices[-1]
 
     def add(self, kind: Kind, base: float, parts: list[str], show: str, **kw: object) -> None:
         say = _join(parts)
@@ -704,9 +715,10 @@ def _add_reps(
             lead = (
                 phrases.say("last_one") if last_unit and s == plan.sets and len(units) > 2 else ""
             )
-            move_parts = [lead, side_cue, cue]
-            if not b.fits(move_parts, ex.move_s):
-                move_parts = [side_cue, cue]
+            # a cue too long for the tempo gives way: the count in the release keeps time
+            move_parts = b.within_tempo(
+                [[lead, side_cue, cue], [side_cue, cue], [side_cue]], ex.move_s
+            )
         b.add(
             Kind.MOVE,
             ex.move_s,
@@ -737,8 +749,8 @@ def _add_reps(
         # release, with the count: the cue and count must fit the tempo on later reps
         counted = (unit_side == "right" or not plan.alternating) and reps > 1 and o.count_aloud
         count = [phrases.say("count", n=r)] if counted else []
-        if counted and r == reps and plan.sets > 1:
-            count.append(phrases.say("set_done", n=s))
+        last_of_set = counted and r == reps and plan.sets > 1
+        set_done = [phrases.say("set_done", n=s)] if last_of_set else []
         # a note is said once: after its rep of the first set and side (the pair's second
         # half when sides alternate)
         once = (
@@ -746,12 +758,14 @@ def _add_reps(
         )
         note = [rep_notes[r]] if once else []
         if first:
-            release = [plan.step("release") or "", *count, *note]
-        else:
-            release = [plan.step("release", True) or "", *count]
-            if not note and count and not b.fits(release, ex.release_s):
-                release = count  # the count matters more than a cue they have heard
-            release += note
+            release = [plan.step("release") or "", *count, *set_done, *note]
+        elif note:
+            release = [plan.step("release", True) or "", *count, *set_done, *note]
+        else:  # the count matters more than a cue they have heard, and is always said
+            cue = plan.step("release", True) or ""
+            release = b.within_tempo(
+                [[cue, *count, *set_done], [*count, *set_done], count or [cue]], ex.release_s
+            )
         b.add(
             Kind.RELEASE,
             ex.release_s,

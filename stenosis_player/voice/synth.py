@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..durable_files import durable_replace
+from .clips import trim_trailing_silence
 from .config import VoiceConfig
 
 WORKER_FLAG = "--voice-worker"
@@ -83,9 +84,12 @@ def default_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+CLIP_FORMAT = "trimmed-1"  # part of the key: clips made before trimming are not reused
+
+
 def cache_key(text: str, config: VoiceConfig) -> str:
     payload = json.dumps(
-        [text, config.voice, config.rate, round(config.volume, 4), config.engine],
+        [text, config.voice, config.rate, round(config.volume, 4), config.engine, CLIP_FORMAT],
         ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -327,6 +331,7 @@ class Synthesizer:
             with self._lock:
                 self.synth_calls += 1
             try:
+                trim_trailing_silence(tmp)  # the length planned is the length heard
                 self._commit(tmp, path)
             except OSError as exc:
                 raise CacheUnwritable(

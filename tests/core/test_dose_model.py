@@ -217,7 +217,9 @@ def test_a_version_1_catalogue_is_migrated_and_plays(tmp_path):
     script = build_script(catalog, "sciatica-five")
     assert script.total > 0
     move = next(s for s in script.segments if s.kind is Kind.MOVE and s.rep == 2)
-    assert move.say == move.show  # no cue in version 1: the whole sentence, never cut
+    # no cue in version 1: the whole sentence where it fits the tempo, else only the
+    # count in the release keeps time; never a cut sentence
+    assert move.say in (move.show, "")
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,13 @@ import pytest
 
 from stenosis_player import phrases, resources
 from stenosis_player.catalog import load_catalog
-from stenosis_player.script import SPEECH_MARGIN_S, Kind, ScriptOptions, build_script
+from stenosis_player.script import (
+    SPEECH_MARGIN_S,
+    TEMPO_SLACK,
+    Kind,
+    ScriptOptions,
+    build_script,
+)
 
 SHIPPED = [resources.catalog_path()]
 
@@ -131,15 +137,26 @@ def test_no_shipped_cue_is_cut_from_its_sentence():
                 assert not step["text"].startswith(step["cue"].rstrip(".")), step
 
 
+# The default voice, and voices the cues were not written against: a much slower rate (as
+# many older listeners choose) and another accent. The plan must fit every one of them.
+VOICES = [
+    pytest.param({}, id="default"),
+    pytest.param({"rate": 100}, id="slow-100wpm"),
+    pytest.param({"rate": 220, "voice": "gmw/en-us"}, id="fast-en-us"),
+]
+
+
 @pytest.mark.speech
 @pytest.mark.slow
-def test_with_real_clips_every_line_fits_and_the_export_agrees(tmp_path):
+@pytest.mark.parametrize("voice", VOICES)
+def test_with_real_clips_every_line_fits_and_the_export_agrees(tmp_path, voice):
+    from stenosis_player.voice.config import VoiceConfig
     from stenosis_player.voice.export import export_session_audio
     from stenosis_player.voice.synth import Synthesizer
     from stenosis_player.voice.timing import ClipTimer
 
     catalog = load_catalog()
-    with Synthesizer(tmp_path / "cache") as synth:
+    with Synthesizer(tmp_path / "cache", VoiceConfig(**voice)) as synth:
         for program_id in catalog.programs:
             timer = ClipTimer(synth)
             script = build_script(catalog, program_id, ScriptOptions(speech_seconds=timer))
@@ -153,7 +170,8 @@ def test_with_real_clips_every_line_fits_and_the_export_agrees(tmp_path):
                 if seg.tempo and not any(
                     n.text in seg.say_parts for n in catalog.exercises[seg.exercise_id].notes
                 ):
-                    assert seg.duration == pytest.approx(seg.tempo), (seg.index, seg.say)
+                    limit = seg.tempo * (1 + TEMPO_SLACK) + 1e-6
+                    assert seg.duration <= limit, (seg.index, seg.say)
             cuts: list[str] = []
             seconds = export_session_audio(
                 script, tmp_path / f"{program_id}.wav", synth, cuts.append
