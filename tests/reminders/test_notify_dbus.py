@@ -273,3 +273,23 @@ def test_without_a_notification_server_the_small_window_asks_instead(tmp_path, a
         for proc in desktop.apps:
             stop_process(proc.pid)
         desktop.stop()
+
+
+def test_stopping_the_reminder_process_takes_its_notification_away(desktop, app_root):
+    """What ``remind --remove`` does to a reminder on screen: the process showing it is
+    stopped, the notification is closed on the bus, and no process of it is left."""
+    now = app(desktop, app_root, "remind", "--now")
+    wait_until(lambda: desktop.notify_calls() >= 1, 60, "no Notify call on the bus")
+    children = Path(f"/proc/{now.pid}/task/{now.pid}/children").read_text().split()
+    assert len(children) == 1  # the notification runs in a child: the checker stays small
+    os.kill(now.pid, signal.SIGTERM)
+    now.wait(30)
+    wait_until(lambda: "member=CloseNotification" in desktop.monitor(), 30, "not closed")
+    wait_until(lambda: not Path(f"/proc/{children[0]}").exists() or _zombie(children[0]), 30)
+
+
+def _zombie(pid: str) -> bool:
+    try:
+        return ") Z" in Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
