@@ -21,6 +21,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import os
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QDir, QObject, Signal
@@ -29,12 +30,15 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from .instance_lock import InstanceLock
 
 _MESSAGE = b"activate\n"
+_START = b"start"  # "start [PROGRAM]": come forward and start a session (a reminder's Start)
+_PROGRAM_ID = re.compile(rb"[a-z0-9][a-z0-9-]{0,63}")
 CONNECT_TIMEOUT_MS = 1000
 RETRY_FOR_MS = 2000  # a first copy still starting up gets this long to open its socket
 
 
 class SingleInstance(QObject):
     activation_requested = Signal()  # a second copy asked this one to come forward
+    start_requested = Signal(str)  # ... and to start a session (program id, or "": default)
 
     def __init__(
         self,
@@ -67,8 +71,10 @@ class SingleInstance(QObject):
             user = str(os.getuid()) if hasattr(os, "getuid") else "user"
         return hashlib.sha256(f"{user}\0{where}".encode()).hexdigest()[:16]
 
-    def acquire(self) -> bool:
-        """True: this is the first copy (now listening). False: another copy runs."""
+    def acquire(self, start: str | None = None) -> bool:
+        """True: this is the first copy (now listening). False: another copy runs; it is
+        asked to come forward, and with ``start`` (a program id, "" for the default) to
+        start a session too."""
         if self.primary:
             return True
         if self._lock.acquire():
@@ -83,7 +89,10 @@ class SingleInstance(QObject):
             else:
                 self._server = server
             return True
-        self.notified = self._notify_first_copy()
+        message = (
+            _MESSAGE if start is None else _START + b" " + start.encode("ascii", "replace") + b"\n"
+        )
+        self.notified = self._notify_first_copy(message)
         return False
 
     def release(self) -> None:
@@ -97,7 +106,7 @@ class SingleInstance(QObject):
             self.primary = False
 
     # ------------------------------------------------------------------ internals
-    def _notify_first_copy(self) -> bool:
+    def _notify_first_copy(self, message: bytes = _MESSAGE) -> bool:
         from time import monotonic, sleep
 
         give_up = monotonic() + RETRY_FOR_MS / 1000
@@ -105,7 +114,7 @@ class SingleInstance(QObject):
             socket = QLocalSocket()
             socket.connectToServer(self.server_name)
             if socket.waitForConnected(CONNECT_TIMEOUT_MS):
-                socket.write(QByteArray(_MESSAGE))
+                socket.write(QByteArray(message))
                 ok = socket.waitForBytesWritten(CONNECT_TIMEOUT_MS)
                 socket.disconnectFromServer()
                 if socket.state() != QLocalSocket.LocalSocketState.UnconnectedState:
@@ -140,7 +149,11 @@ class SingleInstance(QObject):
         buffered = self._buffers.get(socket, b"") + bytes(socket.readAll().data())
         while b"\n" in buffered:
             line, buffered = buffered.split(b"\n", 1)
+            word, _, rest = line.strip().partition(b" ")
             if line.strip() == _MESSAGE.strip():
                 self.activation_requested.emit()
+            elif word == _START and (not rest or _PROGRAM_ID.fullmatch(rest)):
+                self.activation_requested.emit()
+                self.start_requested.emit(rest.decode("ascii"))
         if socket in self._buffers:
             self._buffers[socket] = buffered[-1024:]

@@ -132,7 +132,7 @@ def run_app(args: argparse.Namespace) -> int:
         from ..single_instance import SingleInstance
 
         instance = SingleInstance(SingleInstance.key_for(paths.data_dir), lock_dir=paths.data_dir)
-        if not instance.acquire():
+        if not instance.acquire(start=args.start):
             if getattr(instance, "notified", False):
                 print("stenosis-player is already running; its window was brought forward.")
                 return 0
@@ -182,6 +182,8 @@ def run_app(args: argparse.Namespace) -> int:
         instance.activation_requested.connect(
             lambda: (window.showNormal(), window.raise_(), window.activateWindow())
         )
+    if instance is not None and hasattr(instance, "start_requested"):
+        instance.start_requested.connect(lambda pid: start_when_idle(window, catalog, pid))
     if args.fullscreen or (settings is not None and settings.get("display.fullscreen")):
         window.showFullScreen()
     else:
@@ -210,3 +212,20 @@ def run_app(args: argparse.Namespace) -> int:
     if store is not None:
         store.close()
     return code
+
+
+def start_when_idle(window: Any, catalog: Any, program_id: str) -> None:
+    """A second copy was started with ``--start`` (a reminder's Start): begin the session
+    here, unless one is already under way (then the window only comes forward)."""
+    session = window.session
+    if session.controller is not None and session.controller.stage.value not in (
+        "finished",
+        "stopped",
+    ):
+        window.set_session_notice("A session is already under way in this window.")
+        return
+    if program_id and program_id not in catalog.programs:
+        window.add_notice(f"Unknown program {program_id!r}; known: {', '.join(catalog.programs)}")
+        return
+    window.hands_free = True  # started from outside: no questions first
+    window.start_session(program_id or None)

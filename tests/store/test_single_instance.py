@@ -96,3 +96,34 @@ def test_a_crashed_first_copy_does_not_block_the_next_start(key):
         assert nxt.acquire() is True
     finally:
         nxt.release()
+
+
+def test_a_second_copy_started_with_start_asks_the_first_to_start(qtbot, key):
+    first = SingleInstance(key)
+    second = SingleInstance(key)
+    try:
+        assert first.acquire() is True
+        with qtbot.waitSignal(first.start_requested, timeout=3000) as started:
+            assert second.acquire(start="sciatica-five") is False
+        assert started.args == ["sciatica-five"]
+        with qtbot.waitSignal(first.start_requested, timeout=3000) as started:
+            assert SingleInstance(key).acquire(start="") is False
+        assert started.args == [""]  # the default program
+    finally:
+        first.release()
+        second.release()
+
+
+def test_start_from_a_second_copy_begins_a_session_only_when_none_is_running(qtbot, catalog):
+    from stenosis_player.ui.app import start_when_idle
+    from stenosis_player.ui.main_window import MainWindow
+
+    window = MainWindow(catalog)
+    qtbot.addWidget(window)
+    start_when_idle(window, catalog, "sciatica-five")
+    running = window.session.controller
+    assert running is not None and window.session.program_id == "sciatica-five"
+    start_when_idle(window, catalog, "step-by-step")  # a reminder while exercising
+    assert window.session.controller is running
+    assert "already under way" in window.player.notice.text()
+    running.stop()
