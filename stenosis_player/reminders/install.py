@@ -67,7 +67,8 @@ def player_command(data_root: Path | None) -> list[str]:
         exe = Path(sys.executable)
         if sys.platform == "win32" and (exe.parent / "pythonw.exe").exists():
             exe = exe.parent / "pythonw.exe"
-        cmd = [str(exe), "-m", "stenosis_player"]
+        # -P: the folder the scheduler or launcher runs us from is never put on sys.path
+        cmd = [str(exe), "-P", "-m", "stenosis_player"]
     if data_root is not None:
         cmd += ["--data-dir", str(data_root)]
     return cmd

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,19 @@ def make_speech(settings: Any, cache_dir) -> tuple[Any, list[str]]:
     except Exception as exc:
         reason = f"No voice ({exc}); the session shows captions instead."
         return CaptionOnlySpeech(reason), [reason]
+
+
+def quit_on_terminate(app: QApplication) -> None:
+    """A logout or ``kill`` sends SIGTERM: close as Quit does (progress flushed, the store
+    closed, the lock file removed) instead of dying mid-write. Python runs the handler at
+    its next bytecode; the collector's timer gives it one at least every second."""
+    if not hasattr(signal, "SIGTERM"):
+        return
+
+    def close(*_: object) -> None:
+        QTimer.singleShot(0, lambda: (app.closeAllWindows(), app.quit()))
+
+    signal.signal(signal.SIGTERM, close)
 
 
 def already_running_text(data_dir) -> str:
@@ -206,11 +220,14 @@ def run_app(args: argparse.Namespace) -> int:
             QTimer.singleShot(0, lambda: window.start_session(program))
     elif first_run:
         QTimer.singleShot(0, window.show_safety)
+    quit_on_terminate(app)
     code = app.exec()
     if hasattr(speech, "close"):
         speech.close()
     if store is not None:
         store.close()
+    if instance is not None and hasattr(instance, "release"):
+        instance.release()  # last: the lock guards the database until it is closed
     return code
 
 

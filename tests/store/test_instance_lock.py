@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from stenosis_player.instance_lock import LOCK_NAME
@@ -74,3 +75,32 @@ def test_the_second_copy_says_so_in_a_window(qtbot, tmp_path):
     assert box.isVisible()
     assert box.text() == text
     assert "already running for this data folder" in text and str(tmp_path) in text
+
+
+def test_the_app_ends_cleanly_on_sigterm_and_takes_its_lock_file_away(tmp_path):
+    """A logout sends SIGTERM: the real app closes as Quit does, instead of dying."""
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(repo)}
+    app = subprocess.Popen(
+        [sys.executable, "-m", "stenosis_player", "--data-dir", str(tmp_path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lock = tmp_path / "data" / LOCK_NAME
+    try:
+        for _ in range(600):
+            if (tmp_path / "data" / "progress.sqlite3").exists() and lock.exists():
+                break
+            time.sleep(0.05)
+        assert lock.read_text().strip() == str(app.pid)
+        time.sleep(1.0)  # the window is up and its event loop running
+        app.send_signal(signal.SIGTERM)
+        _, err = app.communicate(timeout=30)
+    finally:
+        if app.poll() is None:
+            app.kill()
+    assert app.returncode == 0, err
+    assert not lock.exists()
+    assert "Traceback" not in err
