@@ -17,6 +17,8 @@ if [ "$mode" = test ]; then
   # reminders: a real session bus, a notification server, systemd-analyze for the units,
   # xdotool to answer the fallback window
   APT_PACKAGES+=(dbus-daemon dbus-bin dunst systemd xdotool)
+  # the layout matrix: a window manager on Xvfb; ImageMagick's import for its screenshots
+  APT_PACKAGES+=(openbox imagemagick)
 fi
 
 bash scripts/apt-install.sh "${APT_PACKAGES[@]}"

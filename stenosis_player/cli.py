@@ -103,9 +103,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .voice.worker import main as worker_main
 
         return worker_main()
-    args = build_parser().parse_args(argv)
-    if args.speed <= 0 or args.speed > 1000:
-        print("stenosis-player: --speed must be between 0 and 1000", file=sys.stderr)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        misplaced = _misplaced_global_options(parser, args, extra)
+        if misplaced:
+            print(misplaced, file=sys.stderr)
+            return 2
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if not 0 < args.speed <= 1000:
+        print(
+            f"stenosis-player: --speed {args.speed:g} is not possible: it must be more than 0 "
+            "and at most 1000 (1 is real time, 10 plays a session ten times faster)",
+            file=sys.stderr,
+        )
         return 2
     try:
         if args.command == "check":
@@ -117,6 +128,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             if args.self_test:
                 return _delegate("stenosis_player.selftest", "run_self_test", args)
+            from .ui.display import display_problem
+
+            problem = display_problem()
+            if problem:
+                print(
+                    f"stenosis-player: cannot open the window: {problem}. Start it from your "
+                    "desktop, or use a command that needs no window (stenosis-player --help).",
+                    file=sys.stderr,
+                )
+                return 1
             return _delegate("stenosis_player.ui.app", "run_app", args)
         targets = {
             "voices": ("stenosis_player.voice.cli", "run_voices"),
@@ -131,6 +152,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+GLOBAL_OPTIONS = ("--data-dir", "--exercises", "--start", "--speed", "--fullscreen")
+
+
+def _misplaced_global_options(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str]
+) -> str | None:
+    """'history --data-dir X': say that the window's options go before the command."""
+    found = [a.split("=")[0] for a in extra if a.split("=")[0] in GLOBAL_OPTIONS]
+    if not found or args.command is None:
+        return None
+    option = found[0]
+    i = extra.index(next(a for a in extra if a.split("=")[0] == option))
+    value = (
+        [extra[i + 1]]
+        if "=" not in extra[i] and i + 1 < len(extra) and not extra[i + 1].startswith("-")
+        else []
+    )
+    shown = " ".join([extra[i], *value])
+    return (
+        f"{parser.prog}: {option} is an option of {parser.prog} itself, so it goes before "
+        f"the command: {parser.prog} {shown} {args.command} …"
+    )
 
 
 def _delegate(module: str, func: str, args: argparse.Namespace) -> int:

@@ -214,7 +214,8 @@ class Engine:
                 return events
             # the next segment starts at the old deadline, not now: no drift
             events += self._enter_segment(seg.index + 1, self._deadline)
-        if self.stage is Stage.RUNNING and self.current.countdown:
+        # a question counts down too: the window shows how long is left to answer
+        if self.stage is Stage.RUNNING and (self.current.countdown or self.current.question):
             whole = math.ceil(max(0.0, self._deadline - now) * self.speed - 1e-9)
             if whole != self._last_announced and whole > 0:
                 self._last_announced = whole

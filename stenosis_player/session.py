@@ -75,8 +75,6 @@ class SessionView(Protocol):
 Driver = Any  # ui.controller.SessionController or alike: see the module's docstring
 DriverFactory = Callable[[Script, Clock, float, int], Driver]
 
-STOP_QUESTION = "Stop the session? Press Esc again to stop, Space to go on."
-
 
 class SessionCoordinator:
     def __init__(
@@ -208,7 +206,13 @@ class SessionCoordinator:
         if self.recorder is not None:
             c.listeners.append(self.recorder.handle)
         c.listeners.append(self._on_events)
-        if self.ask_pain and self.store is not None and not self.hands_free and resume is None:
+        if (
+            self.ask_pain
+            and self.store is not None
+            and not self.hands_free
+            and resume is None
+            and not self.is_preview
+        ):
             self._ask_pain("before")
         else:
             self._begin()
@@ -221,9 +225,18 @@ class SessionCoordinator:
         self.started_at = self.clock()
         c.start()
 
+    @property
+    def is_preview(self) -> bool:
+        """Played faster than real time (--speed): a look at the program, not exercise."""
+        return self.speed != 1.0
+
     def _make_recorder(self, program_id: str, script: Script, resume: Any) -> Any:
         if self.store is None:
             return None
+        if self.is_preview:
+            self.view.set_session_notice(
+                f"Preview at {self.speed:g}× speed: it does not count toward your progress."
+            )
         import sqlite3
 
         from .recorder import SessionRecorder
@@ -463,7 +476,11 @@ class SessionCoordinator:
         skipped = [self.catalog.exercises[i].name for i in ids]
         skipped = [name for name in skipped if name not in done]
         minutes = (self.clock() - self.started_at) * self.speed / 60
-        nxt = self.progress.after_session(c.script, self.program_id)
+        nxt = (
+            "A preview does not change your program."
+            if self.is_preview
+            else self.progress.after_session(c.script, self.program_id)
+        )
         if self.recorder is not None and not self.recorder.flush(force=True):
             nxt += (
                 f"\n{self.recorder.problem} {self.recorder.unsaved} change(s) are kept "
@@ -565,11 +582,12 @@ class SessionCoordinator:
         self.view.hide_hurt_choices()
         self.view.on_hurt(seg.exercise_id or "", choice)
         if self.recorder is not None:
+            # taking it out is recorded as the removal; for the session it is a skip
             with contextlib.suppress(Exception):
-                self.recorder.record_hurt(seg, choice)
+                self.recorder.record_hurt(seg, "skip" if choice == "remove" else choice)
         if choice == "remove" and seg.exercise_id:
             self._remove_exercise(seg.exercise_id, "it hurt twice in a row")
-            self.view.add_notice(
+            self.view.set_session_notice(
                 f"{seg.exercise_name} is taken out of your program. You can put it back in "
                 "Settings (Ctrl+,)."
             )

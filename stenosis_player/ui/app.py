@@ -201,14 +201,12 @@ def run_app(args: argparse.Namespace) -> int:
     if args.fullscreen or (settings is not None and settings.get("display.fullscreen")):
         window.showFullScreen()
     else:
-        window.show()
+        window.show_sized()
     first_run = settings is not None and not settings.get("safety.notice_seen")
     if args.start is not None:
         program = args.start or None
         if program and program not in catalog.programs:
-            window.start_view.set_notice(
-                f"Unknown program {program!r}; known: {', '.join(catalog.programs)}"
-            )
+            window.add_notice(f"Unknown program {program!r}; known: {', '.join(catalog.programs)}")
         elif first_run:
             # the very first session waits for the safety notice to be read (Enter)
             window.hands_free = True

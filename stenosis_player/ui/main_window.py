@@ -22,7 +22,9 @@ from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 from ..catalog import Catalog
 from ..clock import Clock, system_clock  # the engine is imported where it is used
 from ..script import Kind, Script, Segment
-from ..session import END, PAIN, PLAYER, START, STOP_QUESTION, SessionCoordinator, SessionResult
+from ..session import END, PAIN, PLAYER, START, SessionCoordinator, SessionResult
+from .fit import ScreenFit
+from .notices import NoticeBoard
 from .safety_notice import APP_ADDITION, SafetyNotice, safety_citation
 from .speech_port import CaptionOnlySpeech
 from .start_view import StartView
@@ -88,6 +90,8 @@ class MainWindow(QMainWindow):
         # before the change signal is connected: one preview
         self.start_view.select_program(self.session.program_id)
         self.stack.addWidget(self.start_view)
+        self._screen_fits: list[ScreenFit] = []
+        self._fit_screen(self.start_view)
         # The first frame shows the start screen only: the player, end and pain screens are
         # built on first use, or just after the first frame (see paintEvent).
         self._player: PlayerView | None = None
@@ -95,7 +99,8 @@ class MainWindow(QMainWindow):
         self._checkin: PainCheckIn | None = None
         self._other_screens_scheduled = False
         self._caption = ""  # what the speech said last, for a player screen built later
-        self._voice_status = ""  # why there is no voice, likewise
+        self.notice_board = NoticeBoard()  # every notice, shown on the start and player screens
+        self.notice_board.listeners.append(self.start_view.set_notices)
         self.theme = theme_for(False)
         self.history_view: QWidget | None = None
         self.setCentralWidget(self.stack)
@@ -228,7 +233,9 @@ class MainWindow(QMainWindow):
             p.answered.connect(self.answer)
             p.hurt_choice.connect(self.choose_after_hurt)
             p.set_caption(self._caption)
-            p.set_voice_status(self._voice_status)
+            p.set_notices(self.notice_board.items())
+            self.notice_board.listeners.append(p.set_notices)
+            p.set_text_scale(self._text_scale())
             p.ring.theme = self.theme
             self.stack.addWidget(p)
             self._player = p
@@ -243,6 +250,7 @@ class MainWindow(QMainWindow):
             self._end_view = EndView()
             self._end_view.home_requested.connect(self.show_start)
             self._end_view.history_requested.connect(self.open_history)
+            self._fit_screen(self._end_view)
             self.stack.addWidget(self._end_view)
         return self._end_view
 
@@ -254,8 +262,16 @@ class MainWindow(QMainWindow):
 
             self._checkin = PainCheckIn()
             self._checkin.answered.connect(self.session.pain_answered)
+            checkin = self._checkin
+            self._fit_screen(checkin, lambda f: self.theme.stylesheet(f) + checkin.style_rules(f))
             self.stack.addWidget(self._checkin)
         return self._checkin
+
+    def _fit_screen(self, screen: QWidget, sheet: Callable[[float], str] | None = None) -> None:
+        """Keep ``screen`` inside the window at the largest text that fits (see fit.py)."""
+        fit = ScreenFit(screen, sheet or (lambda f: self.theme.stylesheet(f)))
+        fit.scale = self._text_scale()
+        self._screen_fits.append(fit)
 
     def _showing(self, screen: QWidget | None) -> bool:
         """Is ``screen`` (None while not built) the one on show?"""
@@ -316,13 +332,15 @@ class MainWindow(QMainWindow):
     def show_resume(self, label: str | None) -> None:
         self.start_view.show_resume(label)
 
-    def add_notice(self, text: str) -> None:
-        self.start_view.set_notice(text)
+    def add_notice(self, text: str, key: str | None = None) -> None:
+        """A notice for the user, kept (newest first) until one with the same key replaces it."""
+        self.notice_board.add(text, key)
 
     def session_planned(self, script: Script) -> None:
         p = self.player
         p.set_script(script)
-        p.set_notice("")
+        self.notice_board.remove("session")
+        p.show_stop_question(False)
         p.hide_hurt_panel()
         p.set_paused(False)
         if self.session.setting("voice_commands.enabled", False) and self.listener is None:
@@ -344,10 +362,14 @@ class MainWindow(QMainWindow):
         self.player.set_paused(paused, resuming=resuming)
 
     def set_session_notice(self, text: str) -> None:
-        self.player.set_notice(text)
+        """The session's own notice (one at a time: "changes apply from…", "asleep…")."""
+        if text:
+            self.notice_board.add(text, "session")
+        else:
+            self.notice_board.remove("session")
 
     def show_stop_question(self, shown: bool) -> None:
-        self.player.set_notice(STOP_QUESTION if shown else "")
+        self.player.show_stop_question(shown)
 
     def show_hurt_choices(self, easier: bool, suggest_removal: bool) -> None:
         self.player.show_hurt_panel(easier, suggest_removal=suggest_removal)
@@ -474,10 +496,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ other screens
     def _speech_notice(self, text: str) -> None:
-        self._voice_status = text
-        if self._player is not None:
-            self._player.set_voice_status(text)
-        self.add_notice(text)
+        self.add_notice(text, "voice")  # why there is no voice: one notice, kept up to date
 
     def show_safety(self, then: Callable[[], None] | None = None) -> None:
         """The safety notice (first run, and the Help menu); ``then`` runs once it is read."""
@@ -560,6 +579,7 @@ class MainWindow(QMainWindow):
         if self.history_view is None:
             self.history_view = HistoryView(self.store, esc_shortcut=False)
             self.history_view.back_requested.connect(self.show_start)
+            self._fit_screen(self.history_view)
             self.stack.addWidget(self.history_view)
         else:
             self.history_view.refresh()
@@ -569,6 +589,19 @@ class MainWindow(QMainWindow):
         self.stop_voice_commands()
         self.session.flush_progress()
         super().closeEvent(event)
+
+    def show_sized(self) -> None:
+        """Show the window inside the screen: maximised on a laptop-sized screen, else
+        about two thirds of it (never less than 1280×800 where that fits)."""
+        screen = self.screen()
+        avail = screen.availableGeometry() if screen is not None else None
+        if avail is None or avail.width() <= 1366 or avail.height() <= 820:
+            self.showMaximized()
+            return
+        w = min(avail.width() - 40, max(1280, avail.width() * 2 // 3))
+        h = min(avail.height() - 80, max(800, avail.height() * 2 // 3))
+        self.resize(w, h)
+        self.show()
 
     def toggle_fullscreen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
@@ -584,13 +617,22 @@ class MainWindow(QMainWindow):
             self._contrast = not getattr(self, "_contrast", False)
         self.apply_display_settings()
 
+    def _text_scale(self) -> float:
+        try:
+            return float(self._setting("display.text_scale", 1.0))
+        except (TypeError, ValueError):
+            return 1.0
+
     def apply_display_settings(self) -> None:
         high = self._setting("display.high_contrast", getattr(self, "_contrast", False))
-        scale = float(self._setting("display.text_scale", 1.0))
+        scale = self._text_scale()
         self.theme = theme_for(bool(high))
         self.setStyleSheet(self.theme.stylesheet(scale))
         if self._player is not None:
             self._player.ring.theme = self.theme
+            self._player.set_text_scale(scale)
+        for fit in self._screen_fits:
+            fit.set_scale(scale)
         self.act_contrast.setChecked(bool(high))
 
 

@@ -74,7 +74,8 @@ class PainCheckIn(QWidget):
             b = QPushButton(str(n))
             b.setObjectName("pain")
             b.setAccessibleName(f"Pain {n} of 10")
-            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            # never narrower than its number: the screen refits its text instead
+            b.setSizePolicy(QSizePolicy.Policy.MinimumExpanding, QSizePolicy.Policy.Expanding)
             b.setStyleSheet(
                 f"QPushButton#pain {{ background: {_COLOURS[n]}; color: #1d2433; }}"
                 "QPushButton#pain:focus { border: 6px solid #1f5fa8; }"
@@ -107,13 +108,19 @@ class PainCheckIn(QWidget):
         layout.addWidget(self.question)
         layout.addLayout(grid, 1)
         layout.addLayout(bottom)
-        self.setStyleSheet(
-            "QPushButton#pain { font-size: 44px; font-weight: 700; min-width: 64px;"
-            " min-height: 96px; border: 3px solid #1d2433; border-radius: 14px; }"
-        )
+        self.setStyleSheet(self.style_rules(1.0))
         for b in self.buttons:
             b.installEventFilter(self)
         self.skip_button.installEventFilter(self)
+
+    @staticmethod
+    def style_rules(f: float) -> str:
+        """The number buttons' own look at text factor *f* (the window adds its theme)."""
+        return (
+            f"QPushButton#pain {{ font-size: {round(44 * f)}px; font-weight: 700;"
+            f" min-width: {round(56 * f)}px; min-height: {round(90 * f)}px;"
+            " border: 3px solid #1d2433; border-radius: 14px; padding: 2px 8px; }"
+        )
 
     # ------------------------------------------------------------------ API
     def reset(self, question: str | None = None) -> None:

@@ -1,16 +1,27 @@
-"""The player screen: what to do now, readable from the mat."""
+"""The player screen: what to do now, readable from the mat (2 m from a 13-inch laptop).
+
+At 1280×800 and the default text size: the step's short cue in capitals at least 50 px
+tall and its full sentence under it at least 32 px, the countdown digits at least 150 px,
+rep/set/side at least 40 px, the phase and "next" lines at least 30 px (see
+``DESIGN_PX``: font pixel sizes, whose capitals are about 0.73 of them). The screen fits
+itself to the window (``refit``): larger text wraps, drops the caption and the picture,
+and gets smaller only where nothing else helps. "It hurts" is always on screen.
+
+One panel at a time takes the middle: the exercise (cue, sentence, picture, countdown),
+the question (with its seconds left), the "It hurts" choices, or the stop question.
+"""
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -18,6 +29,9 @@ from PySide6.QtWidgets import (
 from ..catalog import Catalog
 from ..resources import assets_dir
 from ..script import Kind, Script, Segment, mmss
+from .fit import best_factor, content_key, layout_fits
+from .notices import NoticeArea
+from .plain import plain_label
 from .widgets import CountdownRing, ExerciseImage
 
 PHASE_WORDS = {
@@ -33,6 +47,28 @@ PHASE_WORDS = {
     Kind.DONE: "Done",
 }
 
+# font pixel sizes at the default text size, when the window has room for them
+DESIGN_PX = {
+    "title": 44,
+    "phase": 42,
+    "where": 56,
+    "cue": 72,
+    "sentence": 46,
+    "question": 58,
+    "next": 42,
+    "caption": 30,
+    "notice": 30,
+    "paused": 42,
+    "mic": 28,
+    "button": 28,
+    "hurt": 34,
+    "choice": 34,
+    "answer": 46,
+}
+SESSION_NOTICES = ("session", "voice", "microphone")  # notice keys the player shows
+RING_DESIGN_SIDE = 370  # the countdown's side at the default size: digits ~155 px tall
+SHORT_CUE = 28  # a sentence this short is its own cue
+
 
 def big_button(text: str, name: str = "", tip: str = "") -> QPushButton:
     b = QPushButton(text)
@@ -43,6 +79,21 @@ def big_button(text: str, name: str = "", tip: str = "") -> QPushButton:
     return b
 
 
+def segment_cue(seg: Segment) -> str:
+    """The short cue shown large: the step's own (the catalogue's), else a short sentence
+    is its own cue, else the phase word ("Move", "Release"); the full sentence follows it."""
+    own = getattr(seg, "cue", "") or ""
+    if own:
+        return own
+    if len(seg.show) <= SHORT_CUE:
+        return seg.show
+    return PHASE_WORDS.get(seg.kind, "")
+
+
+def _words(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
 class PlayerView(QWidget):
     toggle_requested = Signal()
     next_requested = Signal()
@@ -50,106 +101,138 @@ class PlayerView(QWidget):
     stop_requested = Signal()
     hurt_requested = Signal()
     answered = Signal(bool)
-    hurt_choice = Signal(str)  # skip / easier / end / continue
+    hurt_choice = Signal(str)  # skip / easier / remove / end / continue
 
     def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.catalog = catalog
         self.script: Script | None = None
         self.segment: Segment | None = None
+        self.scale = 1.0  # the user's text size
+        self.factor = 1.0  # what fits: at most the user's text size
+        self._fitting = False
+        self._fit_key: tuple | None = None
+        self._roles: list[tuple[QWidget, str]] = []
+        self.setMinimumSize(1, 1)  # the window never grows for this screen: it refits
 
-        self.title = QLabel(objectName="title")
-        self.title.setWordWrap(True)
-        self.where = QLabel(objectName="where")
-        self.phase = QLabel(objectName="muted")
-        self.image = ExerciseImage()
-        self.instruction = QLabel(objectName="instruction")
-        self.instruction.setWordWrap(True)
-        self.instruction.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.instruction.setSizePolicy(
-            QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding
-        )
-        self.ring = CountdownRing()
-        self.caption = QLabel(objectName="caption")
-        self.caption.setWordWrap(True)
-        self.caption.setAccessibleName("What the voice is saying")
-        self.notice = QLabel(objectName="notice")
-        self.notice.setWordWrap(True)
-        self.notice.hide()
-        # why there is no voice (stays while the session runs; the captions carry on)
-        self.voice_status = QLabel(objectName="notice")
-        self.voice_status.setWordWrap(True)
-        self.voice_status.hide()
+        self.title = self._label("title", "title", wrap=True)
+        self.phase = self._label("muted", "phase")
+        self.where = self._label("where", "where", wrap=True)
+        self.notices = NoticeArea(limit=2)
+        self._roles.append((self.notices, "notice"))
         # voice commands: a microphone symbol while listening, and the last command heard
-        self.mic = QLabel(objectName="where")
+        self.mic = QLabel(objectName="where")  # rich text: our own icon, escaped words
         self.mic.setAccessibleName("Voice commands")
         self.mic.hide()
-        self.paused_banner = QLabel("Paused — press Space to go on", objectName="where")
+        self._roles.append((self.mic, "mic"))
+        self.paused_banner = self._label("where", "paused", "Paused — press Space to go on")
         self.paused_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.paused_banner.hide()
+
+        # the exercise panel: cue, sentence and picture on the left, the countdown right
+        self.cue = self._label("instruction", "cue", wrap=True)
+        self.instruction = self._label("instruction", "sentence", wrap=True)
+        self.image = ExerciseImage()
+        self.image.setMinimumSize(0, 0)
+        self.ring = CountdownRing()
+        self.exercise_panel = QWidget()
+        left = QVBoxLayout()
+        left.setContentsMargins(0, 0, 0, 0)
+        left.addWidget(self.cue)
+        left.addWidget(self.instruction)
+        left.addWidget(self.image, 1)
+        ex = QHBoxLayout(self.exercise_panel)
+        ex.setContentsMargins(0, 0, 0, 0)
+        ex.addLayout(left, 3)
+        ex.addWidget(self.ring, 2)
+
+        # the question panel (check segments): the question, its seconds left, Yes / No
+        self.question = self._label("instruction", "question", wrap=True)
+        self.question_left = self._label("where", "next", wrap=True)
+        self.yes_btn = self._button("Yes (Y)", "answer", "primary")
+        self.no_btn = self._button("No (N)", "answer")
+        self.yes_btn.clicked.connect(lambda: self.answered.emit(True))
+        self.no_btn.clicked.connect(lambda: self.answered.emit(False))
+        self.question_panel = QWidget()
+        qp = QVBoxLayout(self.question_panel)
+        qp.setContentsMargins(0, 0, 0, 0)
+        qp.addWidget(self.question)
+        qp.addWidget(self.question_left)
+        answers = QHBoxLayout()
+        answers.addWidget(self.yes_btn)
+        answers.addWidget(self.no_btn)
+        qp.addLayout(answers)
+        qp.addStretch(1)
+        self.question_panel.hide()
+
+        # the "It hurts" panel: the choices, large, and nothing saying "press Space"
+        self.hurt_panel = QWidget()
+        hp = QVBoxLayout(self.hurt_panel)
+        hp.setContentsMargins(0, 0, 0, 0)
+        self.hurt_title = self._label("where", "question", "Stop. What would you like to do?")
+        self.hurt_title.setWordWrap(True)
+        hp.addWidget(self.hurt_title)
+        self.hurt_grid = QGridLayout()
+        self.hurt_buttons: dict[str, QPushButton] = {}
+        for key, text in [
+            ("remove", "Take it out of my program (R)"),
+            ("skip", "Skip this exercise (S)"),
+            ("easier", "Try the easier version (E)"),
+            ("end", "End the session (X)"),
+            ("continue", "Go on (C)"),
+        ]:
+            b = self._button(text, "choice", "primary" if key == "skip" else "")
+            b.clicked.connect(lambda _=False, k=key: self.hurt_choice.emit(k))
+            self.hurt_buttons[key] = b
+        hp.addLayout(self.hurt_grid)
+        hp.addStretch(1)
+        self.hurt_panel.hide()
+
+        # the stop question: stop, or go on
+        self.stop_panel = QWidget()
+        sp = QVBoxLayout(self.stop_panel)
+        sp.setContentsMargins(0, 0, 0, 0)
+        self.stop_title = self._label(
+            "where", "question", "Stop the session? Press Esc again to stop, Space to go on."
+        )
+        self.stop_title.setWordWrap(True)
+        self.stop_yes = self._button("Stop (Esc)", "answer")
+        self.stop_no = self._button("Go on (Space)", "answer", "primary")
+        self.stop_yes.clicked.connect(self.stop_requested)
+        self.stop_no.clicked.connect(self.toggle_requested)
+        sp.addWidget(self.stop_title)
+        stop_row = QHBoxLayout()
+        stop_row.addWidget(self.stop_no)
+        stop_row.addWidget(self.stop_yes)
+        sp.addLayout(stop_row)
+        sp.addStretch(1)
+        self.stop_panel.hide()
+
+        self.caption = self._label("caption", "caption", wrap=True)
+        self.caption.setAccessibleName("What the voice is saying")
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
-        self.time_left = QLabel(objectName="muted")
-        self.next_label = QLabel(objectName="muted")
+        self.next_label = self._label("muted", "next", wrap=True)
+        self.time_left = self._label("muted", "next")
 
-        self.toggle_btn = big_button("Pause", "primary", "Space")
-        self.back_btn = big_button("◀ Back", tip="Left arrow: repeat")
-        self.next_btn = big_button("Next ▶", tip="Right arrow")
-        self.stop_btn = big_button("Stop", tip="Esc")
-        self.hurt_btn = big_button("It hurts (H)", "hurt", "H: stop and choose what to do")
+        self.toggle_btn = self._button("Pause", "button", "primary", "Space")
+        self.back_btn = self._button("◀ Back", "button", tip="Left arrow: repeat")
+        self.next_btn = self._button("Next ▶", "button", tip="Right arrow")
+        self.stop_btn = self._button("Stop", "button", tip="Esc")
+        self.hurt_btn = self._button("It hurts (H)", "hurt", "hurt", "H: stop and choose")
         self.toggle_btn.clicked.connect(self.toggle_requested)
         self.back_btn.clicked.connect(self.back_requested)
         self.next_btn.clicked.connect(self.next_requested)
         self.stop_btn.clicked.connect(self.stop_requested)
         self.hurt_btn.clicked.connect(self.hurt_requested)
 
-        # question panel (check segments)
-        self.yes_btn = big_button("Yes (Y)", "primary")
-        self.no_btn = big_button("No (N)")
-        self.yes_btn.clicked.connect(lambda: self.answered.emit(True))
-        self.no_btn.clicked.connect(lambda: self.answered.emit(False))
-        self.question_panel = QWidget()
-        q = QHBoxLayout(self.question_panel)
-        q.addWidget(self.yes_btn)
-        q.addWidget(self.no_btn)
-        self.question_panel.hide()
-
-        # It hurts panel
-        self.hurt_panel = QWidget()
-        hp = QVBoxLayout(self.hurt_panel)
-        self.hurt_title = QLabel("Stop. What would you like to do?", objectName="where")
-        self.hurt_title.setWordWrap(True)
-        hp.addWidget(self.hurt_title)
-        row = QHBoxLayout()
-        self.hurt_buttons: dict[str, QPushButton] = {}
-        for key, text in [
-            ("skip", "Skip this exercise (S)"),
-            ("easier", "Try the easier version (E)"),
-            ("remove", "Take it out of my program (R)"),
-            ("end", "End the session (X)"),
-            ("continue", "Go on (C)"),
-        ]:
-            b = big_button(text, "primary" if key == "skip" else "")
-            b.clicked.connect(lambda _=False, k=key: self.hurt_choice.emit(k))
-            self.hurt_buttons[key] = b
-            row.addWidget(b)
-        hp.addLayout(row)
-        self.hurt_panel.hide()
-
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addWidget(self.phase, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-        middle = QHBoxLayout()
-        middle.addWidget(self.image, 5)
-        right = QVBoxLayout()
-        right.addWidget(self.instruction, 3)
-        right.addWidget(self.ring, 4)
-        middle.addLayout(right, 4)
-        self.text_only = QLabel()  # spacer stand-in when there is no picture
         bottom = QHBoxLayout()
-        bottom.addWidget(self.progress, 1)
-        bottom.addWidget(self.time_left)
+        bottom.addWidget(self.next_label, 1)
+        bottom.addWidget(self.time_left, 0, Qt.AlignmentFlag.AlignRight)
         controls = QHBoxLayout()
         for b in (self.toggle_btn, self.back_btn, self.next_btn, self.stop_btn):
             controls.addWidget(b)
@@ -157,21 +240,91 @@ class PlayerView(QWidget):
         controls.addWidget(self.hurt_btn)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 16, 24, 16)
+        layout.setContentsMargins(20, 10, 20, 10)
+        layout.setSpacing(6)
         layout.addLayout(top)
         # its own row: with what to say in it, it would squeeze the exercise name
         layout.addWidget(self.mic, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.notices)
         layout.addWidget(self.where)
-        layout.addWidget(self.notice)
         layout.addWidget(self.paused_banner)
-        layout.addLayout(middle, 1)
-        layout.addWidget(self.question_panel)
-        layout.addWidget(self.hurt_panel)
+        layout.addWidget(self.exercise_panel, 1)
+        layout.addWidget(self.question_panel, 1)
+        layout.addWidget(self.hurt_panel, 1)
+        layout.addWidget(self.stop_panel, 1)
         layout.addWidget(self.caption)
-        layout.addWidget(self.voice_status)
-        layout.addWidget(self.next_label)
         layout.addLayout(bottom)
+        layout.addWidget(self.progress)
         layout.addLayout(controls)
+        self._arrange_hurt_buttons()
+
+    def _label(self, name: str, role: str, text: str = "", wrap: bool = False) -> QLabel:
+        label = plain_label(text, name)
+        label.setWordWrap(wrap)
+        self._roles.append((label, role))
+        return label
+
+    def _button(self, text: str, role: str, name: str = "", tip: str = "") -> QPushButton:
+        b = big_button(text, name, tip)
+        self._roles.append((b, role))
+        return b
+
+    # ------------------------------------------------------------------ fitting
+    def set_text_scale(self, scale: float) -> None:
+        self.scale = scale
+        self.refit()
+
+    def _apply(self, f: float) -> None:
+        for widget, role in self._roles:
+            px = max(9, round(DESIGN_PX[role] * f))
+            if widget.property("fitPx") == px:
+                continue
+            widget.setProperty("fitPx", px)
+            if isinstance(widget, QPushButton):
+                pad = max(4, round(px * 0.3))
+                widget.setStyleSheet(
+                    f"font-size: {px}px; padding: {pad // 2}px {pad}px; min-height: {round(px * 1.3)}px;"
+                )
+            elif widget is self.notices:
+                widget.setStyleSheet(f"QLabel {{ font-size: {px}px; }}")
+            else:
+                widget.setStyleSheet(f"font-size: {px}px;")
+        side = max(120, round(RING_DESIGN_SIDE * f))
+        self.ring.setMinimumSize(side, side)
+        self.factor = f
+
+    def refit(self) -> None:
+        """Choose the largest text (at most the user's) that fits; the caption goes first."""
+        if self._fitting or self.width() < 2:
+            return
+        key = (self.scale, content_key(self))
+        if key == self._fit_key:
+            return
+        self._fitting = True
+        try:
+            self.caption.setVisible(bool(self.caption.text()))
+            self._apply(self.scale)
+            if not layout_fits(self):
+                self.caption.hide()  # the voice says it; the cue and sentence show it
+                best_factor(self._apply, lambda: layout_fits(self), self.scale)
+        finally:
+            self._fitting = False
+            self._fit_key = (self.scale, content_key(self))
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        # a new text or a line shown or hidden reaches this screen as a layout request
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.refit()
+        return handled
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.refit()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.refit()
 
     # ------------------------------------------------------------------ updates
     def set_script(self, script: Script) -> None:
@@ -180,41 +333,57 @@ class PlayerView(QWidget):
     def show_segment(self, seg: Segment) -> None:
         self.segment = seg
         self.title.setText(seg.exercise_name or "Session complete")
-        self.where.setText(seg.progress_label())
-        self.where.setVisible(bool(seg.progress_label()))
-        self.phase.setText(PHASE_WORDS.get(seg.kind, ""))
-        self.instruction.setText(seg.show)
+        label = seg.progress_label()
+        self.where.setText(label)
+        self.where.setVisible(bool(label))
+        cue = segment_cue(seg)
+        phase = PHASE_WORDS.get(seg.kind, "")
+        self.phase.setText(phase)
+        self.phase.setVisible(cue.lower() != phase.lower())  # the cue says it already
+        self.cue.setText(cue)
+        self.cue.setVisible(bool(cue))
+        self.instruction.setText(seg.show)  # the full sentence, unless the cue is all of it
+        self.instruction.setVisible(bool(seg.show) and _words(seg.show) != _words(cue))
         ex = self.catalog.exercises.get(seg.exercise_id or "")
         img = ex.image_for(seg.image or "start", seg.modification) if ex and seg.image else None
-        shown = self.image.set_image(img.path if img else None, img.alt if img else "")
-        # text-only layout: the instruction takes the room the picture would have
-        self.instruction.setAlignment(
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-            if shown
-            else Qt.AlignmentFlag.AlignCenter
-        )
+        self.image.set_image(img.path if img else None, img.alt if img else "")
         if seg.countdown:
-            self.ring.set_time(seg.duration, seg.duration, PHASE_WORDS.get(seg.kind, "").lower())
+            self.ring.set_time(seg.duration, seg.duration)
         else:
             self.ring.clear()
         self.ring.setVisible(seg.countdown)  # the instruction gets the room when there is none
-        self.question_panel.setVisible(seg.kind is Kind.CHECK)
+        self.question.setText(seg.question or seg.show if seg.kind is Kind.CHECK else "")
+        self._set_question_left(seg.duration if seg.kind is Kind.CHECK else 0)
         self.next_label.setText(self._next_text(seg))
+        self._show_panel()
 
     def set_countdown(self, seg: Segment, left: int) -> None:
-        if seg.countdown:
-            self.ring.set_time(left, seg.duration, PHASE_WORDS.get(seg.kind, "").lower())
+        if seg.kind is Kind.CHECK:
+            self._set_question_left(left)
+        elif seg.countdown:
+            self.ring.set_time(left, seg.duration)
+
+    def _set_question_left(self, left: float) -> None:
+        secs = round(left)
+        self.question_left.setText(
+            f"{secs} second{'s' if secs != 1 else ''} to answer. No answer: we carry on."
+            if secs > 0
+            else ""
+        )
 
     def set_time_left(self, elapsed: float, total: float) -> None:
         self.progress.setValue(round(1000 * elapsed / total) if total else 0)
         self.time_left.setText(f"{mmss(max(0.0, total - elapsed))} left")
 
     def set_caption(self, text: str) -> None:
-        self.caption.setText(text)
+        if text != self.caption.text():
+            self.caption.setText(text)
+            self.refit()
 
-    def set_notice(self, text: str) -> None:
-        self.notice.setText(text)
-        self.notice.setVisible(bool(text))
+    def set_notices(self, items: list[tuple[str, str]]) -> None:
+        """The notices about this session (the start screen keeps all the others)."""
+        self.notices.set_items([(k, t) for k, t in items if k in SESSION_NOTICES])
+        self.refit()
 
     def set_listening(self, listening: bool, last_heard: str = "", hint: str = "") -> None:
         """The microphone symbol: what was heard last, or until then *hint* (what to say)."""
@@ -226,19 +395,21 @@ class PlayerView(QWidget):
             f'<img src="{icon.as_uri()}" width="{size}" height="{size}">' if icon.is_file() else ""
         )
         self.mic.setText(f"{symbol} listening{html.escape(heard)}")
-        self.mic.setVisible(listening)
-
-    def set_voice_status(self, text: str) -> None:
-        # "⚠" is in DejaVu Sans, which every Linux desktop has (an emoji may not be)
-        self.voice_status.setText(f"⚠ {text}" if text else "")
-        self.voice_status.setVisible(bool(text))
+        if self.mic.isVisibleTo(self) != listening:
+            self.mic.setVisible(listening)
+            self.refit()
 
     def set_paused(self, paused: bool, resuming: bool = False) -> None:
         self.toggle_btn.setText("Go on" if paused else "Pause")
         self.paused_banner.setText(
             "Get ready — continuing in a moment" if resuming else "Paused — press Space to go on"
         )
-        self.paused_banner.setVisible(paused or resuming)
+        self._paused = paused or resuming
+        self._show_panel()
+
+    def show_stop_question(self, shown: bool) -> None:
+        self._stop_open = shown
+        self._show_panel()
 
     def show_hurt_panel(self, easier_available: bool, suggest_removal: bool = False) -> None:
         self.hurt_buttons["easier"].setVisible(easier_available)
@@ -248,13 +419,37 @@ class PlayerView(QWidget):
             if suggest_removal
             else "Stop. What would you like to do?"
         )
-        self.question_panel.hide()
-        self.hurt_panel.show()
+        self._arrange_hurt_buttons()
+        self._hurt_open = True
+        self._stop_open = False
+        self._show_panel()
 
     def hide_hurt_panel(self) -> None:
-        self.hurt_panel.hide()
-        if self.segment is not None:
-            self.question_panel.setVisible(self.segment.kind is Kind.CHECK)
+        self._hurt_open = False
+        self._show_panel()
+
+    def _arrange_hurt_buttons(self) -> None:
+        """The visible choices in two columns, in reading order."""
+        for b in self.hurt_buttons.values():
+            self.hurt_grid.removeWidget(b)
+        shown = [b for b in self.hurt_buttons.values() if not b.isHidden()]
+        for i, b in enumerate(shown):
+            self.hurt_grid.addWidget(b, i // 2, i % 2)
+
+    def _show_panel(self) -> None:
+        """One panel in the middle: It hurts, the stop question, the question or the exercise."""
+        hurt = getattr(self, "_hurt_open", False)
+        stop = getattr(self, "_stop_open", False) and not hurt
+        question = (
+            not hurt and not stop and self.segment is not None and self.segment.kind is Kind.CHECK
+        )
+        self.hurt_panel.setVisible(hurt)
+        self.stop_panel.setVisible(stop)
+        self.question_panel.setVisible(question)
+        self.exercise_panel.setVisible(not (hurt or stop or question))
+        # "press Space to go on" only where Space does go on
+        self.paused_banner.setVisible(getattr(self, "_paused", False) and not (hurt or stop))
+        self.refit()
 
     def _next_text(self, seg: Segment) -> str:
         if self.script is None:

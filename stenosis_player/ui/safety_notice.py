@@ -3,9 +3,11 @@ the Help menu, with where its words come from."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QScrollArea, QVBoxLayout, QWidget
 
 from ..catalog import Catalog
+from .plain import plain_label
 
 APP_ADDITION = (
     "Stop and call your healthcare provider if you have new numbness, weakness, or loss of "
@@ -29,7 +31,10 @@ def safety_citation(catalog: Catalog) -> str:
 
 
 class SafetyNotice(QDialog):
-    """'Check with your healthcare provider' — shown on first run, always in the menu."""
+    """'Check with your healthcare provider' — shown on first run, always in the menu.
+
+    All of it is readable at every text size: the words scroll (the scroll bar shows there
+    is more) and the dialog is never larger than the screen it is on."""
 
     def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,15 +44,34 @@ class SafetyNotice(QDialog):
         if safety and safety.stop_if_it_hurts:
             text.append(safety.stop_if_it_hurts + " Press H or the red “It hurts” button.")
         text.append(APP_ADDITION)
-        label = QLabel("\n\n".join(text), objectName="instruction")
-        label.setWordWrap(True)
-        cite = QLabel(safety_citation(catalog), objectName="muted")
+        self.text = plain_label("\n\n".join(text), "instruction")
+        self.text.setWordWrap(True)
+        cite = plain_label(safety_citation(catalog), "muted")
         cite.setWordWrap(True)
+        body = QWidget()
+        inner = QVBoxLayout(body)
+        inner.addWidget(self.text)
+        inner.addWidget(cite)
+        inner.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(body)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("I understand (Enter)")
         buttons.accepted.connect(self.accept)
         layout = QVBoxLayout(self)
-        layout.addWidget(label)
-        layout.addWidget(cite)
+        layout.addWidget(self.scroll, 1)
         layout.addWidget(buttons)
-        self.resize(900, 560)
+        fit_dialog_to_screen(self, parent, 960, 680)
+
+
+def fit_dialog_to_screen(dialog: QDialog, parent: QWidget | None, width: int, height: int) -> None:
+    """At most ``width``×``height``, and never larger than the screen (minus its frame)."""
+    screen = (parent.screen() if parent is not None else None) or dialog.screen()
+    if screen is not None:
+        avail = screen.availableGeometry()
+        width = min(width, avail.width() - 24)
+        height = min(height, avail.height() - 48)
+    dialog.setMinimumSize(1, 1)
+    dialog.resize(width, height)

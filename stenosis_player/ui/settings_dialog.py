@@ -59,6 +59,8 @@ from ..settings import (
     program_rows,
     set_program_rows,
 )
+from .fit import ScreenFit
+from .safety_notice import fit_dialog_to_screen
 from .theme import theme_for
 
 SLIDER_STEPS = 100
@@ -104,7 +106,7 @@ class SettingsDialog(QDialog):
         self._shown_display: tuple[float, bool] | None = None
         self.show_display_settings()
         self.draft.subscribe(lambda _key, _value: self.show_display_settings(), "display.")
-        self.resize(900, 700)
+        fit_dialog_to_screen(self, parent, 960, 720)  # never larger than the screen
 
         self.editors: dict[str, QWidget] = {}  # global key → its widget
         self.dose_spins: dict[tuple[str, str], QSpinBox] = {}
@@ -149,15 +151,18 @@ class SettingsDialog(QDialog):
             button.setDefault(False)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
 
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.export_button)
-        bottom.addWidget(self.import_button)
-        bottom.addStretch(1)
-        bottom.addWidget(self.buttons)
+        # two rows: with large text one row of four buttons is wider than a small screen
+        sharing = QHBoxLayout()
+        sharing.addWidget(self.export_button)
+        sharing.addWidget(self.import_button)
+        sharing.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.status)
-        layout.addLayout(bottom)
+        layout.addLayout(sharing)
+        layout.addWidget(self.buttons)
+        self._fit = ScreenFit(self, theme_for(self._shown_display[1]).stylesheet)
+        self._fit.scale = self._shown_display[0]
 
     # ------------------------------------------------------------------ exercises tab
 
@@ -339,6 +344,8 @@ class SettingsDialog(QDialog):
     def _build_group_tab(self, group: str) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
+        # labels above their fields when the row is too narrow (large text, small screen)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for entry in entries_in_group(group):
             if not entry.in_dialog:
                 continue
@@ -367,7 +374,10 @@ class SettingsDialog(QDialog):
             self.command_help.setWordWrap(True)
             form.addRow(self.command_help)
             self._show_command_help()
-        return page
+        scroll = QScrollArea()  # large text scrolls instead of pushing Save off the screen
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(page)
+        return scroll
 
     def _show_command_help(self) -> None:
         """What to say, with the leading word as it is set in this dialog."""
@@ -481,7 +491,11 @@ class SettingsDialog(QDialog):
         if (scale, high) == self._shown_display:
             return
         self._shown_display = (scale, high)
-        self.setStyleSheet(theme_for(high).stylesheet(scale))
+        theme = theme_for(high)
+        if getattr(self, "_fit", None) is None:  # before the dialog is built
+            self.setStyleSheet(theme.stylesheet(scale))
+        else:  # the largest text up to ``scale`` at which the dialog fits its screen
+            self._fit.set_scale(scale, theme.stylesheet)
 
     def test_voice(self) -> None:
         if self._speak is not None:
@@ -503,7 +517,9 @@ class SettingsDialog(QDialog):
     def show_message(self, text: str, *, error: bool = False) -> None:
         self.status.setText(text)
         self.status.setProperty("error", error)
-        self.status.setStyleSheet("color: #b00020; font-weight: bold;" if error else "")
+        # the theme colours it (QLabel[error="true"]): dark red would vanish on black
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
 
     def save(self) -> bool:
         """Put the changes into the live settings (their observers hear each changed key),

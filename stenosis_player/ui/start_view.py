@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
 
 from ..catalog import Catalog
 from ..script import Kind, Script, mmss
+from .notices import NoticeArea
+from .plain import plain_label
 
 
 def dose_summary(script: Script, exercise_id: str) -> str:
@@ -78,7 +80,7 @@ class StartView(QWidget):
         self.source = QLabel(objectName="muted")
         self.source.setWordWrap(True)
         self.total = QLabel(objectName="where")
-        self.week = QLabel(objectName="muted")  # this week so far (reminders)
+        self.week = plain_label("", "muted")  # this week so far (reminders)
         self.week.setAccessibleName("This week so far")
         self.week.hide()
         self.resume_banner = QWidget()
@@ -98,9 +100,7 @@ class StartView(QWidget):
         settings.clicked.connect(self.settings_requested)
         history = QPushButton("History")
         history.clicked.connect(self.history_requested)
-        self.notice = QLabel(objectName="notice")
-        self.notice.setWordWrap(True)
-        self.notice.hide()
+        self.notices = NoticeArea()  # every notice, newest first (the window's board)
 
         lists = QHBoxLayout()
         lists.addWidget(self.programs, 2)
@@ -114,7 +114,7 @@ class StartView(QWidget):
         layout.setContentsMargins(32, 24, 32, 24)
         layout.addWidget(title)
         layout.addWidget(subtitle)
-        layout.addWidget(self.notice)
+        layout.addWidget(self.notices)
         layout.addWidget(self.resume_banner)
         layout.addLayout(lists, 1)
         layout.addWidget(self.source)
@@ -147,9 +147,8 @@ class StartView(QWidget):
         self.week.setText(text)
         self.week.setVisible(bool(text))
 
-    def set_notice(self, text: str) -> None:
-        self.notice.setText(text)
-        self.notice.setVisible(bool(text))
+    def set_notices(self, items: list[tuple[str, str]]) -> None:
+        self.notices.set_items(items)
 
     def _program_changed(self, row: int) -> None:
         if row >= 0:

@@ -18,6 +18,8 @@ class Theme:
 
     def stylesheet(self, scale: float) -> str:
         base = round(20 * scale)
+        box = round(26 * scale)  # checkbox squares grow with the text
+        arrow = max(4, round(6 * scale))
         return f"""
         QWidget {{ background: {self.background}; color: {self.text}; font-size: {base}px; }}
         QPushButton {{ border: 3px solid {self.text}; border-radius: 12px;
@@ -40,6 +42,54 @@ class Theme:
         QProgressBar {{ border: 2px solid {self.muted}; border-radius: 8px; height: {round(22 * scale)}px;
                         text-align: center; font-size: {round(18 * scale)}px; }}
         QProgressBar::chunk {{ background: {self.accent}; border-radius: 6px; }}
+        QLabel[error="true"] {{ color: {self.danger}; font-weight: 700; }}
+        QCheckBox {{ spacing: {round(12 * scale)}px; }}
+        QCheckBox::indicator {{ width: {box}px; height: {box}px; border: 3px solid {self.text};
+                                border-radius: 4px; background: {self.background}; }}
+        QCheckBox::indicator:checked {{ background: {self.accent};
+                                        border: 3px solid {self.text}; }}
+        QCheckBox:focus {{ color: {self.accent}; }}
+        QSpinBox, QDoubleSpinBox, QLineEdit, QComboBox {{
+            border: 2px solid {self.text}; border-radius: 6px; background: {self.background};
+            color: {self.text}; padding: {round(4 * scale)}px {round(8 * scale)}px;
+            min-height: {round(30 * scale)}px; }}
+        QSpinBox:focus, QDoubleSpinBox:focus, QLineEdit:focus, QComboBox:focus {{
+            border: 3px solid {self.accent}; }}
+        QSpinBox::up-button, QDoubleSpinBox::up-button, QSpinBox::down-button,
+        QDoubleSpinBox::down-button {{ width: {round(26 * scale)}px;
+            border-left: 2px solid {self.text}; background: {self.caption_bg}; }}
+        QSpinBox::up-arrow, QDoubleSpinBox::up-arrow {{ width: 0; height: 0;
+            border-left: {arrow}px solid transparent; border-right: {arrow}px solid transparent;
+            border-bottom: {arrow}px solid {self.text}; }}
+        QSpinBox::down-arrow, QDoubleSpinBox::down-arrow {{ width: 0; height: 0;
+            border-left: {arrow}px solid transparent; border-right: {arrow}px solid transparent;
+            border-top: {arrow}px solid {self.text}; }}
+        QComboBox QAbstractItemView {{ background: {self.background}; color: {self.text};
+            selection-background-color: {self.accent}; selection-color: {self.background}; }}
+        QGroupBox {{ border: 2px solid {self.muted}; border-radius: 8px;
+                     margin-top: {round(18 * scale)}px; padding-top: {round(10 * scale)}px;
+                     font-weight: 700; }}
+        QGroupBox::title {{ subcontrol-origin: margin; left: 10px; padding: 0 4px; }}
+        QTabBar::tab {{ padding: {round(8 * scale)}px {round(14 * scale)}px;
+                        border: 2px solid {self.muted}; border-bottom: none;
+                        background: {self.caption_bg}; color: {self.text}; }}
+        QTabBar::tab:selected {{ background: {self.accent}; color: {self.background}; }}
+        QTabWidget::pane {{ border: 2px solid {self.muted}; }}
+        QSlider::groove:horizontal {{ height: {round(8 * scale)}px; background: {self.ring_track};
+                                      border: 1px solid {self.text}; border-radius: 4px; }}
+        QSlider::handle:horizontal {{ width: {round(24 * scale)}px; margin: -{round(9 * scale)}px 0;
+                                      background: {self.accent}; border: 2px solid {self.text};
+                                      border-radius: {round(6 * scale)}px; }}
+        QHeaderView::section {{ background: {self.caption_bg}; color: {self.text};
+                                border: 1px solid {self.muted}; padding: 4px 8px; font-weight: 700; }}
+        QTableView, QTableWidget {{ gridline-color: {self.muted}; background: {self.background};
+                                    color: {self.text}; }}
+        QScrollBar:vertical {{ width: {round(18 * scale)}px; background: {self.caption_bg}; }}
+        QScrollBar::handle:vertical {{ background: {self.muted}; min-height: 30px;
+                                       border-radius: 6px; }}
+        QMenuBar, QMenu {{ font-size: {base}px; }}
+        QMenu::item:selected, QMenuBar::item:selected {{ background: {self.accent};
+                                                         color: {self.background}; }}
         """
 
 

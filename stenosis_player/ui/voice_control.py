@@ -81,8 +81,7 @@ class VoiceControl:
     def failed(self, text: str) -> None:
         w = self.window
         w.player.set_listening(False)
-        w.add_notice(text)
-        w.player.set_voice_status(text)
+        w.add_notice(text, "microphone")
 
     def command(self, value: str) -> None:
         """A command heard by the recogniser: act, show it, and confirm by voice."""

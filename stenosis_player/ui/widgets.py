@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
+from PySide6.QtCore import QByteArray, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -13,7 +13,8 @@ from .theme import NORMAL, Theme
 
 
 class CountdownRing(QWidget):
-    """Seconds left as a large number inside a ring that empties as time passes."""
+    """Seconds left as large digits inside a ring that empties as time passes; a minute or
+    more reads as m:ss (595 → 9:55). The digits fill the ring's inside."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -21,49 +22,68 @@ class CountdownRing(QWidget):
         self.total = 0.0
         self.left = 0.0
         self.label = ""
-        self.setMinimumSize(QSize(180, 180))
+        self.setMinimumSize(QSize(120, 120))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSize()
 
     def set_time(self, left: float, total: float, label: str = "") -> None:
         self.left, self.total, self.label = max(0.0, left), max(total, 0.001), label
-        self.setAccessibleName(f"{self.text()} seconds left" if self.text() else "")
+        self.setAccessibleName(f"{self.text()} left" if self.text() else "")
         self.update()
 
     def clear(self) -> None:
         self.set_time(0, 0, "")
 
     def text(self) -> str:
-        return str(round(self.left)) if self.total > 0.001 else ""
+        if self.total <= 0.001:
+            return ""
+        secs = round(self.left)
+        return f"{secs // 60}:{secs % 60:02d}" if secs >= 60 else str(secs)
+
+    def _geometry(self) -> tuple[QRectF, float]:
+        side = max(1.0, min(self.width(), self.height()) - 8.0)
+        rect = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        return rect, max(6.0, side / 22)
+
+    def digit_font(self) -> QFont:
+        """The digits' font: as large as fits inside the ring (its diagonal on the circle)."""
+        rect, width = self._geometry()
+        font = QFont(self.font())
+        font.setBold(True)
+        font.setPixelSize(100)
+        box = QFontMetricsF(font).tightBoundingRect(self.text() or "88")
+        diagonal = (box.width() ** 2 + box.height() ** 2) ** 0.5
+        inner = rect.width() - 2 * width
+        font.setPixelSize(max(12, int(100 * 0.94 * inner / max(1.0, diagonal))))
+        return font
+
+    def digit_height(self) -> float:
+        """How tall the digits are drawn, in pixels (for layout checks)."""
+        return QFontMetricsF(self.digit_font()).tightBoundingRect("0123456789").height()
 
     def paintEvent(self, _event) -> None:
         if not self.text():
             return
-        side = min(self.width(), self.height()) - 16
-        rect = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        rect, width = self._geometry()
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        width = max(10, side / 12)
+        track = rect.adjusted(width / 2, width / 2, -width / 2, -width / 2)
         p.setPen(QPen(QColor(self.theme.ring_track), width))
-        p.drawEllipse(rect.adjusted(width / 2, width / 2, -width / 2, -width / 2))
+        p.drawEllipse(track)
         p.setPen(QPen(QColor(self.theme.accent), width, c=Qt.PenCapStyle.RoundCap))
         span = int(-360 * 16 * min(1.0, self.left / self.total))
-        p.drawArc(rect.adjusted(width / 2, width / 2, -width / 2, -width / 2), 90 * 16, span)
+        p.drawArc(track, 90 * 16, span)
         p.setPen(QColor(self.theme.text))
-        font = QFont(self.font())
-        font.setPixelSize(max(24, int(side * (0.3 if self.label else 0.38))))
-        font.setBold(True)
+        font = self.digit_font()
         p.setFont(font)
+        # centred on the digits' own box, not the line's (which has room for descenders)
+        box = QFontMetricsF(font).tightBoundingRect(self.text())
+        centre = rect.center()
         p.drawText(
-            rect.adjusted(0, -side * 0.06, 0, -side * 0.06),
-            Qt.AlignmentFlag.AlignCenter,
-            self.text(),
+            QPointF(centre.x() - box.center().x(), centre.y() - box.center().y()), self.text()
         )
-        if self.label:
-            font.setPixelSize(max(14, int(side * 0.1)))
-            font.setBold(False)
-            p.setFont(font)
-            below = rect.adjusted(0, side * 0.66, 0, 0)
-            p.drawText(below, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, self.label)
         p.end()
 
 
@@ -76,7 +96,7 @@ class ExerciseImage(QWidget):
         self._renderers: dict[Path, QSvgRenderer | None] = {}
         self._pixmaps: dict[tuple[object, ...], QPixmap] = {}
         self.path: Path | None = None
-        self.setMinimumSize(QSize(240, 180))
+        self.setMinimumSize(QSize(0, 0))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_image(self, path: Path | None, alt: str = "") -> bool:
@@ -110,8 +130,11 @@ class ExerciseImage(QWidget):
     def has_image(self) -> bool:
         return self._renderer is not None
 
+    def sizeHint(self) -> QSize:
+        return QSize(0, 0)  # it takes the room left over, never asks for it
+
     def paintEvent(self, _event) -> None:
-        if self._renderer is None:
+        if self._renderer is None or self.height() < 60:
             return
         size = self._renderer.defaultSize()
         if size.isEmpty():

@@ -131,7 +131,7 @@ def test_it_hurts_twice_offers_removal_and_removes(catalog, tmp_path):
     assert "hurt twice in a row" in speech.said[-1]
     s.choose_after_hurt("remove")
     assert s.settings.get("exercises.sustained-lumbar-extension.removed") is True
-    assert "taken out of your program" in view.last("add_notice")[0]
+    assert "taken out of your program" in view.last("set_session_notice")[0]
     assert s.controller.current.exercise_id == "squat-incline-board"
 
 

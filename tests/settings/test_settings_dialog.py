@@ -257,7 +257,9 @@ def test_text_size_follows_the_setting(open_dialog):
     settings.set("display.text_scale", 2.0)
     big = open_dialog(settings=settings)
     normal = open_dialog(settings=Settings())
-    assert big.fontInfo().pointSizeF() == pytest.approx(2 * normal.fontInfo().pointSizeF())
+    # the chosen size where the dialog fits its screen, else the largest that fits
+    assert 1.2 < big._fit.factor <= 2.0 and normal._fit.factor == 1.0
+    assert big.fontInfo().pixelSize() == round(big._fit.factor * normal.fontInfo().pixelSize())
     assert normal.fontInfo().pointSizeF() >= 14
 
 
@@ -275,15 +277,17 @@ def test_text_size_and_contrast_show_in_the_dialog_as_soon_as_they_change(qtbot,
     spin.selectAll()
     qtbot.keyClicks(spin, "2")
     assert spin.value() == 2.0
-    assert dialog.fontInfo().pixelSize() == 2 * normal_px
-    assert label.fontInfo().pixelSize() == 2 * normal_label_px
+    grown = dialog._fit.factor  # 2, or the largest that fits this (small) test screen
+    assert grown > 1.2
+    assert dialog.fontInfo().pixelSize() == round(grown * normal_px)
+    assert label.fontInfo().pixelSize() == round(grown * normal_label_px)
 
     box = dialog.editors["display.high_contrast"]
     box.setFocus()
     qtbot.keyClick(box, Qt.Key.Key_Space)
     assert dialog.palette().color(QPalette.ColorRole.Window).name() == HIGH_CONTRAST.background
     assert label.palette().color(QPalette.ColorRole.WindowText).name() == HIGH_CONTRAST.text
-    assert dialog.fontInfo().pixelSize() == 2 * normal_px  # the size stays as chosen
+    assert dialog.fontInfo().pixelSize() == round(grown * normal_px)  # the size stays
 
     assert dialog.settings.explicit_keys() == []  # shown, not saved: Esc still drops it
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)

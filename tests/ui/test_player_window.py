@@ -115,7 +115,9 @@ def test_every_key_works(qtbot, window):
     qtbot.keyClick(w, Qt.Key.Key_PageDown)  # presentation clicker: next
     assert c.current.index == first + 1
     qtbot.keyClick(w, Qt.Key.Key_Escape)  # asks first
-    assert c.stage is Stage.PAUSED and "Esc again" in w.player.notice.text()
+    assert c.stage is Stage.PAUSED and w.player.stop_panel.isVisible()
+    assert "Esc again" in w.player.stop_title.text()
+    assert not w.player.paused_banner.isVisible()  # no "press Space" under the question
     qtbot.keyClick(w, Qt.Key.Key_Escape)
     assert c.stage is Stage.STOPPED
     assert w.stack.currentWidget() is w.end_view
@@ -246,8 +248,8 @@ def test_no_voice_notice_stays_visible_during_the_session(qtbot, catalog, tmp_pa
     qtbot.addWidget(w)
     w.show()
     w.start_session()
-    assert w.player.voice_status.isVisible()
-    assert "libespeak-ng1" in w.player.voice_status.text()
+    assert w.player.notices.isVisible()
+    assert "libespeak-ng1" in w.player.notices.text()
     assert w.player.caption.text() == speech.said[0]  # captions carry the session
 
 

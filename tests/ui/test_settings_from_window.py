@@ -67,7 +67,9 @@ def test_text_size_and_contrast_show_in_the_open_dialog_and_in_the_window_on_sav
 
     dialog.editors["display.text_scale"].setValue(1.5)
     dialog.editors["display.high_contrast"].setChecked(True)
-    assert dialog.fontInfo().pixelSize() == 1.5 * normal_px
+    # as large as chosen where the dialog fits its screen, else the largest that fits
+    assert 1.0 < dialog._fit.factor <= 1.5
+    assert dialog.fontInfo().pixelSize() == round(dialog._fit.factor * normal_px)
     assert dialog.palette().color(QPalette.ColorRole.Window).name() == HIGH_CONTRAST.background
     # the window behind keeps its look until Save
     assert w.fontInfo().pixelSize() == normal_px

@@ -121,6 +121,6 @@ def test_no_microphone_gives_a_notice_and_the_session_goes_on(qtbot, catalog, tm
     w.start_voice_commands(no_mic, autostart=False)
     with qtbot.waitSignal(w.listener.failed, timeout=10000):
         w.listener.start()
-    assert "No microphone" in w.player.voice_status.text()
+    assert "No microphone" in w.player.notices.text()
     assert w.controller.stage is Stage.RUNNING
     w.stop_voice_commands()

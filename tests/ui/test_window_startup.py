@@ -62,7 +62,7 @@ def test_a_player_built_late_shows_what_was_said_and_the_theme(qtbot, catalog, t
     w.toggle_contrast()
     assert w.stack.count() == 1  # none of that needed the player screen
     assert w.player.caption.text() == "Testing the voice"
-    assert "No voice: no speech engine" in w.player.voice_status.text()
+    assert "No voice: no speech engine" in w.player.notices.text()
     assert w.player.ring.theme is HIGH_CONTRAST
 
 

@@ -189,7 +189,7 @@ def test_settings_changed_mid_session_apply_from_the_next_exercise(qtbot, catalo
 
     assert len(moves("lumbar-flexion-lying")) == 10  # the exercise in progress keeps its dose
     assert len(moves("seated-lumbar-flexion")) == 4  # the next one has the new dose
-    assert "next exercise" in w.player.notice.text()
+    assert "next exercise" in w.player.notices.text()
     # and the next session has both
     assert len([s for s in w.build_script(w.program_id).segments if s.kind is Kind.MOVE]) == 7
 

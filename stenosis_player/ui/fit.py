@@ -1,0 +1,183 @@
+"""Fitting a screen to the window: the largest text factor (at most the user's text size)
+at which the screen's layout fits its current size. Larger text then reflows and, where
+it must, gets smaller, instead of pushing the window past the screen.
+
+Every screen widget sets a tiny minimum size, so its layout never makes the window grow;
+its ``refit`` (on resize, new text, a panel shown) keeps the content inside it instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLayout, QWidget
+
+FACTOR_STEP = 0.92  # each try is this much smaller than the last
+SMALLEST = 0.3  # text never goes below 30% of the design size
+
+
+def layout_fits(widget: QWidget) -> bool:
+    """Does ``widget``'s layout, at its current fonts, fit the widget's current size?"""
+    lay = widget.layout()
+    if lay is None:
+        return True
+    # a child's new font reaches its own layout at once, but the layouts above it only
+    # when Qt's posted layout request runs: drop their cached sizes now, innermost first
+    children = widget.findChildren(QWidget)
+    for child in children:
+        child.ensurePolished()  # a style sheet set while hidden applies at the next polish
+    for child in reversed(children):
+        inner = child.layout()
+        if inner is not None and not child.isHidden():
+            _invalidate(inner)
+            child.updateGeometry()
+    _invalidate(lay)
+    w, h = widget.width(), widget.height()
+    if lay.totalMinimumSize().width() > w:
+        return False
+    need = lay.totalHeightForWidth(w) if lay.hasHeightForWidth() else lay.totalSizeHint().height()
+    return need <= h
+
+
+def _invalidate(layout: QLayout) -> None:
+    """Drop the cached sizes of ``layout`` and of the layouts nested in it."""
+    for i in range(layout.count()):
+        inner = layout.itemAt(i).layout()
+        if inner is not None:
+            _invalidate(inner)
+    layout.invalidate()
+
+
+def content_key(widget: QWidget) -> tuple:
+    """What the fit depends on: the size, and every shown child's text and visibility.
+    Equal keys need no new fit (and a fit's own relayout does not start another)."""
+    parts: list[object] = [widget.width(), widget.height()]
+    for child in widget.findChildren(QWidget):
+        shown = child.isVisibleTo(widget)
+        parts.append(shown)
+        if shown and hasattr(child, "text"):
+            text = child.text()
+            parts.append(text if isinstance(text, str) else "")
+    return tuple(parts)
+
+
+def clipped(widget: QWidget) -> str | None:
+    """Why ``widget``'s content does not fit its geometry, or None when it does."""
+    if isinstance(widget, QLabel):
+        if not widget.text():
+            return None
+        hint = widget.sizeHint()
+        if widget.wordWrap():
+            need_h = widget.heightForWidth(widget.width())
+            if need_h > widget.height() + 1:
+                return f"needs {need_h} px tall, has {widget.height()}"
+            if widget.minimumSizeHint().width() > widget.width() + 1:
+                return f"a word needs {widget.minimumSizeHint().width()} px, has {widget.width()}"
+            return None
+        if hint.width() > widget.width() + 1 or hint.height() > widget.height() + 1:
+            return f"needs {hint.width()}x{hint.height()}, has {widget.width()}x{widget.height()}"
+    elif isinstance(widget, QAbstractButton) and widget.text():
+        # the text itself (a style's size hint also counts a focus frame not drawn)
+        fm = widget.fontMetrics()
+        need_w = fm.horizontalAdvance(widget.text().replace("&", "")) + 8
+        if need_w > widget.width() or fm.height() > widget.height():
+            return f"its text needs {need_w}x{fm.height()}, has {widget.width()}x{widget.height()}"
+    return None
+
+
+def nothing_cut(widget: QWidget) -> bool:
+    """Laid out at its current size, does every shown label and button fit its text, and
+    the layout's minimum fit the widget? (Lists and scroll areas may shrink: they scroll.)"""
+    lay = widget.layout()
+    if lay is None:
+        return True
+    layout_fits(widget)  # drops the stale cached sizes
+    if lay.totalMinimumSize().width() > widget.width():
+        return False
+    if lay.totalMinimumSize().height() > widget.height():
+        return False
+    lay.activate()
+    for child in widget.findChildren(QWidget):
+        if child.isVisibleTo(widget) and clipped(child):
+            return False
+    return True
+
+
+def best_factor(apply: Callable[[float], None], fits: Callable[[], bool], largest: float) -> float:
+    """The largest factor in largest·STEP^k (k = 0, 1, …, down to SMALLEST) that fits, by
+    bisection (at most ~5 tries); the smallest when none does. Leaves it applied."""
+    factors = [largest]
+    while factors[-1] * FACTOR_STEP >= SMALLEST:
+        factors.append(factors[-1] * FACTOR_STEP)
+    apply(factors[0])
+    if fits():
+        return factors[0]
+    lo, hi = 1, len(factors) - 1  # factors[lo - 1] does not fit
+    apply(factors[hi])
+    if not fits():
+        return factors[hi]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        apply(factors[mid])
+        if fits():
+            hi = mid
+        else:
+            lo = mid + 1
+    apply(factors[hi])
+    return factors[hi]
+
+
+class ScreenFit(QObject):
+    """Keeps one screen (start, end, pain check-in, history) inside its size: on every
+    resize or show it gives the screen the theme's style sheet at the largest text factor
+    (at most the user's) that fits. The screen's minimum size is made tiny, so its layout
+    never makes the window grow."""
+
+    def __init__(self, screen: QWidget, stylesheet: Callable[[float], str]) -> None:
+        super().__init__(screen)
+        self.screen = screen
+        self.stylesheet = stylesheet
+        self.scale = 1.0
+        self.factor = 1.0
+        self._applied: float | None = None
+        self._busy = False
+        self._key: tuple | None = None
+        screen.setMinimumSize(1, 1)
+        screen.installEventFilter(self)
+
+    def set_scale(self, scale: float, stylesheet: Callable[[float], str] | None = None) -> None:
+        self.scale = scale
+        if stylesheet is not None:
+            self.stylesheet = stylesheet
+        self._applied = None
+        self._key = None
+        self.refit()
+
+    def _apply(self, f: float) -> None:
+        if f != self._applied:
+            self._applied = f
+            self.screen.setStyleSheet(self.stylesheet(f))
+        self.factor = f
+
+    def refit(self) -> None:
+        if self._busy or not self.screen.isVisible():
+            return
+        key = content_key(self.screen)
+        if key == self._key:
+            return
+        self._busy = True
+        try:
+            best_factor(self._apply, lambda: nothing_cut(self.screen), self.scale)
+        finally:
+            self._busy = False
+            self._key = content_key(self.screen)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # new text or a line shown or hidden reaches the screen as a layout request
+        if watched is self.screen and event.type() in _REFIT_EVENTS:
+            self.refit()
+        return False
+
+
+_REFIT_EVENTS = (QEvent.Type.Resize, QEvent.Type.Show, QEvent.Type.LayoutRequest)
