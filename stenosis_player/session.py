@@ -582,9 +582,8 @@ class SessionCoordinator:
         self.view.hide_hurt_choices()
         self.view.on_hurt(seg.exercise_id or "", choice)
         if self.recorder is not None:
-            # taking it out is recorded as the removal; for the session it is a skip
             with contextlib.suppress(Exception):
-                self.recorder.record_hurt(seg, "skip" if choice == "remove" else choice)
+                self.recorder.record_hurt(seg, choice)
         if choice == "remove" and seg.exercise_id:
             self._remove_exercise(seg.exercise_id, "it hurt twice in a row")
             self.view.set_session_notice(

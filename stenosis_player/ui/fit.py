@@ -169,6 +169,7 @@ class ScreenFit(QObject):
         self._busy = True
         try:
             best_factor(self._apply, lambda: nothing_cut(self.screen), self.scale)
+            nothing_cut(self.screen)  # lay out at the chosen size (the last try may differ)
         finally:
             self._busy = False
             self._key = content_key(self.screen)

@@ -50,7 +50,7 @@ class _Clock:
         return self.now
 
 
-def _settle(app: QApplication, rounds: int = 4) -> None:
+def _settle(app: QApplication, rounds: int = 6) -> None:
     for _ in range(rounds):
         app.processEvents()
         time.sleep(0.01)

@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
         self._caption = ""  # what the speech said last, for a player screen built later
         self.notice_board = NoticeBoard()  # every notice, shown on the start and player screens
         self.notice_board.listeners.append(self.start_view.set_notices)
+        self.notice_board.listeners.append(lambda _items: self.refit_screens())
         self.theme = theme_for(False)
         self.history_view: QWidget | None = None
         self.setCentralWidget(self.stack)
@@ -273,6 +274,11 @@ class MainWindow(QMainWindow):
         fit.scale = self._text_scale()
         self._screen_fits.append(fit)
 
+    def refit_screens(self) -> None:
+        """Fit the screens again now (new text); a screen whose text is unchanged is skipped."""
+        for fit in self._screen_fits:
+            fit.refit()
+
     def _showing(self, screen: QWidget | None) -> bool:
         """Is ``screen`` (None while not built) the one on show?"""
         return screen is not None and self.stack.currentWidget() is screen
@@ -295,6 +301,10 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ SessionView
     def show_screen(self, screen: str) -> None:
+        self._show_screen(screen)
+        self.refit_screens()
+
+    def _show_screen(self, screen: str) -> None:
         if screen == START:
             self.show_week()
             self.stack.setCurrentWidget(self.start_view)

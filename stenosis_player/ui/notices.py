@@ -65,6 +65,7 @@ class NoticeArea(QWidget):
 
     def set_items(self, items: list[tuple[str, str]]) -> None:
         shown = items if self.limit is None else items[: self.limit]
+        self._shown = [text for _, text in shown]
         while len(self.labels) < len(shown):
             label = plain_label("", "notice")
             label.setWordWrap(True)
@@ -87,7 +88,8 @@ class NoticeArea(QWidget):
         self.setVisible(bool(items))
 
     def texts(self) -> list[str]:
-        return [label.text() for label in self.labels if not label.isHidden()]
+        """The notices on show, newest first (without their warning sign)."""
+        return list(getattr(self, "_shown", []))
 
     def text(self) -> str:
         return "\n".join(self.texts())

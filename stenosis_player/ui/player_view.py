@@ -307,6 +307,8 @@ class PlayerView(QWidget):
             if not layout_fits(self):
                 self.caption.hide()  # the voice says it; the cue and sentence show it
                 best_factor(self._apply, lambda: layout_fits(self), self.scale)
+            layout_fits(self)  # drop the sizes cached during the tries
+            self.layout().activate()
         finally:
             self._fitting = False
             self._fit_key = (self.scale, content_key(self))

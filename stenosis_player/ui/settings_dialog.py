@@ -75,6 +75,15 @@ def article_text(q: Quantity | None, unit: str = "") -> str:
     return f"App default: {value}" if q.app_default else f"Article: {value}"
 
 
+def _scrolling(page: QWidget) -> QScrollArea:
+    """``page`` in a scroll area: with large text on a small screen it scrolls instead of
+    making the dialog wider or taller than the screen."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(page)
+    return scroll
+
+
 class SettingsDialog(QDialog):
     """Settings for the player and for one program's exercises."""
 
@@ -115,13 +124,13 @@ class SettingsDialog(QDialog):
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_exercises_tab(), "&Exercises")
-        self.tabs.addTab(self._build_program_tab(), "&Program")
+        self.tabs.addTab(_scrolling(self._build_program_tab()), "&Program")
         for group in dialog_groups():
             self.tabs.addTab(self._build_group_tab(group), group)
         from .reminders_tab import RemindersTab, apply_reminders
 
         self.reminders_tab = RemindersTab(self.draft, self._set)
-        self.tabs.addTab(self.reminders_tab, "&Reminders")
+        self.tabs.addTab(_scrolling(self.reminders_tab), "&Reminders")
         self.saved.connect(lambda: apply_reminders(self.settings, self))
 
         self.export_button = QPushButton("E&xport program…")

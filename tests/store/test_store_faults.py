@@ -74,8 +74,8 @@ def test_a_locked_database_does_not_freeze_the_session(qtbot, catalog, tmp_path)
     assert w.controller.stage.value == "running"  # the session goes on, timer scheduled
     assert w.controller.timer_interval_ms() is not None
     assert w.controller.current.index > 4
-    assert w.player.notice.text().startswith("Progress is not being saved: the progress file")
-    assert "in use by another program" in w.player.notice.text()
+    assert w.player.notices.text().startswith("Progress is not being saved: the progress file")
+    assert "in use by another program" in w.player.notices.text()
     assert w.recorder.unsaved > 0
     assert saved_rows(db) == before  # nothing new could be written, nothing old lost
 
@@ -83,7 +83,7 @@ def test_a_locked_database_does_not_freeze_the_session(qtbot, catalog, tmp_path)
     other.close()
     run(w, clock, 3600)
     assert w.controller.stage.value == "finished"
-    assert w.player.notice.text() == ""
+    assert w.player.notices.text() == ""
     assert w.recorder.unsaved == 0
     rows = saved_rows(db)
     assert rows[: len(before)] == before
@@ -134,7 +134,7 @@ def test_a_full_disk_does_not_freeze_the_session(qtbot, catalog, small_disk):
     run(w, clock, 60)
     assert w.controller.stage.value == "running"
     assert w.controller.current.index > 4
-    assert w.player.notice.text() == (
+    assert w.player.notices.text() == (
         "Progress is not being saved: the disk is full. Trying again; the session goes on."
     )
     assert saved_rows(db)[: len(before)] == before
@@ -143,7 +143,7 @@ def test_a_full_disk_does_not_freeze_the_session(qtbot, catalog, small_disk):
     run(w, clock, 3600)
     assert w.controller.stage.value == "finished"
     assert w.recorder.unsaved == 0
-    assert w.player.notice.text() == ""
+    assert w.player.notices.text() == ""
     rows = saved_rows(db)
     assert rows[: len(before)] == before
     assert len(rows) == len(before) + len(w.controller.script)
