@@ -10,7 +10,6 @@ files) are checked here because a schema cannot express them.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import math
 import re
@@ -22,6 +21,7 @@ from typing import Any, Literal
 
 from . import resources, strict_json
 from .catalog_sense import sense_problems
+from .digest import sha256
 from .picture_files import picture_problem
 from .user_files import FileProblem, decode_utf8, read_limited
 
@@ -317,7 +317,7 @@ _RULES_VERSION = b"strict-integers-1"  # bump when validate() changes beyond the
 
 def _validated_stamp(raw: bytes, cache_dir: Path) -> Path | None:
     try:
-        digest = hashlib.sha256(raw + resources.schema_path().read_bytes() + _RULES_VERSION)
+        digest = sha256(raw + resources.schema_path().read_bytes() + _RULES_VERSION)
     except OSError:
         return None
     return cache_dir / "validated-catalogs" / digest.hexdigest()

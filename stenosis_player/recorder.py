@@ -13,11 +13,11 @@ the session goes on, the write is kept and tried again, and ``on_problem`` says 
 from __future__ import annotations
 
 import errno
-import hashlib
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
 
+from .digest import sha256
 from .engine import Event, SegmentFinished, SegmentStarted, SessionFinished
 from .script import Kind, Script, Segment
 from .store import REP_KINDS, PlannedExercise, ResumeInfo, SegmentDone, Store, StoreError
@@ -29,7 +29,7 @@ def script_fingerprint(script: Script) -> str:
     A session can only be continued with a script of the same shape: otherwise the saved
     segment index would point at a different exercise.
     """
-    h = hashlib.sha256()
+    h = sha256()
     for s in script.segments:
         h.update(f"{s.kind.value}|{s.exercise_id}|{s.set}|{s.rep}|{s.side}\n".encode())
     return h.hexdigest()[:16]

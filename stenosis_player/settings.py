@@ -18,7 +18,6 @@ This module never imports Qt.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import math
 import os
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import strict_json
+from .digest import sha256
 from .user_files import FileProblem, decode_utf8, kind_of, read_limited
 from .voice.config import ENGINES, VoiceConfig
 
@@ -1031,7 +1031,7 @@ def _parse(settings: Settings, path: Path, raw: bytes) -> LoadedSettings:
 
 
 def _digest(raw: bytes | None) -> str | None:
-    return None if raw is None else hashlib.sha256(raw).hexdigest()
+    return None if raw is None else sha256(raw).hexdigest()
 
 
 def _current_file(target: Path) -> tuple[int | None, bytes | None]:

@@ -19,7 +19,6 @@ copy that crashed holds nothing, so there is no stale lock to guess about.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import os
 import re
 from pathlib import Path
@@ -27,6 +26,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QDir, QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
+from .digest import sha256
 from .instance_lock import InstanceLock
 
 _MESSAGE = b"activate\n"
@@ -69,7 +69,7 @@ class SingleInstance(QObject):
             user = getpass.getuser()
         except (KeyError, OSError):
             user = str(os.getuid()) if hasattr(os, "getuid") else "user"
-        return hashlib.sha256(f"{user}\0{where}".encode()).hexdigest()[:16]
+        return sha256(f"{user}\0{where}".encode()).hexdigest()[:16]
 
     def acquire(self, start: str | None = None) -> bool:
         """True: this is the first copy (now listening). False: another copy runs; it is

@@ -244,7 +244,8 @@ class PulseSink(AudioSink):
         clip = self._loaded.get(path)
         if clip is None:
             clip = Clip.load(path)
-            self._loaded = {**dict(list(self._loaded.items())[-3:]), path: clip}
+            # the clip playing and the one preloaded next: no more (a long line is 0.7 MB)
+            self._loaded = {**dict(list(self._loaded.items())[-1:]), path: clip}
         return clip
 
     def preload(self, path: Path) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import os
 import queue
@@ -29,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..digest import sha256
 from ..durable_files import durable_replace
 from .clips import trim_trailing_silence
 from .config import VoiceConfig
@@ -92,7 +92,7 @@ def cache_key(text: str, config: VoiceConfig) -> str:
         [text, config.voice, config.rate, round(config.volume, 4), config.engine, CLIP_FORMAT],
         ensure_ascii=False,
     )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return sha256(payload.encode("utf-8")).hexdigest()
 
 
 class _Worker:
