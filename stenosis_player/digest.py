@@ -7,16 +7,12 @@ own SHA-256 (the module hashlib falls back to) gives the same digests and is sma
 
 from __future__ import annotations
 
-from typing import Any
-
-
-def sha256(data: bytes = b"") -> Any:
-    """A SHA-256 hash object (``update``, ``hexdigest``), like ``hashlib.sha256``."""
+try:
+    from _sha2 import sha256  # Python 3.12 and later
+except ImportError:
     try:
-        from _sha2 import sha256 as builtin  # Python 3.12 and later
-    except ImportError:
-        try:
-            from _sha256 import sha256 as builtin  # Python 3.11
-        except ImportError:  # a Python built without them: OpenSSL's it is
-            from hashlib import sha256 as builtin
-    return builtin(data)
+        from _sha256 import sha256  # Python 3.11
+    except ImportError:  # a Python built without them: OpenSSL's it is
+        from hashlib import sha256
+
+__all__ = ["sha256"]
