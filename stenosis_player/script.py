@@ -688,6 +688,32 @@ def _hold_lines(b: _Builder, plan: _Plan, first: bool) -> tuple[list[str], list[
     return ([hold_word] if b.fits([hold_word], hold) else []), before_clock
 
 
+def _add_phase(
+    b: _Builder,
+    plan: _Plan,
+    kind: Kind,
+    parts: list[str],
+    tempo: float,
+    first: bool,
+    image: str,
+    rep: Mapping[str, object],
+) -> None:
+    """A move or release: its full sentence shown, its cue shown large; it lasts its tempo,
+    or on the first rep as long as the full instruction takes."""
+    phase = kind.value
+    b.add(
+        kind,
+        tempo,
+        parts,
+        plan.step(phase) or "",
+        cue=plan.step(phase, True) or "",
+        image=image,
+        speech_bound=True,
+        tempo=0.0 if first else tempo,
+        **rep,
+    )
+
+
 def _add_reps(
     b: _Builder, plan: _Plan, s: int, si: int, side: str | None, where: Mapping[str, object]
 ) -> None:
@@ -719,17 +745,7 @@ def _add_reps(
             move_parts = b.within_tempo(
                 [[lead, side_cue, cue], [side_cue, cue], [side_cue]], ex.move_s
             )
-        b.add(
-            Kind.MOVE,
-            ex.move_s,
-            move_parts,
-            plan.step("move") or "",
-            cue=plan.step("move", True) or "",
-            image="end",
-            speech_bound=True,
-            tempo=0.0 if first else ex.move_s,
-            **rep,
-        )
+        _add_phase(b, plan, Kind.MOVE, move_parts, ex.move_s, first, "end", rep)
         if plan.hold > 0:
             said = b.speech(_join(hold_parts)) + SPEECH_MARGIN_S if hold_parts else 0.0
             b.add(
@@ -766,17 +782,7 @@ def _add_reps(
             release = b.within_tempo(
                 [[cue, *count, *set_done], [*count, *set_done], count or [cue]], ex.release_s
             )
-        b.add(
-            Kind.RELEASE,
-            ex.release_s,
-            release,
-            plan.step("release") or "",
-            cue=plan.step("release", True) or "",
-            image="start",
-            speech_bound=True,
-            tempo=0.0 if first else ex.release_s,
-            **rep,
-        )
+        _add_phase(b, plan, Kind.RELEASE, release, ex.release_s, first, "start", rep)
         if plan.rest_reps and not last_unit:
             _add_rest(b, plan.rest_reps, [phrases.say("rest")], rep)
 
