@@ -125,10 +125,18 @@ class Audit:
         self.states += 1
         found = audit_window(top, self.screen)
         if session:
-            hurt = top.player.hurt_btn  # type: ignore[attr-defined]
-            rect = QRect(hurt.mapToGlobal(hurt.rect().topLeft()), hurt.size())
-            if not (hurt.isVisible() and self.screen.contains(rect)):
-                found.append(f"It hurts is not fully on screen ({rect.getRect()})")
+            p = top.player  # type: ignore[attr-defined]
+            must = [("It hurts", p.hurt_btn)]
+            choices = {"hurt": ("skip", "end", "continue"), "hurt-twice": ("remove", "skip")}
+            must += [(k, p.hurt_buttons[k]) for k in choices.get(name, ())]
+            if name == "question":
+                must += [("Yes", p.yes_btn), ("No", p.no_btn)]
+            if name == "stop-question":
+                must += [("Stop", p.stop_yes), ("Go on", p.stop_no)]
+            for what, button in must:
+                rect = QRect(button.mapToGlobal(button.rect().topLeft()), button.size())
+                if not (button.isVisible() and self.screen.contains(rect)):
+                    found.append(f"{what} is not fully on screen ({rect.getRect()})")
         self.problems += [f"{self.label} {name}: {p}" for p in found]
         if self.shots is not None and shutil.which("import"):
             self.shots.mkdir(parents=True, exist_ok=True)

@@ -184,6 +184,8 @@ class PlayerView(QWidget):
             b = self._button(text, "choice", "primary" if key == "skip" else "")
             b.clicked.connect(lambda _=False, k=key: self.hurt_choice.emit(k))
             self.hurt_buttons[key] = b
+            self.hurt_grid.addWidget(b, len(self.hurt_buttons) // 2, len(self.hurt_buttons) % 2)
+        self._hurt_shown = ["skip", "easier", "end", "continue"]
         hp.addLayout(self.hurt_grid)
         hp.addStretch(1)
         self.hurt_panel.hide()
@@ -302,7 +304,7 @@ class PlayerView(QWidget):
             return
         self._fitting = True
         try:
-            self.caption.setVisible(bool(self.caption.text()))
+            self.caption.setVisible(self._caption_adds_something())
             self._apply(self.scale)
             if not layout_fits(self):
                 self.caption.hide()  # the voice says it; the cue and sentence show it
@@ -319,6 +321,19 @@ class PlayerView(QWidget):
         if event.type() == QEvent.Type.LayoutRequest:
             self.refit()
         return handled
+
+    def _caption_adds_something(self) -> bool:
+        """The caption is what the voice says; when the screen already shows those words
+        (a question, a short step) it would only repeat them."""
+        said = _words(self.caption.text())
+        if not said:
+            return False
+        shown = "".join(
+            _words(label.text())
+            for label in (self.cue, self.instruction, self.question, self.hurt_title)
+            if label.isVisibleTo(self)
+        )
+        return said not in shown
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -414,8 +429,11 @@ class PlayerView(QWidget):
         self._show_panel()
 
     def show_hurt_panel(self, easier_available: bool, suggest_removal: bool = False) -> None:
-        self.hurt_buttons["easier"].setVisible(easier_available)
-        self.hurt_buttons["remove"].setVisible(suggest_removal)
+        self._hurt_shown = [
+            key
+            for key in self.hurt_buttons
+            if (key != "easier" or easier_available) and (key != "remove" or suggest_removal)
+        ]
         self.hurt_title.setText(
             "This exercise hurt twice in a row. Take it out of your program?"
             if suggest_removal
@@ -431,12 +449,15 @@ class PlayerView(QWidget):
         self._show_panel()
 
     def _arrange_hurt_buttons(self) -> None:
-        """The visible choices in two columns, in reading order."""
+        """The offered choices in two columns, in reading order (a lone last one spans)."""
         for b in self.hurt_buttons.values():
             self.hurt_grid.removeWidget(b)
-        shown = [b for b in self.hurt_buttons.values() if not b.isHidden()]
+        for key, b in self.hurt_buttons.items():
+            b.setVisible(key in self._hurt_shown)
+        shown = [self.hurt_buttons[k] for k in self.hurt_buttons if k in self._hurt_shown]
         for i, b in enumerate(shown):
-            self.hurt_grid.addWidget(b, i // 2, i % 2)
+            last_alone = i == len(shown) - 1 and i % 2 == 0
+            self.hurt_grid.addWidget(b, i // 2, i % 2, 1, 2 if last_alone else 1)
 
     def _show_panel(self) -> None:
         """One panel in the middle: It hurts, the stop question, the question or the exercise."""

@@ -19,7 +19,6 @@ class Theme:
     def stylesheet(self, scale: float) -> str:
         base = round(20 * scale)
         box = round(26 * scale)  # checkbox squares grow with the text
-        arrow = max(4, round(6 * scale))
         return f"""
         QWidget {{ background: {self.background}; color: {self.text}; font-size: {base}px; }}
         QPushButton {{ border: 3px solid {self.text}; border-radius: 12px;
@@ -39,7 +38,7 @@ class Theme:
         QLabel#notice {{ color: {self.danger}; font-size: {round(20 * scale)}px; }}
         QListWidget, QTextBrowser {{ font-size: {round(24 * scale)}px; border: 2px solid {self.muted}; }}
         QListWidget::item:selected {{ background: {self.accent}; color: {self.background}; }}
-        QProgressBar {{ border: 2px solid {self.muted}; border-radius: 8px; height: {round(22 * scale)}px;
+        QProgressBar {{ border: 2px solid {self.muted}; border-radius: 8px; height: {min(28, round(22 * scale))}px;
                         text-align: center; font-size: {round(18 * scale)}px; }}
         QProgressBar::chunk {{ background: {self.accent}; border-radius: 6px; }}
         QLabel[error="true"] {{ color: {self.danger}; font-weight: 700; }}
@@ -56,14 +55,9 @@ class Theme:
         QSpinBox:focus, QDoubleSpinBox:focus, QLineEdit:focus, QComboBox:focus {{
             border: 3px solid {self.accent}; }}
         QSpinBox::up-button, QDoubleSpinBox::up-button, QSpinBox::down-button,
-        QDoubleSpinBox::down-button {{ width: {round(26 * scale)}px;
-            border-left: 2px solid {self.text}; background: {self.caption_bg}; }}
-        QSpinBox::up-arrow, QDoubleSpinBox::up-arrow {{ width: 0; height: 0;
-            border-left: {arrow}px solid transparent; border-right: {arrow}px solid transparent;
-            border-bottom: {arrow}px solid {self.text}; }}
-        QSpinBox::down-arrow, QDoubleSpinBox::down-arrow {{ width: 0; height: 0;
-            border-left: {arrow}px solid transparent; border-right: {arrow}px solid transparent;
-            border-top: {arrow}px solid {self.text}; }}
+        QDoubleSpinBox::down-button {{ width: {round(24 * scale)}px; }}
+        QSpinBox::up-arrow, QDoubleSpinBox::up-arrow, QSpinBox::down-arrow,
+        QDoubleSpinBox::down-arrow {{ width: {round(12 * scale)}px; height: {round(12 * scale)}px; }}
         QComboBox QAbstractItemView {{ background: {self.background}; color: {self.text};
             selection-background-color: {self.accent}; selection-color: {self.background}; }}
         QGroupBox {{ border: 2px solid {self.muted}; border-radius: 8px;
@@ -87,7 +81,7 @@ class Theme:
         QScrollBar:vertical {{ width: {round(18 * scale)}px; background: {self.caption_bg}; }}
         QScrollBar::handle:vertical {{ background: {self.muted}; min-height: 30px;
                                        border-radius: 6px; }}
-        QMenuBar, QMenu {{ font-size: {base}px; }}
+        QMenuBar, QMenu {{ font-size: {min(base, 28)}px; }}
         QMenu::item:selected, QMenuBar::item:selected {{ background: {self.accent};
                                                          color: {self.background}; }}
         """
