@@ -77,7 +77,8 @@ def plan_of(script: Script) -> list[PlannedExercise]:
 
 # What a failed write can raise: a locked, full or unwritable database, a vanished folder.
 SAVE_ERRORS = (sqlite3.Error, StoreError, OSError, UnicodeError)
-RETRY_EVERY_S = 5.0  # while saving fails, try again at most this often (each try may wait)
+RETRY_EVERY_S = 5.0  # while saving fails, the first retry comes this long after (each may wait)
+RETRY_AT_MOST_S = 60.0  # the gap doubles after each failed retry, up to this
 
 
 def save_problem_text(exc: BaseException) -> str:
@@ -123,6 +124,7 @@ class SessionRecorder:
         self.problem: str | None = None  # the notice while saving fails
         self._pending: list[Callable[[], None]] = []  # writes not yet committed, in order
         self._next_try = 0.0
+        self._retry_gap = RETRY_EVERY_S
         self._ended = False  # a SessionFinished was handed in (it may still be pending)
         if resume is not None:
             if not can_resume(resume, script):
@@ -157,7 +159,8 @@ class SessionRecorder:
 
     def flush(self, *, force: bool = False) -> bool:
         """Write what is pending; True when nothing is left. Between failures it waits
-        RETRY_EVERY_S (unless ``force``) so a locked file does not stall every tick."""
+        RETRY_EVERY_S, doubling up to RETRY_AT_MOST_S (unless ``force``), so a file locked
+        for long does not stall the session every few seconds."""
         if not self._pending:
             return True
         if not force and self.problem is not None and self.clock() < self._next_try:
@@ -166,13 +169,16 @@ class SessionRecorder:
             try:
                 self._pending[0]()
             except SAVE_ERRORS as exc:
-                self._next_try = self.clock() + RETRY_EVERY_S
+                self._next_try = self.clock() + self._retry_gap
+                if self.problem is not None:  # a retry failed too: wait longer next time
+                    self._retry_gap = min(self._retry_gap * 2, RETRY_AT_MOST_S)
                 self._report(save_problem_text(exc))
                 return False
             except Exception:
                 self._pending.pop(0)  # a bad request, not a store fault: never retried
                 raise
             self._pending.pop(0)
+        self._retry_gap = RETRY_EVERY_S
         self._report(None)
         return True
 
