@@ -125,5 +125,5 @@ def test_start_from_a_second_copy_begins_a_session_only_when_none_is_running(qtb
     assert running is not None and window.session.program_id == "sciatica-five"
     start_when_idle(window, catalog, "step-by-step")  # a reminder while exercising
     assert window.session.controller is running
-    assert "already under way" in window.player.notice.text()
+    assert "already under way" in window.player.notices.text()
     running.stop()
