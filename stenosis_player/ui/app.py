@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -164,7 +164,9 @@ def run_app(args: argparse.Namespace) -> int:
 
     catalog, notices = load_catalog_with_fallback(args.exercises, paths.cache_dir)
     if catalog is None:
-        QMessageBox.critical(None, "Stenosis Player", "\n".join(notices))
+        box = QMessageBox(QMessageBox.Icon.Critical, "Stenosis Player", "\n".join(notices))
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the file's own words, as written
+        box.exec()
         print("stenosis-player: " + "\n".join(notices), file=sys.stderr)
         return 1
 

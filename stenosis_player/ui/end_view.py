@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from .plain import make_all_plain
+
 
 class EndView(QWidget):
     home_requested = Signal()
@@ -33,6 +35,7 @@ class EndView(QWidget):
             layout.addWidget(w)
         layout.addStretch(1)
         layout.addLayout(row)
+        make_all_plain(self)  # exercise names are shown as written
 
     def show_result(
         self, completed: bool, done: list[str], skipped: list[str], minutes: float, next_text: str

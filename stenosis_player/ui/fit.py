@@ -99,8 +99,17 @@ def nothing_cut(widget: QWidget) -> bool:
         return False
     lay.activate()
     for child in widget.findChildren(QWidget):
-        if child.isVisibleTo(widget) and clipped(child):
+        if not child.isVisibleTo(widget):
+            continue
+        if clipped(child):
             return False
+        parent = child.parentWidget()
+        if (
+            parent is not None
+            and not child.isWindow()
+            and not parent.rect().contains(child.geometry())
+        ):
+            return False  # squeezed below its minimum: it spills over its neighbours
     return True
 
 

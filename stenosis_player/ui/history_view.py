@@ -7,7 +7,7 @@ CSV have everything). Build it with a ``Store``; ``refresh()`` after a session.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
 from PySide6.QtCharts import (
@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 
 from ..history import History, SessionSummary, export_csv, load_history, sessions_per_week
 from ..store import Store, StoreError
+from .plain import make_all_plain
 
 WEEKS_SHOWN = 12
 PAIN_SESSIONS_SHOWN = 30
@@ -239,9 +240,10 @@ class HistoryView(QWidget):
             table.verticalHeader().setDefaultSectionSize(44)
             table.horizontalHeader().setFont(_font(16, True))
             table.setFont(_font(16))
-        self.completion_table.horizontalHeader().setSectionResizeMode(
-            0, QHeaderView.ResizeMode.Stretch
-        )
+        header = self.completion_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2, 3):  # as wide as their heading ("Reps done" was cut to "Reps don")
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.sessions_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
 
         self.tabs = QTabWidget()
@@ -306,13 +308,18 @@ class HistoryView(QWidget):
         self.pain_after.replace([_point(p.when, p.after) for p in points if p.after is not None])
         if points:
             first, last = points[0].when, points[-1].when
-            if first == last:
-                first = datetime.combine(first.date(), time.min, first.tzinfo)
-                last = datetime.combine(last.date(), time.max, last.tzinfo)
+            if first.date() == last.date():
+                # one day: the day before and after too, so its label sits under the point
+                # (a range within the day labelled both ends "1 Dec")
+                first = datetime.combine(first.date() - timedelta(days=1), time.min, first.tzinfo)
+                last = datetime.combine(last.date() + timedelta(days=1), time.min, last.tzinfo)
+                self.pain_time_axis.setTickCount(3)
             self.pain_time_axis.setRange(
                 QDateTime.fromMSecsSinceEpoch(_ms(first)), QDateTime.fromMSecsSinceEpoch(_ms(last))
             )
-        self.pain_time_axis.setTickCount(min(6, max(2, len(points))))
+        if not points or points[0].when.date() != points[-1].when.date():
+            self.pain_time_axis.setTickCount(min(6, max(2, len(points))))
+        make_all_plain(self)
 
         self.completion_table.setRowCount(len(h.completion))
         for r, c in enumerate(h.completion):

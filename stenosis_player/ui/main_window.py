@@ -25,6 +25,7 @@ from ..script import Kind, Script, Segment
 from ..session import END, PAIN, PLAYER, START, SessionCoordinator, SessionResult
 from .fit import ScreenFit
 from .notices import NoticeBoard
+from .plain import make_all_plain
 from .safety_notice import APP_ADDITION, SafetyNotice, safety_citation
 from .speech_port import CaptionOnlySpeech
 from .start_view import StartView
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
             self.speech.ready_changed.connect(self._speech_ready)
 
         self.voice_ids: list[str] = []  # for the settings' voice list, filled in the background
+        self.voice_names: dict[str, str] = {}  # voice id -> its language's name
         self._list_voices()
         self._build_menu()
         self._build_shortcuts()
@@ -302,6 +304,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ SessionView
     def show_screen(self, screen: str) -> None:
         self._show_screen(screen)
+        make_all_plain(self.stack.currentWidget())  # panels other modules add, too
         self.refit_screens()
 
     def _show_screen(self, screen: str) -> None:
@@ -550,7 +553,7 @@ class MainWindow(QMainWindow):
             self.session.program_id,
             speak=self._speak_sample,
             parent=self,
-            voices=self.voice_ids,
+            voices=[(v, self.voice_names.get(v, v)) for v in self.voice_ids],
         )
         dialog.saved.connect(self._settings_saved)
         self.settings_dialog = dialog
@@ -564,7 +567,9 @@ class MainWindow(QMainWindow):
 
         def fetch() -> None:
             with contextlib.suppress(Exception):  # no voices: the box takes a typed id
-                self.voice_ids = [v.id for v in synth.voices()]
+                found = synth.voices()
+                self.voice_names = {v.id: v.name for v in found}
+                self.voice_ids = [v.id for v in found]
 
         threading.Thread(target=fetch, name="list-voices", daemon=True).start()
 

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .plain import make_all_plain
+
 QUESTION = "How is your pain right now?"
 HINT = "Press 0 to 9 · T (or 1 then 0) for 10 · S or Esc to skip"
 TEN_WINDOW_MS = 900  # after "1", how long a "0" may follow to make 10
@@ -109,6 +111,7 @@ class PainCheckIn(QWidget):
         layout.addLayout(grid, 1)
         layout.addLayout(bottom)
         self.setStyleSheet(self.style_rules(1.0))
+        make_all_plain(self)
         for b in self.buttons:
             b.installEventFilter(self)
         self.skip_button.installEventFilter(self)

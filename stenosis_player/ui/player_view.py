@@ -123,6 +123,7 @@ class PlayerView(QWidget):
         # voice commands: a microphone symbol while listening, and the last command heard
         self.mic = QLabel(objectName="where")  # rich text: our own icon, escaped words
         self.mic.setAccessibleName("Voice commands")
+        self.mic.setProperty("allowRichText", True)
         self.mic.hide()
         self._roles.append((self.mic, "mic"))
         self.paused_banner = self._label("where", "paused", "Paused — press Space to go on")

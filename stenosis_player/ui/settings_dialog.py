@@ -60,6 +60,7 @@ from ..settings import (
     set_program_rows,
 )
 from .fit import ScreenFit
+from .plain import make_all_plain, plain_tip
 from .safety_notice import fit_dialog_to_screen
 from .theme import theme_for
 
@@ -170,6 +171,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.status)
         layout.addLayout(sharing)
         layout.addWidget(self.buttons)
+        make_all_plain(self)  # exercise names, quotes and typed values shown as written
         self._fit = ScreenFit(self, theme_for(self._shown_display[1]).stylesheet)
         self._fit.scale = self._shown_display[0]
 
@@ -215,7 +217,7 @@ class SettingsDialog(QDialog):
             q: Quantity | None = getattr(ex.dose, f)
             note = QLabel(article_text(q, entry.unit))
             if q is not None and q.quote:
-                note.setToolTip(f"“{q.quote}”\n— {ex.source.citation()}")
+                note.setToolTip(plain_tip(f"“{q.quote}”\n— {ex.source.citation()}"))
             elif q is not None and q.app_default:
                 note.setToolTip("The article gives no number; this is the app's default.")
             program_value = base[f]
@@ -233,7 +235,7 @@ class SettingsDialog(QDialog):
             for m in ex.modifications:
                 kind = "" if m.kind == "easier" else f" ({m.kind})"
                 combo.addItem(m.name + kind, m.id)
-                combo.setItemData(combo.count() - 1, m.text, Qt.ItemDataRole.ToolTipRole)
+                combo.setItemData(combo.count() - 1, plain_tip(m.text), Qt.ItemDataRole.ToolTipRole)
             mod = effective_modification(self.draft, self.catalog, self.program_id, ex_id)
             combo.setCurrentIndex(max(0, combo.findData(mod)))
             combo.setAccessibleName(f"Easier version of {ex.name}")
@@ -438,11 +440,25 @@ class SettingsDialog(QDialog):
         if entry.nullable:  # e.g. the voice: empty means the engine's default
             combo = QComboBox()
             combo.setEditable(True)
-            combo.addItem("")
-            combo.addItems(self._voices if key == "voice.name" else [])
-            combo.setCurrentText(value or "")
+            combo.addItem("", None)
+            if key == "voice.name":
+                # by language name, A to Z ("Afrikaans — gmw/af"); the id is what is saved
+                named = [v if isinstance(v, tuple) else (v, v) for v in self._voices]
+                for vid, name in sorted(named, key=lambda v: (v[1].casefold(), v[0])):
+                    combo.addItem(f"{name} — {vid}" if name and name != vid else vid, vid)
+            at = combo.findData(value) if value else 0
+            if at >= 0:
+                combo.setCurrentIndex(at)
+            else:
+                combo.setCurrentText(value or "")
             combo.lineEdit().setPlaceholderText("(the engine's default)")
-            combo.currentTextChanged.connect(lambda v, key=key: self._set(key, v.strip() or None))
+
+            def chosen(text: str, key: str = key, combo: QComboBox = combo) -> None:
+                at = combo.findText(text)
+                vid = combo.itemData(at) if at >= 0 else None
+                self._set(key, vid if vid else text.strip() or None)
+
+            combo.currentTextChanged.connect(chosen)
             return combo
         line = QLineEdit(value)
         line.textEdited.connect(lambda v, key=key: self._set(key, v.strip()))
@@ -588,6 +604,7 @@ class SettingsDialog(QDialog):
             self.tabs.insertTab(index, build(), title)
             old.deleteLater()
         self.tabs.setCurrentIndex(current)
+        make_all_plain(self)
 
     def _export_clicked(self) -> None:
         path, _ = QFileDialog.getSaveFileName(

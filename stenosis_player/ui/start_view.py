@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 from ..catalog import Catalog
 from ..script import Kind, Script, mmss
 from .notices import NoticeArea
-from .plain import plain_label
+from .plain import make_all_plain, plain_label, plain_tip
 
 
 def dose_summary(script: Script, exercise_id: str) -> str:
@@ -66,7 +66,7 @@ class StartView(QWidget):
         for prog in catalog.programs.values():
             item = QListWidgetItem(prog.name)
             if prog.source:
-                item.setToolTip(f"From {prog.source.citation()}")
+                item.setToolTip(plain_tip(f"From {prog.source.citation()}"))
             self.programs.addItem(item)
             self.program_ids.append(prog.id)
         self.programs.currentRowChanged.connect(self._program_changed)
@@ -121,6 +121,7 @@ class StartView(QWidget):
         layout.addWidget(self.total)
         layout.addWidget(self.week)
         layout.addLayout(buttons)
+        make_all_plain(self)  # catalogue and settings text is shown as written
 
     def program_id(self) -> str:
         row = self.programs.currentRow()

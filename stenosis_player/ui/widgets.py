@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from .plain import plain_tip
 from .theme import NORMAL, Theme
 
 
@@ -111,7 +112,7 @@ class ExerciseImage(QWidget):
                 self._renderers[path] = self._load(Path(path))
             self._renderer = self._renderers.get(path)
         self.setAccessibleName(alt)
-        self.setToolTip(alt)
+        self.setToolTip(plain_tip(alt))
         self.setVisible(self._renderer is not None)
         self.update()
         return self._renderer is not None

@@ -269,3 +269,41 @@ def test_safety_notice_then_start(qtbot, window):
     dialog.accept()
     assert started == [True]
     assert w.settings.get("safety.notice_seen") is True
+
+
+def test_notices_stack_and_none_replaces_another(qtbot, catalog, tmp_path):
+    """The start screen's notices, the no-voice line and a microphone failure all stay."""
+    speech = CaptionOnlySpeech("No voice: eSpeak NG is not installed (libespeak-ng1).")
+    w = MainWindow(
+        catalog,
+        settings=short_settings(tmp_path, ("walking",)),
+        speech=speech,
+        clock=Clock(),
+        notices=["The exercise file could not be read.", "Your settings had a mistake."],
+    )
+    qtbot.addWidget(w)
+    w.show()
+    w.start_session()  # the speech notice arrives now
+    w.voice.failed("No microphone found: connect one and restart.")
+    texts = w.notice_board.texts()
+    assert texts[0].startswith("No microphone")  # newest first
+    assert any("libespeak-ng1" in t for t in texts)
+    assert "The exercise file could not be read." in texts
+    assert "Your settings had a mistake." in texts
+    # the player shows the session's two (voice and microphone), the start screen all four
+    assert len(w.player.notices.texts()) == 2
+    w.show_start()
+    assert len(w.start_view.notices.texts()) == 4
+
+
+def test_the_question_shows_its_seconds_left(window):
+    w, clock, _ = window()
+    w.start_session()
+    advance_to(w, clock, Kind.CHECK)
+    p = w.player
+    assert p.question_panel.isVisible() and not p.exercise_panel.isVisible()
+    first = p.question_left.text()
+    assert "seconds to answer" in first
+    advance(w, clock, 3)
+    later = p.question_left.text()
+    assert int(later.split()[0]) <= int(first.split()[0]) - 2

@@ -43,8 +43,18 @@ def test_the_voice_box_lists_the_engines_voices(qtbot, catalog, tmp_path):
         qtbot.waitUntil(lambda: len(w.voice_ids) > 0, timeout=20000)  # fetched off the UI thread
         w.open_settings()
         combo = w.settings_dialog.editors["voice.name"]
-        items = [combo.itemText(i) for i in range(combo.count())]
-        assert set(w.voice_ids) <= set(items)
+        ids = [combo.itemData(i) for i in range(1, combo.count())]
+        assert set(w.voice_ids) == set(ids)
+        # listed by language name, A to Z, with the id after it
+        texts = [combo.itemText(i) for i in range(1, combo.count())]
+        names = [t.split(" — ")[0].casefold() for t in texts]
+        assert names == sorted(names)
+        assert any(t.startswith("English") for t in texts)
+        english = next(
+            i for i in range(1, combo.count()) if combo.itemText(i).startswith("English")
+        )
+        combo.setCurrentIndex(english)
+        assert w.settings_dialog.draft.get("voice.name") == combo.itemData(english)
     finally:
         speech.close()
 
