@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QPixmap
@@ -96,6 +97,8 @@ class ExerciseImage(QWidget):
         self._renderer: QSvgRenderer | None = None
         self._renderers: dict[Path, QSvgRenderer | None] = {}
         self._pixmaps: dict[tuple[object, ...], QPixmap] = {}
+        self._heavy: dict[Path, bytes] = {}  # pictures drawn off the UI thread: their SVG
+        self._background: Any = None  # picture_render.BackgroundRender, made when needed
         self.path: Path | None = None
         self.setMinimumSize(QSize(0, 0))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -126,7 +129,33 @@ class ExerciseImage(QWidget):
         except FileProblem:
             return None
         renderer = QSvgRenderer(QByteArray(data), self)
-        return renderer if renderer.isValid() else None
+        if not renderer.isValid():
+            return None
+        from ..picture_files import is_heavy
+
+        if is_heavy(data):
+            self._heavy[path] = data
+        return renderer
+
+    def render_pending(self) -> bool:
+        """Whether a heavy picture is still being drawn off the UI thread."""
+        return bool(self._background is not None and self._background.pending)
+
+    def _draw_in_background(self, key: tuple[object, ...], w: int, h: int) -> None:
+        if self._background is None:
+            from .picture_render import BackgroundRender
+
+            self._background = BackgroundRender(self)
+            self._background.rendered.connect(self._rendered)
+        ratio = key[3]
+        self._background.start(key, self._heavy[key[0]], round(w * ratio), round(h * ratio))
+
+    def _rendered(self, key: tuple[object, ...], image) -> None:
+        self._background.finished(key)
+        pixmap = QPixmap.fromImage(image)
+        pixmap.setDevicePixelRatio(key[3])
+        self._pixmaps[key] = pixmap
+        self.update()
 
     def has_image(self) -> bool:
         return self._renderer is not None
@@ -146,6 +175,9 @@ class ExerciseImage(QWidget):
         ratio = self.devicePixelRatioF()
         key = (self.path, w, h, ratio)
         pixmap = self._pixmaps.get(key)
+        if pixmap is None and self.path in self._heavy:
+            self._draw_in_background(key, w, h)  # shown when done; the window goes on
+            return
         if pixmap is None:
             pixmap = QPixmap(round(w * ratio), round(h * ratio))
             pixmap.setDevicePixelRatio(ratio)

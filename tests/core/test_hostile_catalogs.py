@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 from test_catalog import minimal, write
 
+from stenosis_player.catalog import CatalogError, load_catalog
+from stenosis_player.picture_files import MAX_ELEMENTS
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -207,3 +210,19 @@ def test_a_program_too_long_to_plan_is_refused_before_planning(tmp_path):
     path = catalogue_text(tmp_path, enormous)
     refused(path, "programs[0]: a session would last up to about", "the limit is 240 minutes")
     refused(path, "the limit is 240 minutes", command="script")
+
+
+def test_check_refuses_a_picture_with_too_many_shapes(tmp_path):
+    path = write(tmp_path, minimal())
+    (tmp_path / "img" / "tilt.svg").write_bytes(svg_with_shapes(MAX_ELEMENTS + 10))
+    with pytest.raises(CatalogError) as info:
+        load_catalog(path)
+    assert info.value.problems == [
+        "exercises[0].images.start.path: the picture has 5,011 elements; the limit is 5,000 "
+        "(simplify it, or save it as plain SVG with fewer shapes)"
+    ]
+
+
+def svg_with_shapes(n: int) -> bytes:
+    paths = "".join(f"<path d='M{i % 400} 0 L0 {i % 300} Z'/>" for i in range(n))
+    return f"<svg xmlns='http://www.w3.org/2000/svg'>{paths}</svg>".encode()
