@@ -76,6 +76,20 @@ Driver = Any  # ui.controller.SessionController or alike: see the module's docst
 DriverFactory = Callable[[Script, Clock, float, int], Driver]
 
 
+def too_long(script: Script) -> str:
+    """Why this session is too long to run (the catalogue check's limit), or ''."""
+    from .catalog_sense import MAX_SESSION_MINUTES
+
+    minutes = script.total / 60
+    if minutes <= MAX_SESSION_MINUTES:
+        return ""
+    return (
+        f"This session would last {minutes / 60:,.0f} hours; the limit is "
+        f"{MAX_SESSION_MINUTES // 60} hours. Lower the repetitions, sets or holds in "
+        "Settings → Program."
+    )
+
+
 class SessionCoordinator:
     def __init__(
         self,
@@ -192,6 +206,9 @@ class SessionCoordinator:
             with contextlib.suppress(Exception):
                 self.settings.set("program.last", pid)
         script = self.build_script(pid)
+        if too_long(script):  # doses set far past any home program: say so, start nothing
+            self.view.add_notice(too_long(script))
+            return
         if hasattr(self.speech, "prepare") and not self.untimed:
             self.speech.prepare(_spoken_lines(script))
         self.answers.clear()

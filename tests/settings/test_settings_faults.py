@@ -5,6 +5,7 @@ is the failure."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from stenosis_player.settings import SettingError, SettingsSaveError, load_settings
+from stenosis_player.settings import SettingError, Settings, SettingsSaveError, load_settings
 from stenosis_player.ui.main_window import MainWindow
 from stenosis_player.ui.speech_port import CaptionOnlySpeech
 
@@ -156,3 +157,20 @@ def test_the_window_says_when_a_settings_save_fails(qtbot, catalog, tmp_path):
     assert "Your settings were not saved: " in w.start_view.notices.text()
     assert "read-only" in w.start_view.notices.text()
     assert path.read_bytes() == before
+
+
+def test_doses_set_far_past_any_program_do_not_start_a_month_long_session(qtbot, catalog):
+    settings = Settings()
+    settings.catalog = catalog
+    for item in catalog.program("step-by-step").items:
+        for field, value in (("reps", 100), ("sets", 10), ("hold_s", 600)):
+            with contextlib.suppress(SettingError):  # timed exercises have no reps
+                settings.set(f"exercises.{item.exercise_id}.{field}", value)
+    w = MainWindow(catalog, settings=settings, speech=CaptionOnlySpeech())
+    qtbot.addWidget(w)
+    w.show()
+    w.session.start_session("step-by-step")
+    assert w.session.controller is None  # nothing started
+    notice = w.start_view.notices.text()
+    assert notice.startswith("This session would last ")
+    assert "the limit is 4 hours. Lower the repetitions, sets or holds" in notice
