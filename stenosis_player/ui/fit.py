@@ -107,6 +107,7 @@ def nothing_cut(widget: QWidget) -> bool:
         if (
             parent is not None
             and not child.isWindow()
+            and parent.objectName() != "qt_scrollarea_viewport"  # scrolled content is larger
             and not parent.rect().contains(child.geometry())
         ):
             return False  # squeezed below its minimum: it spills over its neighbours
