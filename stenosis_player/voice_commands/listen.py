@@ -21,7 +21,10 @@ def _parser() -> argparse.ArgumentParser:
         "Audio is never stored or sent anywhere.",
     )
     ap.add_argument(
-        "--wav", metavar="FILE", help="read a 16 kHz mono WAV file instead of the microphone"
+        "--wav",
+        metavar="FILE",
+        help="read a WAV file instead of the microphone (any sample rate or channels: it is "
+        "converted to 16 kHz mono in memory)",
     )
     ap.add_argument(
         "--leading-word",
@@ -37,7 +40,8 @@ def _parser() -> argparse.ArgumentParser:
         "--verbose",
         "-v",
         action="store_true",
-        help="also print candidates that were rejected, and why",
+        help="also print what came close to a command and why it was refused, and the "
+        "background noise level",
     )
     return ap
 
@@ -57,6 +61,7 @@ def run_listen(argv: list[str]) -> int:
         print(f"stenosis-player listen: {exc}", file=sys.stderr)
         return 1
     rec.set_question_open(args.question)
+    rec.explain_rejections = args.verbose
     table = phrase_table(args.leading_word)
     said = ", ".join(
         f'"{p}"'
@@ -65,6 +70,9 @@ def run_listen(argv: list[str]) -> int:
         if args.question or cmd not in (Command.YES, Command.NO)
     )
     where = args.wav or "the microphone"
+    converted = getattr(source, "converted", "")
+    if converted:
+        where += f" (converted from {converted} to 16 kHz mono)"
     print(f"Listening to {where} (nothing is recorded). Say: {said}.", file=out, flush=True)
     started = time.monotonic()
 
@@ -78,7 +86,8 @@ def run_listen(argv: list[str]) -> int:
         if args.verbose:
             while rec.rejected:
                 r = rec.rejected.popleft()
-                print(f"{r.time:8.2f} s  ({r.phrase}: rejected, {r.reason})", file=out, flush=True)
+                near = f"came close to {r.phrase!r}" if r.phrase != "-" else "not a command"
+                print(f"{r.time:8.2f} s  ({near}; refused: {r.reason})", file=out, flush=True)
 
     try:
         try:
@@ -93,6 +102,8 @@ def run_listen(argv: list[str]) -> int:
     finally:
         source.close()
         rec.close()
+    if args.verbose:
+        print(f"Background noise: {rec.noise_floor_db:.0f} dB (90 dB = full scale).", file=out)
     if args.wav is None:
         print(f"Stopped after {time.monotonic() - started:.0f} s.", file=out)
     return 0

@@ -50,46 +50,84 @@ class AudioSource:
 
 
 class WavSource(AudioSource):
-    """Reads a 16 kHz mono 16-bit WAV file. With ``realtime=True`` it paces the blocks like a
-    microphone would."""
+    """Reads a PCM WAV file (any sample rate, mono or more channels, 8/16/24/32-bit; other
+    than 16 kHz mono 16-bit it is converted in memory). With ``realtime=True`` it paces the
+    blocks like a microphone would."""
 
     def __init__(self, path: str | Path, realtime: bool = False, block_s: float = BLOCK_S):
         self.path = Path(path)
         self.realtime = realtime
         self.block_s = block_s
         self._closed = threading.Event()
+        #: How the file was converted ("" if it was already 16 kHz mono 16-bit).
+        self.converted = ""
+        self._pcm: bytes | None = None
         try:
             with wave.open(str(self.path), "rb") as w:
                 fmt = (w.getframerate(), w.getnchannels(), w.getsampwidth())
+                if fmt != (SAMPLE_RATE, 1, 2):
+                    raw = w.readframes(w.getnframes())
         except (OSError, wave.Error, EOFError) as exc:
-            raise MicrophoneUnavailable(f"Cannot read {self.path}: {exc}") from exc
-        if fmt != (SAMPLE_RATE, 1, 2):
             raise MicrophoneUnavailable(
-                f"{self.path} is {fmt[0]} Hz, {fmt[1]} channel(s), {8 * fmt[2]} bit; "
-                "voice commands need 16000 Hz mono 16-bit WAV "
-                f"(convert with: sox {self.path} -r 16000 -c 1 -b 16 out.wav)"
-            )
+                f"Cannot read {self.path}: {exc} (a PCM WAV file is needed; convert others "
+                f"with: sox {self.path} -r 16000 -c 1 -b 16 out.wav)"
+            ) from exc
+        if fmt != (SAMPLE_RATE, 1, 2):
+            self._pcm = _to_16k_mono(raw, *fmt, self.path)
+            self.converted = f"{fmt[0]} Hz, {fmt[1]} channel(s), {8 * fmt[2]}-bit"
+
+    def _read(self, n: int) -> Iterator[bytes]:
+        if self._pcm is not None:
+            for i in range(0, len(self._pcm), 2 * n):
+                yield self._pcm[i : i + 2 * n]
+            return
+        with wave.open(str(self.path), "rb") as w:
+            while data := w.readframes(n):
+                yield data
 
     def blocks(self) -> Iterator[bytes]:
         n = int(SAMPLE_RATE * self.block_s)
-        with wave.open(str(self.path), "rb") as w:
-            t0 = time.monotonic()
-            sent = 0
-            while not self._closed.is_set():
-                data = w.readframes(n)
-                if not data:
+        t0 = time.monotonic()
+        sent = 0
+        for data in self._read(n):
+            if self._closed.is_set():
+                return
+            if self.realtime:
+                delay = t0 + sent / SAMPLE_RATE - time.monotonic()
+                if delay > 0 and self._closed.wait(delay):
                     return
-                if self.realtime:
-                    delay = t0 + sent / SAMPLE_RATE - time.monotonic()
-                    if delay > 0 and self._closed.wait(delay):
-                        return
-                sent += len(data) // 2
-                if self.realtime:
-                    self.captured_at = t0 + sent / SAMPLE_RATE
-                yield data
+            sent += len(data) // 2
+            if self.realtime:
+                self.captured_at = t0 + sent / SAMPLE_RATE
+            yield data
 
     def close(self) -> None:
         self._closed.set()
+
+
+def _to_16k_mono(raw: bytes, rate: int, channels: int, width: int, path: Path) -> bytes:
+    """PCM of any rate, channel count and sample width as 16 kHz mono 16-bit."""
+    try:
+        import numpy as np
+
+        from .echo import resample
+    except ImportError as exc:  # pragma: no cover - numpy is a dependency
+        raise MicrophoneUnavailable(f"Cannot convert {path}: {exc}") from exc
+    if width == 1:  # 8-bit WAV is unsigned
+        x = (np.frombuffer(raw, np.uint8).astype(np.float32) - 128) / 128
+    elif width == 2:
+        x = np.frombuffer(raw, "<i2").astype(np.float32) / 32768
+    elif width == 3:
+        b = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int32)
+        v = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
+        x = (np.where(v >= 1 << 23, v - (1 << 24), v) / float(1 << 23)).astype(np.float32)
+    elif width == 4:
+        x = np.frombuffer(raw, "<i4").astype(np.float32) / 2**31
+    else:
+        raise MicrophoneUnavailable(f"{path}: {8 * width}-bit samples are not supported")
+    x = x[: len(x) // channels * channels].reshape(-1, channels).mean(axis=1)
+    y = resample(x, rate, SAMPLE_RATE)
+    return (np.clip(y, -1, 32767 / 32768) * 32768).astype("<i2").tobytes()
 
 
 def _import_sounddevice():

@@ -93,6 +93,14 @@ class Settings:
     # above what is left of the app's voice): keyphrase spotting also fires on noise.
     min_phrase_speech: float = 0.4
     max_phrase_s: float = 2.0
+    # A pause after the leading word: a first burst this short, then another within
+    # lead_wait_s, are spotted together with the pause cut out.
+    pause_after_lead: bool = True
+    lead_max_s: float = 0.9
+    lead_wait_s: float = 1.2
+    # A phrase found in a burst shorter than this (the leading word alone is about as long)
+    # waits lead_wait_s for more speech before it is taken.
+    lead_hold_below_s: float = 0.55
     speaking_hangover_s: float = 0.4
     # Segment pass: each burst of speech said on its own (pauses around it, at most
     # max_phrase_s long) is spotted again as a whole utterance. Its cepstral mean is then
@@ -149,6 +157,7 @@ class _EnergyVad:
         self.margin_db = margin_db
         self.min_db = min_db
         self._levels: deque[float] = deque(maxlen=int(history_s / VAD_FRAME_S))
+        self.floor_db = 0.0
 
     def is_speech(self, frame: bytes, echo_floor_db: float = -math.inf) -> bool:
         """*echo_floor_db*: the level of the app's voice left over after echo cancelling."""
@@ -159,7 +168,8 @@ class _EnergyVad:
         level = 10 * math.log10(power + 1.0)
         self._levels.append(level)
         ordered = sorted(self._levels)
-        floor = max(ordered[len(ordered) // 10], echo_floor_db)
+        self.floor_db = ordered[len(ordered) // 10]
+        floor = max(self.floor_db, echo_floor_db)
         return level > self.min_db and level > floor + self.margin_db
 
 
@@ -283,6 +293,10 @@ class CommandRecognizer:
         # Bursts of speech: the one going on (start sample, end sample) and those just ended.
         self._burst: tuple[int, int] | None = None
         self._bursts: list[tuple[int, int]] = []
+        self._prev_burst: tuple[int, int] | None = None  # the last burst that ended
+        # Phrases the segment pass found in very short bursts (phrase, start, end).
+        self._short_bursts: deque[tuple[str, float, float]] = deque(maxlen=20)
+        self._spliced: deque[tuple[str, float, float]] = deque(maxlen=20)  # the same, spliced
         self._released: deque[tuple[Command, str, float, float, float, bool]] = deque(maxlen=20)
         self.rejected: deque[Rejected] = deque(maxlen=200)
         self._shadows: deque[tuple[Command, str, float, float, float, bool]] = deque(maxlen=20)
@@ -327,6 +341,11 @@ class CommandRecognizer:
     def stream_time(self) -> float:
         return self._pos / SAMPLE_RATE
 
+    @property
+    def noise_floor_db(self) -> float:
+        """The background level the pause detector measures (16-bit: 90 dB = full scale)."""
+        return self._vad.floor_db
+
     # -- audio --------------------------------------------------------------------------------
     def feed(self, pcm: bytes, captured_at: float | None = None) -> list[Heard]:
         """Process a chunk of 16 kHz mono int16 PCM; return the commands it completed.
@@ -358,10 +377,16 @@ class CommandRecognizer:
         bursts, self._bursts = self._bursts, []
         for a, b in bursts:
             ta, tb = a / SAMPLE_RATE, b / SAMPLE_RATE
+            prev, self._prev_burst = self._prev_burst, (a, b)
             if any(o[3] < tb and ta < o[4] for o in self._released):
                 continue
+            short = (b - a) / SAMPLE_RATE < self.settings.lead_hold_below_s
             for phrase, conf, t0, t1 in self._segment_pass(a, b):
+                if short:  # perhaps the leading word alone: see _held_for_more
+                    self._short_bursts.append((phrase, t0, t1))
                 self._consider(phrase, conf, t0, t1)
+            if prev is not None:
+                self._pause_after_lead(prev, (a, b))
         if bursts:
             heard += self._release()
         self._maybe_restart()
@@ -370,7 +395,8 @@ class CommandRecognizer:
     def flush(self) -> list[Heard]:
         """End of stream: add silence so pending commands are decided, and return them."""
         s = self.settings
-        return self.feed(b"\0\0" * int(SAMPLE_RATE * (s.tail_slack_s + s.tail_gap_s + 0.2)))
+        pause = max(s.tail_slack_s + s.tail_gap_s, s.lead_wait_s) + 0.2
+        return self.feed(b"\0\0" * int(SAMPLE_RATE * pause))
 
     def close(self) -> None:
         self._spotter.close()
@@ -442,7 +468,54 @@ class CommandRecognizer:
             return 0.0
         return sum(frames) / len(frames)
 
-    def _consider(self, phrase: str, conf: float, t0: float, t1: float) -> None:
+    def _pause_after_lead(self, first: tuple[int, int], second: tuple[int, int]) -> None:
+        """ "player ... next": a short burst, a pause of up to ``lead_wait_s``, then another.
+        The pause is cut out (all but a little of it) and the two are spotted as one
+        utterance, with the same thresholds as any other; only leading-word phrases count."""
+        s = self.settings
+        (a0, b0), (a1, b1) = first, second
+        if not s.pause_after_lead or not (
+            (b0 - a0) <= s.lead_max_s * SAMPLE_RATE
+            and a1 - b0 <= s.lead_wait_s * SAMPLE_RATE
+            and (b1 - a1) <= s.max_phrase_s * SAMPLE_RATE
+        ):
+            return
+        t0, t1 = a0 / SAMPLE_RATE, b1 / SAMPLE_RATE
+        if any(o[3] < t1 and t0 < o[4] for o in self._released):
+            return
+        keep = int(0.08 * SAMPLE_RATE)  # of the pause, on each side
+        spliced = self._audio_between(a0 - int(0.3 * SAMPLE_RATE), b0 + keep)
+        spliced += self._audio_between(a1 - keep, b1 + int(0.25 * SAMPLE_RATE))
+        lead = self.leading_word + " "
+        spotted = [d for d in self._spot_whole(spliced, 0.0) if d[0].startswith(lead)]
+        if not spotted:
+            return
+        # Which phrase: keyphrase spotting says one is there; the grammar of all of them,
+        # over the whole spliced audio, says which (as for overlapping spotted phrases).
+        phrases = sorted(p for p in self._phrase_cmd if p.startswith(lead))
+        phrase = self._grammar_decode(spliced, phrases) or spotted[0][0]
+        self._spliced.append((phrase, t0, t1))
+        self._consider(phrase, max(d[1] for d in spotted), t0, t1, spliced=True)
+
+    def _audio_between(self, a: int, b: int) -> bytes:
+        a, b = max(a, self._audio_start), min(b, self._pos)
+        return bytes(self._audio[(a - self._audio_start) * 2 : (b - self._audio_start) * 2])
+
+    def _longest_pause(self, t0: float, t1: float) -> float:
+        """The longest run of non-speech VAD frames within [t0, t1] (stream s), in s."""
+        a, b = t0 * SAMPLE_RATE, t1 * SAMPLE_RATE
+        longest = run = 0
+        for pos, speech in self._speech:
+            if a <= pos and pos + VAD_FRAME_S * SAMPLE_RATE <= b:
+                run = 0 if speech else run + 1
+                longest = max(longest, run)
+        return longest * VAD_FRAME_S
+
+    def _consider(
+        self, phrase: str, conf: float, t0: float, t1: float, spliced: bool = False
+    ) -> None:
+        """*spliced*: found by :meth:`_pause_after_lead` in audio with the pause cut out, so
+        its length and share of speech in the stream say nothing."""
         cmd = self._phrase_cmd.get(phrase)
         s = self.settings
         if cmd is None:
@@ -456,8 +529,13 @@ class CommandRecognizer:
         # Over the app's voice there are no pauses to look for; the phrase alone must do.
         isolate = s.isolate_while_speaking or not over_app
         reason = None
-        if not s.min_phrase_s <= t1 - t0 <= s.max_phrase_s:
+        if spliced:
+            pass
+        elif not s.min_phrase_s <= t1 - t0 <= s.max_phrase_s:
             reason = f"implausible length {t1 - t0:.2f}s"
+        elif (gap := self._longest_pause(t0 + 0.05, t1 - 0.05)) >= s.tail_gap_s:
+            # a phrase across a pause is two bursts: _pause_after_lead judges those
+            reason = f"spans a pause of {gap:.2f} s"
         elif conf < s.min_confidence:
             reason = f"low confidence {conf:.2f}"
         elif (voiced := self._speech_fraction(t0, t1 - VAD_FRAME_S)) is not None and (
@@ -517,6 +595,44 @@ class CommandRecognizer:
                     return max(t1, run_start / SAMPLE_RATE)
         return None
 
+    def _burst_length_around(self, t0: float, t1: float) -> float:
+        """Length (s) of the burst of speech (pauses shorter than tail_gap_s inside) that
+        overlaps [t0, t1] (stream s); 0 if none is known."""
+        gap = self.settings.tail_gap_s * SAMPLE_RATE
+        frame = VAD_FRAME_S * SAMPLE_RATE
+        start = end = None
+        for pos, speech in self._speech:
+            if not speech:
+                continue
+            if end is not None and pos - end >= gap:  # a burst ended before this frame
+                if start <= t1 * SAMPLE_RATE and t0 * SAMPLE_RATE <= end:
+                    break
+                start = None
+            if start is None:
+                start = pos
+            end = pos + frame
+        if start is None or not (start <= t1 * SAMPLE_RATE and t0 * SAMPLE_RATE <= end):
+            return 0.0
+        return (end - start) / SAMPLE_RATE
+
+    def _held_for_more(self, cand) -> bool | None:
+        """A very short burst heard as a phrase may be the leading word alone
+        ("player", a pause, "next"): True while it waits to see whether more speech follows
+        within ``lead_wait_s``; False if some did (the two are then spotted together);
+        None if it need not wait or nothing followed."""
+        s = self.settings
+        _cmd, phrase, _conf, t0, t1, isolate = cand
+        lead_phrase = phrase.startswith(self.leading_word + " ")  # ("it hurts" never waits)
+        if not isolate or not lead_phrase or (phrase, t0, t1) in self._spliced:
+            return None
+        if (phrase, t0, t1) not in self._short_bursts and (
+            self._burst_length_around(t0, t1) >= s.lead_hold_below_s
+        ):
+            return None
+        if self._burst is not None and self._burst[0] > t1 * SAMPLE_RATE:
+            return False
+        return True if self.stream_time < t1 + s.lead_wait_s else None
+
     def _release(self) -> list[Heard]:
         """Decide the candidates after which a pause has been heard. Of overlapping candidates
         ("player back" inside "player pause"), the one that explains more of the speech (ends
@@ -533,6 +649,17 @@ class CommandRecognizer:
                 pause = None
             if pause is None:
                 keep.append(cand)
+                continue
+            given = next((o for o in self._released if o[3] < t1 and t0 < o[4]), None)
+            if given is not None:  # one utterance gives one command
+                self.rejected.append(Rejected(phrase, f"overlaps {given[1]!r}, given", t1))
+                continue
+            held = self._held_for_more(cand)
+            if held is True:
+                keep.append(cand)
+                continue
+            if held is False:
+                self.rejected.append(Rejected(phrase, "more speech followed the pause", t1))
                 continue
             rival = self._rival(cand)
             if rival is not None:
@@ -589,7 +716,11 @@ class CommandRecognizer:
             return []
         start = max(self._audio_start, a - int(0.3 * SAMPLE_RATE))
         end = min(self._pos, b + int(0.25 * SAMPLE_RATE))
-        audio = bytes(self._audio[(start - self._audio_start) * 2 : (end - self._audio_start) * 2])
+        return self._spot_whole(self._audio_between(start, end), start / SAMPLE_RATE)
+
+    def _spot_whole(self, audio: bytes, base: float) -> list[tuple[str, float, float, float]]:
+        """Keyphrase spotting on *audio* decoded as one utterance; times from *base* (s)."""
+        s = self.settings
         try:
             dec = self._whole_utterance_decoder()
             if dec.get_kws("segment") is None:
@@ -606,7 +737,6 @@ class CommandRecognizer:
             segs = list(dec.seg() or ())
         except Exception:  # the streaming search still runs; never stop listening over this
             return []
-        base = start / SAMPLE_RATE
         return [
             (
                 seg.word.strip(),
@@ -621,7 +751,10 @@ class CommandRecognizer:
     def _second_pass(self, phrases: list[str], start: float, end: float) -> str | None:
         a = max(0, int(start * SAMPLE_RATE) - self._audio_start) * 2
         b = max(0, int(end * SAMPLE_RATE) - self._audio_start) * 2
-        audio = bytes(self._audio[a:b])
+        return self._grammar_decode(bytes(self._audio[a:b]), phrases)
+
+    def _grammar_decode(self, audio: bytes, phrases: list[str]) -> str | None:
+        """Which of *phrases* *audio*, decoded as one utterance, is (None: not known)."""
         if len(audio) < 0.3 * BYTES_PER_SECOND:
             return None
         try:

@@ -15,14 +15,41 @@ def test_wav_source_yields_100ms_blocks(manifest):
     assert sum(len(b) for b in blocks) == 2 * n
 
 
-def test_wav_source_rejects_wrong_format(tmp_path):
-    p = tmp_path / "stereo.wav"
-    with wave.open(str(p), "wb") as w:
-        w.setnchannels(2)
-        w.setsampwidth(2)
-        w.setframerate(44100)
-        w.writeframes(b"\0" * 400)
-    with pytest.raises(MicrophoneUnavailable, match="16000 Hz mono"):
+def test_any_pcm_wav_is_converted_to_16_khz_mono(tmp_path):
+    """44.1 kHz stereo 16-bit and 8 kHz mono 8-bit both come out as 16 kHz mono 16-bit, the
+    same length in time, a 440 Hz tone still at 440 Hz."""
+    import numpy as np
+
+    for rate, channels, width in ((44100, 2, 2), (8000, 1, 1), (48000, 1, 3)):
+        t = np.arange(rate) / rate  # one second
+        tone = 0.5 * np.sin(2 * np.pi * 440 * t)
+        if width == 1:
+            raw = (128 + 127 * tone).astype(np.uint8).tobytes()
+        elif width == 2:
+            raw = np.repeat((tone * 32767).astype("<i2"), channels).tobytes()
+        else:
+            v = (tone * (2**23 - 1)).astype("<i4").tobytes()
+            raw = b"".join(v[i : i + 3] for i in range(0, len(v), 4))
+        p = tmp_path / f"{rate}_{channels}_{width}.wav"
+        with wave.open(str(p), "wb") as w:
+            w.setnchannels(channels)
+            w.setsampwidth(width)
+            w.setframerate(rate)
+            w.writeframes(raw)
+        src = WavSource(p)
+        assert src.converted == f"{rate} Hz, {channels} channel(s), {8 * width}-bit"
+        pcm = b"".join(src.blocks())
+        x = np.frombuffer(pcm, "<i2") / 32768
+        assert abs(len(x) - 16000) <= 2
+        spectrum = np.abs(np.fft.rfft(x))
+        assert abs(np.argmax(spectrum) - 440) <= 2  # 1 Hz bins
+        assert 0.3 < np.max(np.abs(x)) < 0.6
+
+
+def test_a_file_that_is_not_pcm_wav_is_a_clear_error(tmp_path):
+    p = tmp_path / "song.wav"
+    p.write_bytes(b"ID3" + b"\0" * 100)  # an MP3 renamed
+    with pytest.raises(MicrophoneUnavailable, match="PCM WAV file is needed"):
         WavSource(p)
 
 

@@ -165,7 +165,9 @@ def test_in_noise_the_segment_pass_finds_what_the_streaming_search_misses(
     recognizer_factory, rel, snr_db, command
 ):
     noisy = in_pink_noise(rel, snr_db)
-    streaming_only = recognizer_factory(settings=replace(Settings.load(), segment_pass=False))
+    streaming_only = recognizer_factory(
+        settings=replace(Settings.load(), segment_pass=False, pause_after_lead=False)
+    )
     assert feed_all(streaming_only, noisy) + streaming_only.flush() == []
     rec = recognizer_factory()
     assert [h.command for h in feed_all(rec, noisy) + rec.flush()] == [command]
