@@ -174,3 +174,53 @@ def test_doses_set_far_past_any_program_do_not_start_a_month_long_session(qtbot,
     notice = w.start_view.notices.text()
     assert notice.startswith("This session would last ")
     assert "the limit is 4 hours. Lower the repetitions, sets or holds" in notice
+
+
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+NOBODY = 65534
+AS_NOBODY_SAVE = """
+import sys
+from stenosis_player.settings import load_settings
+loaded = load_settings(sys.argv[1])
+print(loaded.problems[0])
+loaded.settings.set("voice.rate", 120)
+try:
+    loaded.settings.save()
+except OSError as exc:
+    print("SAVE REFUSED:", exc)
+"""
+
+
+@pytest.mark.skipif(
+    not (hasattr(os, "geteuid") and os.geteuid() == 0 and SYSTEM_PYTHON.exists()),
+    reason="needs root to run as another user (root itself can read a mode-000 file)",
+)
+def test_an_unreadable_settings_file_is_never_overwritten(tmp_path):
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="stenosis-settings-"))
+    try:
+        path = folder / "settings.json"
+        text = '{"version": 1, "voice": {"rate": 140}}\n'
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o000)  # the user's file, unreadable to the app (mode 000)
+        os.chown(folder, NOBODY, NOBODY)
+        as_nobody = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+        done = subprocess.run(
+            [*as_nobody, str(SYSTEM_PYTHON), "-c", AS_NOBODY_SAVE, str(path)],
+            capture_output=True,
+            text=True,
+            env={"PYTHONPATH": str(REPO), "PATH": os.environ["PATH"]},
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "cannot read the settings file (Permission denied); using the default" in (
+            done.stdout
+        )
+        assert "SAVE REFUSED:" in done.stdout and "not saved over it" in done.stdout
+        assert path.read_text(encoding="utf-8") == text  # root can still read it: unchanged
+        assert stat.S_IMODE(path.stat().st_mode) == 0
+        assert [p.name for p in folder.iterdir()] == ["settings.json"]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -129,3 +129,51 @@ def test_a_read_only_folder_is_not_called_damaged(read_only_disk):
     refused(read_only_disk, "cannot write in the folder", "read-only")
     done = history(read_only_disk)
     assert "damaged" not in done.stderr
+
+
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+NOBODY = 65534
+
+
+@pytest.mark.skipif(
+    not (hasattr(os, "geteuid") and os.geteuid() == 0 and SYSTEM_PYTHON.exists()),
+    reason="needs root (to leave a root-owned -shm, as one sudo run does) and /usr/bin/python3",
+)
+def test_a_shm_file_left_by_sudo_is_not_called_damage(tmp_path):
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="stenosis-shm-"))  # reachable for nobody
+    try:
+        data = folder / "data"
+        data.mkdir()
+        db = data / "progress.sqlite3"
+        store = Store.open(db)
+        store.begin_session("step-by-step")
+        reader = sqlite3.connect(db)  # a second connection keeps the -shm when one closes
+        reader.execute("SELECT count(*) FROM sessions").fetchone()
+        shutil.copy(f"{db}-shm", folder / "shm")
+        reader.close()
+        store.close()
+        (folder / "shm").rename(f"{db}-shm")  # root's, mode 600: the user cannot open it
+        os.chmod(f"{db}-shm", 0o600)
+        for p in (folder, data, db):
+            os.chown(p, NOBODY, NOBODY)
+        before = db.read_bytes()
+        as_nobody = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+        opening = f"from stenosis_player.store import Store; Store.open({str(db)!r})"
+        done = subprocess.run(
+            [*as_nobody, str(SYSTEM_PYTHON), "-c", opening],
+            capture_output=True,
+            text=True,
+            env={"PYTHONPATH": str(REPO), "PATH": os.environ["PATH"]},
+            timeout=60,
+        )
+        assert done.returncode == 1
+        assert "StoreError: cannot open the progress file" in done.stderr
+        assert "-shm files cannot be opened for writing" in done.stderr
+        assert "The file was not changed" in done.stderr
+        assert db.read_bytes() == before
+        assert not list(data.glob("*.corrupt-*"))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
