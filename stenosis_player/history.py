@@ -55,14 +55,22 @@ class SessionSummary:
     # filled only with details=True (the CSV): per exercise, and (exercise id, choice)
     exercises: tuple[ExerciseDone, ...] = ()
     hurts: tuple[tuple[str, str], ...] = ()
+    speed: float = 1.0  # other than 1: a preview (--speed), shown apart and not counted
     day: date = field(init=False)
 
     def __post_init__(self) -> None:
         self.day = self.started_at.date()
 
     @property
+    def preview(self) -> bool:
+        return self.speed != 1.0
+
+    @property
     def counts(self) -> bool:
-        """Whether this session shows in the weekly counts: completed, or something done."""
+        """Whether this session shows in the weekly counts: completed, or something done
+        (a preview never does)."""
+        if self.preview:
+            return False
         return self.outcome == "completed" or (self.outcome != "in-progress" and self.total_s > 0)
 
 
@@ -148,8 +156,9 @@ def load_sessions(
             hurts[sid].append((ex_id, choice))
     out = []
     no_pain: dict[str, int | None] = {}
-    for sid, program_id, started, outcome, total in c.execute(
-        "SELECT id, program_id, started_at, outcome, total_s FROM sessions ORDER BY started_at, id"
+    for sid, program_id, started, outcome, total, speed in c.execute(
+        "SELECT id, program_id, started_at, outcome, total_s, speed FROM sessions "
+        "ORDER BY started_at, id"
     ):
         p = pain.get(sid, no_pain)
         out.append(
@@ -165,6 +174,7 @@ def load_sessions(
                 hurt_counts.get(sid, 0),
                 tuple(exercises.get(sid, ())),
                 tuple(hurts.get(sid, ())),
+                speed,
             )
         )
     return out
@@ -228,7 +238,8 @@ def completion_per_exercise(store: Store) -> list[ExerciseCompletion]:
         "(SELECT exercise_name FROM session_exercises n WHERE n.exercise_id = e.exercise_id "
         " ORDER BY n.session_id DESC LIMIT 1), "
         "SUM(e.done_reps), SUM(e.planned_reps), COUNT(*) "
-        "FROM session_exercises e WHERE e.planned_reps IS NOT NULL "
+        "FROM session_exercises e WHERE e.planned_reps IS NOT NULL AND e.session_id IN "
+        "(SELECT id FROM sessions WHERE speed = 1) "
         "GROUP BY e.exercise_id ORDER BY COUNT(*) DESC, e.exercise_id"
     )
     return [ExerciseCompletion(ex, name, done, planned, n) for ex, name, done, planned, n in rows]
@@ -246,8 +257,10 @@ def load_history(
     return History(
         sessions=sessions,
         weeks=sessions_per_week(sessions, today, weeks=weeks),
-        streak=current_streak((s.day for s in sessions if s.outcome == "completed"), today),
-        pain=pain_series(sessions),
+        streak=current_streak(
+            (s.day for s in sessions if s.outcome == "completed" and not s.preview), today
+        ),
+        pain=pain_series(s for s in sessions if not s.preview),
         completion=completion_per_exercise(store),
         today=today,
     )
@@ -265,7 +278,7 @@ def csv_rows(sessions: Iterable[SessionSummary]) -> Iterable[list[str]]:
             f"{s.started_at:%Y-%m-%d}",
             f"{s.started_at:%H:%M}",
             s.program_id,
-            s.outcome,
+            f"preview ({s.outcome})" if s.preview else s.outcome,
             f"{s.total_s / 60:.1f}",
             "" if s.pain_before is None else str(s.pain_before),
             "" if s.pain_after is None else str(s.pain_after),

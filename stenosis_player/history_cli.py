@@ -64,7 +64,7 @@ def print_table(store: Store, out: TextIO) -> None:
                 f"{s.started_at:%Y-%m-%d}",
                 f"{s.started_at:%H:%M}",
                 s.program_id,
-                s.outcome,
+                f"preview ({s.outcome})" if s.preview else s.outcome,
                 f"{s.total_s / 60:.0f}",
                 f"{before} → {after}",
                 str(s.exercises_done),

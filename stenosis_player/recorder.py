@@ -113,8 +113,10 @@ class SessionRecorder:
         resume: ResumeInfo | None = None,
         on_problem: Callable[[str | None], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        speed: float = 1.0,  # faster: a preview (stored as such, not counted)
     ) -> None:
         self.store = store
+        self.speed = speed
         self.program_id = program_id
         self.script = script
         self.session_id: int | None = None
@@ -144,6 +146,7 @@ class SessionRecorder:
                 segment_count=len(self.script),
                 script_fingerprint=script_fingerprint(self.script),
                 resume_label=resume_label(self.script, 0),
+                speed=self.speed,
             )
         return self.session_id
 

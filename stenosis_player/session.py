@@ -252,7 +252,8 @@ class SessionCoordinator:
             return None
         if self.is_preview:
             self.view.set_session_notice(
-                f"Preview at {self.speed:g}× speed: it does not count toward your progress."
+                f"Preview at {self.speed:g}× speed: the history keeps it apart and it does not "
+                "count toward your streak or progress."
             )
         import sqlite3
 
@@ -267,6 +268,7 @@ class SessionCoordinator:
                 resume=resume,
                 on_problem=self._saving_problem,
                 clock=self.clock,
+                speed=self.speed,
             )
         except (StoreError, sqlite3.Error, OSError) as exc:
             self.view.set_session_notice(f"Progress is not saved for this session: {exc}")

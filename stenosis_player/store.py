@@ -201,7 +201,13 @@ CREATE TABLE dose_changes (
 CREATE INDEX dose_changes_by_exercise ON dose_changes (exercise_id, id);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# Version 4: the speed a session was played at; faster than 1 is a preview (--speed),
+# kept apart in the history and never counted toward streaks or progression.
+_V4 = """
+ALTER TABLE sessions ADD COLUMN speed REAL NOT NULL DEFAULT 1;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -530,16 +536,18 @@ class Store:
         segment_count: int | None = None,
         script_fingerprint: str | None = None,
         resume_label: str = "",
+        speed: float = 1.0,
     ) -> int:
-        """Start a session (outcome in-progress). An older in-progress one becomes crashed."""
+        """Start a session (outcome in-progress). An older in-progress one becomes crashed.
+        ``speed`` other than 1: a preview, kept apart and not counted."""
         stamp = self._stamp()
         with self.transaction() as c:
             self._close_stale(c)
             cur = c.execute(
                 "INSERT INTO sessions (program_id, started_at, outcome, resume_index, "
-                "resume_label, segment_count, script_fingerprint) "
-                "VALUES (?, ?, 'in-progress', 0, ?, ?, ?)",
-                (program_id, stamp, resume_label, segment_count, script_fingerprint),
+                "resume_label, segment_count, script_fingerprint, speed) "
+                "VALUES (?, ?, 'in-progress', 0, ?, ?, ?, ?)",
+                (program_id, stamp, resume_label, segment_count, script_fingerprint, speed),
             )
             sid = int(cur.lastrowid or 0)
             c.executemany(
@@ -800,6 +808,7 @@ class Store:
             "  EXISTS (SELECT 1 FROM hurts h WHERE h.session_id = s.id AND h.exercise_id = ?) "
             "FROM sessions s JOIN session_exercises e ON e.session_id = s.id "
             "WHERE e.exercise_id = ? AND s.outcome IN ('completed', 'stopped') AND s.id > ? "
+            "AND s.speed = 1 "
             "ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
             (exercise_id, exercise_id, since or 0, limit),
         ).fetchall()
@@ -817,7 +826,8 @@ class Store:
             "SELECT s.id, EXISTS (SELECT 1 FROM hurts h WHERE h.session_id = s.id "
             "  AND h.exercise_id = ?) "
             "FROM sessions s JOIN session_exercises e ON e.session_id = s.id "
-            "WHERE e.exercise_id = ? ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
+            "WHERE e.exercise_id = ? AND s.speed = 1 "
+            "ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
             (exercise_id, exercise_id, limit),
         ).fetchall()
         return [ExerciseSession(sid, completed=False, hurt=bool(h)) for sid, h in rows]

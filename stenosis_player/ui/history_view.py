@@ -114,7 +114,8 @@ class SessionsModel(QAbstractTableModel):
         if col == 1:
             return s.program_id
         if col == 2:
-            return _OUTCOME_WORDS.get(s.outcome, s.outcome)
+            word = _OUTCOME_WORDS.get(s.outcome, s.outcome)
+            return f"preview at {s.speed:g}×, {word}" if s.preview else word
         if col == 3:
             return f"{s.total_s / 60:.0f}"
         if col == 4:

@@ -143,3 +143,35 @@ def test_it_hurts_replaces_an_open_stop_question(catalog, tmp_path):
     s.it_hurts()
     assert not s.confirming_stop and view.last("show_stop_question") == (False,)
     assert s.hurt_choices_open
+
+
+def test_a_preview_is_recorded_apart_and_not_counted(catalog, tmp_path):
+    """--speed 50: the session is saved as a preview; no streak, no week, no pain point,
+    no progression, no pain question."""
+    from stenosis_player.history import load_history
+
+    store = Store.open(tmp_path / "progress.sqlite3")
+    settings = Settings(tmp_path / "settings.json")
+    settings.set("programs.step-by-step.order", ["sustained-lumbar-extension"])
+    view, speech, clock = RecordingView(), Speech(), FakeClock(10.0)
+    s = SessionCoordinator(
+        catalog,
+        view,
+        lambda script, clk, speed, at: EngineDriver(script, clk, speed, at),
+        speech=speech,
+        settings=settings,
+        store=store,
+        clock=clock,
+        speed=50.0,
+    )
+    s.start_session()
+    assert "show_pain_question" not in view.names()  # straight to the player
+    assert "Preview at 50× speed" in view.last("set_session_notice")[0]
+    run_until(s, clock, limit=60)
+    assert s.controller.stage.value == "finished"
+    assert view.last("show_result")[0].next_steps == "A preview does not change your program."
+    h = load_history(store)
+    (session,) = h.sessions
+    assert session.preview and session.speed == 50.0 and session.outcome == "completed"
+    assert h.streak == 0 and h.this_week == 0 and h.pain == [] and h.completion == []
+    assert store.exercise_history("sustained-lumbar-extension") == []
