@@ -509,6 +509,9 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ other screens
     def _speech_notice(self, text: str) -> None:
+        if not text:  # the voice is back
+            self.notice_board.remove("voice")
+            return
         self.add_notice(text, "voice")  # why there is no voice: one notice, kept up to date
 
     def show_safety(self, then: Callable[[], None] | None = None) -> None:

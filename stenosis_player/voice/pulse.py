@@ -147,6 +147,7 @@ class PulsePlayer:
         self._closed = False
         self._handle: int | None = None
         self._format: tuple[int, int] | None = None
+        self._blocked_since: float | None = None  # inside a call to the server since
         self._thread = threading.Thread(target=self._run, name="pulse-playback", daemon=True)
         self._thread.start()
 
@@ -164,6 +165,12 @@ class PulsePlayer:
             self._next = None
             self._stop_asked = True
             self._cond.notify()
+
+    def blocked_for(self) -> float:
+        """How long the playback thread has been inside a call to the sound server (0 when
+        it is not): a server that stopped answering keeps it there."""
+        since = self._blocked_since
+        return 0.0 if since is None else time.monotonic() - since
 
     def close(self, timeout: float = 1.0) -> None:
         with self._cond:
@@ -229,6 +236,7 @@ class PulsePlayer:
             unset, int(BUFFER_S * bytes_per_s), unset, int(PIECE_S * bytes_per_s), unset
         )
         error = ctypes.c_int(0)
+        self._blocked_since = time.monotonic()
         handle = self._simple.pa_simple_new(
             None,
             self._app_name,
@@ -240,13 +248,17 @@ class PulsePlayer:
             ctypes.byref(attr),
             ctypes.byref(error),
         )
+        self._blocked_since = None
         if not handle:
             raise OSError(f"cannot reach the sound output: {self._why(error.value)}")
         self._handle, self._format = handle, (rate, channels)
 
     def _write(self, data: bytes, token: object) -> bool:
         error = ctypes.c_int(0)
-        if self._simple.pa_simple_write(self._handle, data, len(data), ctypes.byref(error)) < 0:
+        self._blocked_since = time.monotonic()
+        written = self._simple.pa_simple_write(self._handle, data, len(data), ctypes.byref(error))
+        self._blocked_since = None
+        if written < 0:
             self._disconnect()
             self._on_error(token, f"the sound output was lost: {self._why(error.value)}")
             return False
@@ -254,13 +266,18 @@ class PulsePlayer:
 
     def _latency(self) -> float:
         error = ctypes.c_int(0)
+        self._blocked_since = time.monotonic()
         usec = self._simple.pa_simple_get_latency(self._handle, ctypes.byref(error))
+        self._blocked_since = None
         return usec / 1e6 if usec != 2**64 - 1 else BUFFER_S
 
     def _flush(self) -> None:
         if self._handle is not None:
             error = ctypes.c_int(0)
-            if self._simple.pa_simple_flush(self._handle, ctypes.byref(error)) < 0:
+            self._blocked_since = time.monotonic()
+            flushed = self._simple.pa_simple_flush(self._handle, ctypes.byref(error))
+            self._blocked_since = None
+            if flushed < 0:
                 self._disconnect()
 
     def _disconnect(self) -> None:

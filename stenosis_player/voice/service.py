@@ -68,7 +68,8 @@ class SpeechService(QObject):
     - ``clip_started(id)`` / ``clip_finished(id)``: the utterance's sound began / ended
       (also when it is interrupted or stopped). Without audio they still come, timed by
       the clip's real length (or an estimate from the words when there is no clip);
-    - ``notice(text)``: why there is no voice and what to install, once per reason;
+    - ``notice(text)``: why there is no voice and what to install, once per reason; an
+      empty text when the voice is back after its sound output failed;
     - ``ready_changed(ready)``: True once every text given to ``prepare`` has its clip.
 
     Nothing here blocks: ``say`` on an uncached line asks a background thread and plays
@@ -267,6 +268,8 @@ class SpeechService(QObject):
                 self.audible_clip = path if getattr(sink, "name", "") != "silent" else None
                 if log.isEnabledFor(logging.INFO):
                     self._log_clip(utterance, "started", seconds, heard=self.audible_clip)
+                if sink is self.sink and getattr(sink, "failing", True) is False:
+                    self._playback_back()
                 self.clip_started.emit(utterance.id)
 
         def finished() -> None:
@@ -428,6 +431,14 @@ class SpeechService(QObject):
         self._notices_sent.add(key)
         self._pending_notices.append(text)
         QTimer.singleShot(0, self._flush_notices)
+
+    def _playback_back(self) -> None:
+        """Sound plays again after a playback failure: take its notice down (an empty
+        notice) and let a new failure be told again."""
+        if "playback" in self._notices_sent:
+            self._notices_sent.discard("playback")
+            self._pending_notices.append("")
+            QTimer.singleShot(0, self._flush_notices)
 
     def _flush_notices(self) -> None:
         pending, self._pending_notices = self._pending_notices, []

@@ -201,9 +201,13 @@ class PulseSink(AudioSink):
     A clip the sound server cannot play (no server, no device, the server went away) is
     finished on a timer for its length instead, so the session goes on, and ``on_error``
     gets the reason. Each new clip tries the server again: the voice comes back by itself
-    once there is a device. A watchdog finishes a clip whose end never comes (a server that
-    stopped answering), and the next clip gets a new playback thread.
+    once there is a device. Two watchdogs catch a server that stopped answering (its
+    process stopped, a hung daemon): a call into it blocked for ``answer_within_s``, and a
+    clip whose end does not come two seconds after its length. The clip is then
+    finished on time without sound, and the next one gets a new playback thread.
     """
+
+    answer_within_s = 2.0  # a call into the sound server blocked longer: it is stuck
 
     name = "pulse"
     # from the playback thread to this object's thread (queued)
@@ -219,9 +223,14 @@ class PulseSink(AudioSink):
         self._event.connect(self._on_event)
         self._player = self._new_player()
         self._fallback = SilentSink(self)
-        self._watchdog = QTimer(self)
+        self._watchdog = QTimer(self)  # the clip's end
         self._watchdog.setSingleShot(True)
         self._watchdog.timeout.connect(self._stuck)
+        # the player's answer: started once per wait, not restarted by each new clip (the
+        # session asks for a new line every few seconds, which would postpone it for good)
+        self._unanswered = QTimer(self)
+        self._unanswered.setSingleShot(True)
+        self._unanswered.timeout.connect(self._check_answering)
         self.on_error = on_error
         self._token = 0
         self._callbacks: tuple[Callback, Callback] | None = None
@@ -230,6 +239,11 @@ class PulseSink(AudioSink):
         self._failing = False
         #: monotonic time the current clip became audible (None before it did)
         self.audible_at: float | None = None
+
+    @property
+    def failing(self) -> bool:
+        """True from a playback failure until a clip is heard again."""
+        return self._failing
 
     def _new_player(self):
         return self._PulsePlayer(
@@ -271,6 +285,8 @@ class PulseSink(AudioSink):
         self._seconds = seconds
         self.audible_at = None
         self._watchdog.start(round((clip.seconds + 2.0) * 1000))
+        if not self._unanswered.isActive():
+            self._unanswered.start(round(self.answer_within_s * 1000))
         self._player.play(self._token, clip)
 
     def _on_event(self, kind: str, token: object, detail: object) -> None:
@@ -297,8 +313,16 @@ class PulseSink(AudioSink):
             else:
                 self._fallback.play(None, left, started, finished)
 
+    def _check_answering(self) -> None:
+        if self._player.blocked_for() >= self.answer_within_s:
+            self._stuck()
+        elif self._callbacks is not None or self._player.blocked_for() > 0:
+            self._unanswered.start(round(self.answer_within_s * 1000))  # look again
+
     def _stuck(self) -> None:
-        """The clip's end never came: the server stopped answering. Carry on without it."""
+        """The clip's start or end never came: the server stopped answering. Carry on."""
+        self._watchdog.stop()
+        self._unanswered.stop()
         callbacks, self._callbacks = self._callbacks, None
         old, self._player = self._player, self._new_player()
         old.stop()  # its thread may be blocked inside libpulse; it is left to end
