@@ -28,6 +28,11 @@ class ClipTimer:
         self.problem: str | None = None
         self._seconds: dict[str, float] = {}
 
+    @property
+    def measured(self) -> int:
+        """How many distinct lines were timed (every candidate a plan considered)."""
+        return len(self._seconds)
+
     def __call__(self, text: str) -> float:
         if text not in self._seconds:
             self._seconds[text] = self._measure(text)
