@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stenosis_player.catalog import load_catalog  # noqa: E402
-from stenosis_player.script import ScriptOptions, build_script  # noqa: E402
-from stenosis_player.voice.synth import Synthesizer, default_workers  # noqa: E402
-from stenosis_player.voice.timing import ClipTimer  # noqa: E402
+from stenosis_player.catalog import load_catalog
+from stenosis_player.script import ScriptOptions, build_script
+from stenosis_player.voice.synth import Synthesizer, default_workers
+from stenosis_player.voice.timing import ClipTimer
 
 
 def ms(seconds: float) -> str:
