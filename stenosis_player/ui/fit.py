@@ -114,12 +114,29 @@ def nothing_cut(widget: QWidget) -> bool:
     return True
 
 
-def best_factor(apply: Callable[[float], None], fits: Callable[[], bool], largest: float) -> float:
+def best_factor(
+    apply: Callable[[float], None],
+    fits: Callable[[], bool],
+    largest: float,
+    last: float | None = None,
+    climb: bool = True,
+) -> float:
     """The largest factor in largest·STEP^k (k = 0, 1, …, down to SMALLEST) that fits, by
     bisection (at most ~5 tries); the smallest when none does. Leaves it applied."""
     factors = [largest]
     while factors[-1] * FACTOR_STEP >= SMALLEST:
         factors.append(factors[-1] * FACTOR_STEP)
+    if last is not None and last in factors[1:]:
+        # the last fit first: new text of about the same length usually fits it still
+        k = factors.index(last)
+        apply(factors[k])
+        if fits():
+            if not climb:  # new text only (the size is the same): keep what fits
+                return factors[k]
+            apply(factors[k - 1])
+            if not fits():
+                apply(factors[k])
+                return factors[k]
     apply(factors[0])
     if fits():
         return factors[0]

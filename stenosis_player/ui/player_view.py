@@ -112,6 +112,9 @@ class PlayerView(QWidget):
         self.factor = 1.0  # what fits: at most the user's text size
         self._fitting = False
         self._fit_key: tuple | None = None
+        self._last_fit: float | None = None
+        self._fit_size: tuple[int, int] | None = None
+        self._new_step = False  # a new segment or panel: try one size larger again
         self._roles: list[tuple[QWidget, str]] = []
         self.setMinimumSize(1, 1)  # the window never grows for this screen: it refits
 
@@ -275,6 +278,7 @@ class PlayerView(QWidget):
     # ------------------------------------------------------------------ fitting
     def set_text_scale(self, scale: float) -> None:
         self.scale = scale
+        self._last_fit = None
         self.refit()
 
     def _apply(self, f: float) -> None:
@@ -306,10 +310,21 @@ class PlayerView(QWidget):
         self._fitting = True
         try:
             self.caption.setVisible(self._caption_adds_something())
-            self._apply(self.scale)
-            if not layout_fits(self):
+            # the same size and only a caption or a notice changed: keep the fit, no climb
+            same_size = self._fit_size == (self.width(), self.height()) and not self._new_step
+            self._new_step = False
+            last = self._last_fit
+            if last is None or last >= self.scale or not same_size:
+                self._apply(self.scale)
+                if layout_fits(self):
+                    last = None
+            if last is not None or not layout_fits(self):
                 self.caption.hide()  # the voice says it; the cue and sentence show it
-                best_factor(self._apply, lambda: layout_fits(self), self.scale)
+                best_factor(
+                    self._apply, lambda: layout_fits(self), self.scale, last, climb=not same_size
+                )
+            self._last_fit = self.factor
+            self._fit_size = (self.width(), self.height())
             layout_fits(self)  # drop the sizes cached during the tries
             self.layout().activate()
         finally:
@@ -462,6 +477,7 @@ class PlayerView(QWidget):
 
     def _show_panel(self) -> None:
         """One panel in the middle: It hurts, the stop question, the question or the exercise."""
+        self._new_step = True
         hurt = getattr(self, "_hurt_open", False)
         stop = getattr(self, "_stop_open", False) and not hurt
         question = (
