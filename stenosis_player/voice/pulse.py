@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import threading
 import time
 import wave
@@ -35,6 +36,7 @@ IDLE_CLOSE_S = 5.0  # an unused connection is closed after this long
 
 _PA_SAMPLE_S16LE = 3
 _PA_STREAM_PLAYBACK = 1
+_PA_STREAM_RECORD = 2
 
 
 class _SampleSpec(ctypes.Structure):
@@ -56,6 +58,19 @@ class PulseUnavailable(RuntimeError):
 
 
 _lib: tuple[ctypes.CDLL, ctypes.CDLL] | None = None
+
+
+def pulse_server_reachable() -> bool:
+    """Whether a PulseAudio (or PipeWire-pulse) server's socket is there: a cheap look at
+    the file, so that nothing connects before the window's first frame."""
+    server = os.environ.get("PULSE_SERVER", "")
+    if server:
+        path = server.removeprefix("unix:")
+        return not path.startswith("/") or Path(path).exists()
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if not runtime and hasattr(os, "getuid"):
+        runtime = f"/run/user/{os.getuid()}"
+    return bool(runtime) and Path(runtime, "pulse", "native").exists()
 
 
 def load_library() -> tuple[ctypes.CDLL, ctypes.CDLL]:
@@ -93,6 +108,7 @@ def load_library() -> tuple[ctypes.CDLL, ctypes.CDLL]:
         i,
     )
     simple.pa_simple_write.argtypes = (p, ctypes.c_void_p, ctypes.c_size_t, i)
+    simple.pa_simple_read.argtypes = (p, ctypes.c_void_p, ctypes.c_size_t, i)
     simple.pa_simple_flush.argtypes = (p, i)
     simple.pa_simple_free.argtypes = (p,)
     simple.pa_simple_get_latency.restype = ctypes.c_uint64
@@ -284,6 +300,60 @@ class PulsePlayer:
         if self._handle is not None:
             self._simple.pa_simple_free(self._handle)
         self._handle, self._format = None, None
+
+    def _why(self, code: int) -> str:
+        text = self._pulse.pa_strerror(code)
+        return text.decode(errors="replace") if text else f"error {code}"
+
+
+class PulseRecorder:
+    """The default input, 16-bit mono at ``rate``, read ``block_s`` at a time (blocks).
+
+    For the voice commands' microphone on Linux: PortAudio would list every ALSA device to
+    open it, which loads each ALSA plugin (the system's FFmpeg among them), about 23 MB."""
+
+    def __init__(self, rate: int, block_s: float, app_name: str = "Stenosis Player") -> None:
+        self._simple, self._pulse = load_library()
+        self.block_bytes = int(rate * block_s) * 2
+        spec = _SampleSpec(_PA_SAMPLE_S16LE, rate, 1)
+        unset = 0xFFFFFFFF
+        attr = _BufferAttr(unset, unset, unset, unset, self.block_bytes)
+        error = ctypes.c_int(0)
+        handle = self._simple.pa_simple_new(
+            None,
+            app_name.encode(),
+            _PA_STREAM_RECORD,
+            None,  # the default input
+            b"voice commands",
+            ctypes.byref(spec),
+            None,
+            ctypes.byref(attr),
+            ctypes.byref(error),
+        )
+        if not handle:
+            raise OSError(self._why(error.value))
+        self._handle: int | None = handle
+        self._buffer = ctypes.create_string_buffer(self.block_bytes)
+
+    def read(self) -> bytes:
+        """The next block (blocks until it is there); OSError when the input is gone."""
+        if self._handle is None:
+            raise OSError("closed")
+        error = ctypes.c_int(0)
+        if (
+            self._simple.pa_simple_read(
+                self._handle, self._buffer, self.block_bytes, ctypes.byref(error)
+            )
+            < 0
+        ):
+            raise OSError(self._why(error.value))
+        return self._buffer.raw
+
+    def close(self) -> None:
+        """Free the stream (call from the thread that reads, once it stopped reading)."""
+        if self._handle is not None:
+            self._simple.pa_simple_free(self._handle)
+            self._handle = None
 
     def _why(self, code: int) -> str:
         text = self._pulse.pa_strerror(code)

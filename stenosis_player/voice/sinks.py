@@ -18,12 +18,13 @@ output, else SilentSink plus a notice saying why there is no voice.
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+
+from .pulse import pulse_server_reachable
 
 Callback = Callable[[], None]
 
@@ -349,19 +350,6 @@ class PulseSink(AudioSink):
     def close(self) -> None:
         self.stop()
         self._player.close()
-
-
-def pulse_server_reachable() -> bool:
-    """Whether a PulseAudio (or PipeWire-pulse) server's socket is there: a cheap look at
-    the file, so that nothing connects before the window's first frame."""
-    server = os.environ.get("PULSE_SERVER", "")
-    if server:
-        path = server.removeprefix("unix:")
-        return not path.startswith("/") or Path(path).exists()
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if not runtime and hasattr(os, "getuid"):
-        runtime = f"/run/user/{os.getuid()}"
-    return bool(runtime) and Path(runtime, "pulse", "native").exists()
 
 
 def audio_outputs() -> list[str]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from .commands import DEFAULT_LEADING_WORD
-from .microphone import AudioSource, Microphone, MicrophoneUnavailable
+from .microphone import AudioSource, MicrophoneUnavailable, default_microphone
 from .recognizer import CommandRecognizer, Heard, RecognizerError
 
 
@@ -36,7 +36,7 @@ class VoiceCommandListener(QObject):
 
     def __init__(
         self,
-        source_factory: Callable[[], AudioSource] = Microphone,
+        source_factory: Callable[[], AudioSource] = default_microphone,
         leading_word: str = DEFAULT_LEADING_WORD,
         parent: QObject | None = None,
     ) -> None:

@@ -335,3 +335,34 @@ def test_a_sound_server_that_stops_answering_never_holds_up_the_session(session,
         assert s.window.controller.stage is Stage.PAUSED
     finally:
         os.kill(sound_server.pid, signal.SIGCONT)
+
+
+def test_the_microphone_reads_the_sound_server_and_says_when_it_goes(sound_server):
+    import numpy as np
+
+    from stenosis_player.voice_commands.microphone import (
+        MicrophoneUnavailable,
+        PulseMicrophone,
+        default_microphone,
+    )
+
+    mic = default_microphone()
+    assert isinstance(mic, PulseMicrophone)  # not PortAudio, where a sound server is there
+    blocks = mic.blocks()
+    quiet = [next(blocks) for _ in range(3)]
+    assert all(len(b) == 3200 for b in quiet)  # 100 ms of 16 kHz 16-bit mono
+    player = sound_server.say_into_mic(COMMANDS / "slt_1.0_player_pause.wav")
+    heard = [next(blocks) for _ in range(15)]
+    player.wait(10)
+    loudest = max(np.abs(np.frombuffer(b, dtype="<i2")).max() for b in heard)
+    assert loudest > 1000, "what was said into the microphone did not arrive"
+    stamps = []
+    for _ in range(3):
+        next(blocks)
+        stamps.append(mic.captured_at)
+    assert stamps == sorted(stamps) and stamps[-1] <= time.monotonic()  # stamped as it came
+    sound_server.kill()
+    with pytest.raises(MicrophoneUnavailable, match="stopped delivering sound"):
+        for _ in range(100):
+            next(blocks)
+    mic.close()
