@@ -282,6 +282,18 @@ class HistoryView(QWidget):
         view.setMinimumHeight(320)
         return view
 
+    def set_colours(self, background: str, text: str, grid: str) -> None:
+        """The charts in the window's theme (high contrast: light text on black)."""
+        for view in self.findChildren(QChartView):
+            chart = view.chart()
+            chart.setBackgroundBrush(QColor(background))
+            chart.setTitleBrush(QColor(text))
+            for axis in chart.axes():
+                axis.setLabelsColor(QColor(text))
+                axis.setGridLineColor(QColor(grid))
+                axis.setLinePenColor(QColor(text))
+            view.setBackgroundBrush(QColor(background))
+
     @property
     def today(self) -> date:
         return self._today or datetime.now(self.tz).date()

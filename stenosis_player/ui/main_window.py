@@ -598,6 +598,9 @@ class MainWindow(QMainWindow):
             self.history_view = HistoryView(self.store, esc_shortcut=False)
             self.history_view.back_requested.connect(self.show_start)
             self._fit_screen(self.history_view)
+            if hasattr(self.history_view, "set_colours"):
+                t = self.theme
+                self.history_view.set_colours(t.background, t.text, t.ring_track)
             self.stack.addWidget(self.history_view)
         else:
             self.history_view.refresh()
@@ -651,6 +654,9 @@ class MainWindow(QMainWindow):
             self._player.set_text_scale(scale)
         for fit in self._screen_fits:
             fit.set_scale(scale)
+        if self.history_view is not None and hasattr(self.history_view, "set_colours"):
+            t = self.theme
+            self.history_view.set_colours(t.background, t.text, t.ring_track)
         self.act_contrast.setChecked(bool(high))
 
 
