@@ -518,6 +518,13 @@ class MainWindow(QMainWindow):
         """The safety notice (first run, and the Help menu); ``then`` runs once it is read."""
         self.safety_dialog = SafetyNotice(self.catalog, self)
         self.safety_dialog.setStyleSheet(self.styleSheet())
+        # large text, but a dozen lines at least: the words scroll, never a word a line
+        lines = max(20, self.safety_dialog.height() // 14)
+        scale = self._text_scale()
+        self.safety_dialog.text.setStyleSheet(f"font-size: {min(round(38 * scale), lines)}px;")
+        self.safety_dialog.ok_button.setStyleSheet(
+            f"font-size: {min(round(24 * scale), 36)}px; min-height: {min(round(44 * scale), 60)}px;"
+        )
         self.safety_dialog.accepted.connect(self._safety_seen)
         if then is not None:
             self.safety_dialog.accepted.connect(then)
