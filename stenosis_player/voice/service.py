@@ -128,6 +128,7 @@ class SpeechService(QObject):
         #: line is only shown, or played on the silent sink). Voice commands cancel its echo.
         self.audible_clip: Path | None = None
         self._clips: dict[str, tuple[Path, float]] = {}
+        self._disk_seconds: dict[str, float] = {}  # lengths read from the disk cache
         self._current: _Utterance | None = None
         self._mode = "clips"  # "clips" | "direct" (cache unwritable) | "captions" (no engine)
         self._ready = False
@@ -194,13 +195,17 @@ class SpeechService(QObject):
     def cached_seconds(self, text: str) -> float | None:
         """The length of a clip already in the disk cache (a stat and a WAV header), so a
         session planned at start-up is timed by the clips of earlier runs."""
+        if text in self._disk_seconds:  # a cached clip never changes for one voice
+            return self._disk_seconds[text]
         path = self.synth.cached(text)
         if path is None:
             return None
         try:
-            return clip_seconds(path)
+            seconds = clip_seconds(path)
         except (OSError, EOFError):  # a damaged clip is made again when it is needed
             return None
+        self._disk_seconds[text] = seconds
+        return seconds
 
     def speech_seconds(self, text: str) -> float:
         """Real length when known, else an estimate from the words (for re-timing a script)."""
@@ -236,6 +241,7 @@ class SpeechService(QObject):
         self.config = config
         self.synth.config = config
         self._clips.clear()
+        self._disk_seconds.clear()
         self._set_ready(False)
         if hasattr(self.sink, "set_volume"):
             self.sink.set_volume(1.0)  # the volume is in the clip itself
