@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SIZES = ["1024x600", "1280x800", "1366x768", "1920x1080"]
+SIZES = ["1024x600", "1280x800", "1366x768", "1920x1080", "3840x2160"]
 # at 1280x800 and the default text size (cap heights in pixels: the 2 m rule of issue 20)
 MINIMUM_AT_1280 = {"cue": 50, "sentence": 32, "countdown": 150, "where": 40, "phase": 30}
 MINIMUM_AT_1280["next"] = 30
