@@ -2,6 +2,7 @@
 on the real clock, played fast. Prints ``finished N`` after each segment is committed.
 
     python tests/store/run_session_proc.py DATA_DIR [--program ID] [--speed N] [--resume]
+        [--wait-after N]
 
 With --resume it first prints ``resume N LABEL`` (or ``resume none``) and continues an
 unfinished session from there, the way the window will offer to.
@@ -31,6 +32,9 @@ def main() -> int:
     p.add_argument("--program", default="step-by-step")
     p.add_argument("--speed", type=float, default=100.0)
     p.add_argument("--resume", action="store_true")
+    # stop still (reading stdin) after this many segments, so a kill from outside lands at
+    # a known point however slowly the test reads our output
+    p.add_argument("--wait-after", type=int, default=0)
     args = p.parse_args()
 
     catalog = load_catalog(REPO / "exercises.json")
@@ -47,6 +51,7 @@ def main() -> int:
     engine = Engine(script, system_clock, resume_from=start_at, speed=args.speed)
     recorder = SessionRecorder(store, args.program, script, resume=resume)
     recorder.handle(engine.start())
+    finished = 0
     while engine.stage is Stage.RUNNING:
         deadline = engine.next_deadline()
         if deadline is not None:
@@ -56,6 +61,9 @@ def main() -> int:
         for e in events:
             if isinstance(e, SegmentFinished):
                 print(f"finished {e.segment.index}", flush=True)
+                finished += 1
+                if finished == args.wait_after:
+                    sys.stdin.readline()  # the test kills us here
     print(f"outcome {store.session_outcome(recorder.session_id)}", flush=True)
     store.close()
     return 0
