@@ -399,7 +399,7 @@ class PlayerView(QWidget):
     def _set_question_left(self, left: float) -> None:
         secs = round(left)
         self.question_left.setText(
-            f"{secs} second{'s' if secs != 1 else ''} to answer. No answer: we carry on."
+            f"{secs} second{'s' if secs != 1 else ''} to answer. No answer: asked again next time."
             if secs > 0
             else ""
         )
