@@ -551,7 +551,9 @@ def _add_exercise(b: _Builder, plan: _Plan, ready: float, table: Mapping[str, fl
         Kind.GET_READY,
         ready,
         get_ready,
-        "\n".join(p for p in get_ready if p),  # the cautions are on screen as well as said
+        # on screen: the side and the cautions (the start picture shows the set-up), or the
+        # set-up where there are none; a wall of text would shrink the screen's type
+        "\n".join([p for p in get_ready[len(plan.setup) :] if p] or list(plan.setup)),
         cue="Get into position",
         side="left" if each else None,
         side_label=plan.side_label("left") if each else "",
