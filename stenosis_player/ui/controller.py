@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from ..driver import EngineCommands
 from ..engine import (
     Clock,
     ClockJumped,
@@ -16,18 +17,19 @@ from ..engine import (
     Event,
     SegmentStarted,
     SessionFinished,
-    Stage,
     StageChanged,
     system_clock,
 )
-from ..script import Script, Segment
+from ..script import Script
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_MS = 1000  # tick at least this often, so a sleep shows up as a clock jump
 
 
-class SessionController(QObject):
+class SessionController(QObject, EngineCommands):
+    """The engine's commands (``EngineCommands``) with one Qt timer and signals."""
+
     segment_started = Signal(object)  # Segment
     countdown_second = Signal(object, int)  # Segment, seconds left
     stage_changed = Signal(str, str)  # new stage, reason
@@ -53,52 +55,8 @@ class SessionController(QObject):
         self._timer.timeout.connect(self.tick)
         self.listeners: list[Callable[[list[Event]], None]] = []
 
-    @property
-    def script(self) -> Script:
-        return self.engine.script
-
-    @property
-    def stage(self) -> Stage:
-        return self.engine.stage
-
-    @property
-    def current(self) -> Segment:
-        return self.engine.current
-
-    # commands: each runs the engine and publishes what happened
-    def start(self) -> None:
-        self._publish(self.engine.start())
-
-    def toggle(self) -> None:
-        self._publish(self.engine.toggle())
-
-    def pause(self, reason: str = "paused") -> None:
-        self._publish(self.engine.pause(reason))
-
-    def resume(self) -> None:
-        self._publish(self.engine.resume())
-
-    def next(self) -> None:
-        self._publish(self.engine.next())
-
-    def back(self) -> None:
-        self._publish(self.engine.back())
-
-    def skip_exercise(self) -> None:
-        self._publish(self.engine.skip_exercise())
-
-    def stop(self) -> None:
-        self._publish(self.engine.stop())
-
-    def tick(self) -> None:
-        self._publish(self.engine.tick())
-
-    def replace_script(self, script: Script, jump_to: int | None = None) -> None:
-        """Swap in a re-planned script (see Engine.replace_script); raises ValueError."""
-        self._publish(self.engine.replace_script(script, jump_to))
-
     def extend_current(self, seconds: float) -> None:
-        self.engine.extend_current(seconds)
+        super().extend_current(seconds)
         self._schedule()
 
     def _publish(self, events: list[Event]) -> None:
