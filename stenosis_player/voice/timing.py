@@ -9,11 +9,8 @@ synthesised on first use, which takes about a second for a whole program.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from pathlib import Path
 
 from ..script import estimate_speech_seconds
-from .config import VoiceConfig
 from .synth import SynthesisError, Synthesizer, clip_seconds
 
 
@@ -47,25 +44,6 @@ class ClipTimer:
                 self.problem = str(exc)  # one failure: estimate the rest, say so once
         self.estimated += 1
         return estimate_speech_seconds(text, self.words_per_minute)
-
-
-def cached_seconds(
-    synth: Synthesizer | None, config: VoiceConfig | None = None
-) -> Callable[[str], float | None]:
-    """Lengths of clips already in the cache, without synthesising (for the UI thread)."""
-
-    def seconds(text: str) -> float | None:
-        if synth is None:
-            return None
-        path: Path | None = synth.cached(text, config)
-        if path is None:
-            return None
-        try:
-            return clip_seconds(path)
-        except (OSError, EOFError):
-            return None
-
-    return seconds
 
 
 def report_estimates(timer: ClipTimer, prog: str = "stenosis-player") -> None:
