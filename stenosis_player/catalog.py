@@ -203,7 +203,6 @@ class Exercise:
     move_s: float = 3.0
     release_s: float = 3.0
     category: str | None = None
-    steps_by_app: bool = False
     cautions: tuple[Caution, ...] = ()
     notes: tuple[Note, ...] = ()
     modifications: tuple[Modification, ...] = ()
@@ -753,7 +752,6 @@ def _exercise(e: dict[str, Any], sources: dict[str, Source], base: Path) -> Exer
         move_s=pacing.get("move_s", 3.0),
         release_s=pacing.get("release_s", 3.0),
         category=e.get("category"),
-        steps_by_app=e.get("steps_by_app", False),
         cautions=tuple(caution(c) for c in e.get("cautions", ())),
         notes=tuple(note(n) for n in e.get("notes", ())),
         modifications=mods,
