@@ -43,7 +43,7 @@ class Speech:
         pass
 
 
-def coordinator(catalog, tmp_path, order, store=None):
+def coordinator(catalog, tmp_path, order, store=None, speed=1.0):
     settings = Settings(tmp_path / "settings.json")
     settings.set("programs.step-by-step.order", list(order))
     view, speech, clock = RecordingView(), Speech(), FakeClock(10.0)
@@ -55,6 +55,7 @@ def coordinator(catalog, tmp_path, order, store=None):
         settings=settings,
         store=store,
         clock=clock,
+        speed=speed,
     )
     return s, view, speech, clock
 
@@ -151,18 +152,8 @@ def test_a_preview_is_recorded_apart_and_not_counted(catalog, tmp_path):
     from stenosis_player.history import load_history
 
     store = Store.open(tmp_path / "progress.sqlite3")
-    settings = Settings(tmp_path / "settings.json")
-    settings.set("programs.step-by-step.order", ["sustained-lumbar-extension"])
-    view, speech, clock = RecordingView(), Speech(), FakeClock(10.0)
-    s = SessionCoordinator(
-        catalog,
-        view,
-        lambda script, clk, speed, at: EngineDriver(script, clk, speed, at),
-        speech=speech,
-        settings=settings,
-        store=store,
-        clock=clock,
-        speed=50.0,
+    s, view, _speech, clock = coordinator(
+        catalog, tmp_path, ["sustained-lumbar-extension"], store=store, speed=50.0
     )
     s.start_session()
     assert "show_pain_question" not in view.names()  # straight to the player
