@@ -194,6 +194,7 @@ def run_app(args: argparse.Namespace) -> int:
         store=store,
         notices=notices,
     )
+    window.data_dir = paths.data_dir
     if instance is not None and hasattr(instance, "activation_requested"):
         instance.activation_requested.connect(
             lambda: (window.showNormal(), window.raise_(), window.activateWindow())

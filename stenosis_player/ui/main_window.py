@@ -35,6 +35,8 @@ from .voice_control import VoiceControl
 log = logging.getLogger(__name__)  # --verbose: the voice commands heard
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .end_view import EndView
     from .pain_checkin import PainCheckIn
     from .player_view import PlayerView
@@ -52,6 +54,8 @@ def _make_driver(script: Script, clock: Clock, speed: float, resume_from: int) -
 class MainWindow(QMainWindow):
     hurt_recorded = Signal(str, str)  # exercise id, choice
     answer_recorded = Signal(int, str)  # segment index, yes / no / none
+    #: The app's data folder (the voice enrolment is kept there); set by ``app.run``.
+    data_dir: Path | None = None
 
     def __init__(
         self,
@@ -564,8 +568,11 @@ class MainWindow(QMainWindow):
             speak=self._speak_sample,
             parent=self,
             voices=[(v, self.voice_names.get(v, v)) for v in self.voice_ids],
+            data_dir=self.data_dir,
+            speech=self.speech,
         )
         dialog.saved.connect(self._settings_saved)
+        dialog.enrolment_running.connect(self.voice.hold)  # the enrolment has the microphone
         self.settings_dialog = dialog
         dialog.open()
 

@@ -89,6 +89,7 @@ class SettingsDialog(QDialog):
     """Settings for the player and for one program's exercises."""
 
     saved = Signal()
+    enrolment_running = Signal(bool)  # the voice enrolment window uses the microphone
 
     def __init__(
         self,
@@ -99,8 +100,12 @@ class SettingsDialog(QDialog):
         parent: QWidget | None = None,
         *,
         voices: Sequence[str] = (),
+        data_dir: Path | None = None,
+        speech: Any = None,
     ) -> None:
         super().__init__(parent)
+        self._data_dir = data_dir  # where the voice enrolment is kept (None: nowhere)
+        self._speech_service = speech
         self.settings = settings
         self.catalog = catalog
         self.program_id = program_id or catalog.default_program
@@ -385,10 +390,24 @@ class SettingsDialog(QDialog):
             self.command_help.setWordWrap(True)
             form.addRow(self.command_help)
             self._show_command_help()
+            form.addRow(self._enrolment_section())
         scroll = QScrollArea()  # large text scrolls instead of pushing Save off the screen
         scroll.setWidgetResizable(True)
         scroll.setWidget(page)
         return scroll
+
+    def _enrolment_section(self) -> QWidget:
+        """“Teach it my voice”, with the leading word and text size as set in this dialog."""
+        from .enrolment_section import EnrolmentSection
+
+        self.enrolment = EnrolmentSection(
+            self._data_dir,
+            lambda: self.draft.get("voice_commands.leading_word"),
+            lambda: self._shown_display or (1.0, False),
+            speech=self._speech_service,
+        )
+        self.enrolment.recording_changed.connect(self.enrolment_running)
+        return self.enrolment
 
     def _show_command_help(self) -> None:
         """What to say, with the leading word as it is set in this dialog."""

@@ -19,6 +19,7 @@ class VoiceControl:
         self.leading_word = "player"
         self.last_heard = ""
         self._voice_wired = False
+        self._held = False  # listening was stopped for the voice enrolment
 
     def start(self, source_factory: Any = None, autostart: bool = True) -> None:
         """Listen for spoken commands (opt-in in Settings); failures become a notice."""
@@ -67,6 +68,17 @@ class VoiceControl:
     def _app_voice_finished(self, _id: str = "") -> None:
         if self.listener is not None:
             self.listener.set_app_speaking(False, stopped_at=time.monotonic())
+
+    def hold(self, on: bool) -> None:
+        """While the voice enrolment has the microphone, the takes it asks for ("player
+        stop", "player continue") must not reach the session: stop listening, and listen
+        again afterwards if the app was listening before."""
+        if on:
+            self._held = self._held or self.listener is not None
+            self.stop()
+        elif getattr(self, "_held", False):
+            self._held = False
+            self.start()
 
     def stop(self) -> None:
         if self.listener is not None:

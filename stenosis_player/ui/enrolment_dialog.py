@@ -1,0 +1,494 @@
+"""“Teach it my voice”: the enrolment window, read from the mat (large text, every step
+spoken where there is a voice).
+
+Flow: an introduction (what is recorded, where it is kept) → for each take, “Say: “player
+next”” is shown and spoken, then the microphone listens until the burst of speech ends
+(a live level meter shows what it hears) → the result of each command as it goes → a
+summary with advice, saved as the current enrolment. Keys: Enter or Space starts, pauses
+after the current take and goes on; Esc cancels (the previous enrolment is kept).
+
+The microphone is read on a worker thread (``voice_commands.enrolment.TakeListener``);
+results come back by queued signals. A microphone that cannot be opened, or stops
+delivering sound, is a message in the window, never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..voice_commands.commands import Command
+from ..voice_commands.enrolment import (
+    EnrolmentResult,
+    MicrophoneWatch,
+    Outcome,
+    PlannedTake,
+    TakeListener,
+    TakeRecorder,
+    TakeResult,
+    enrolment_folder,
+    enrolment_plan,
+    save_enrolment,
+)
+from .fit import ScreenFit
+from .safety_notice import fit_dialog_to_screen
+from .theme import theme_for
+
+METER_FLOOR_DB = 20.0  # the level meter's empty end (a silent room) ...
+METER_TOP_DB = 90.0  # ... and its full end (16-bit full scale)
+
+
+def privacy_text(data_dir: Path | None) -> str:
+    where = f" ({enrolment_folder(data_dir)})" if data_dir is not None else ""
+    return (
+        "Your recordings are your voice. They are kept only on this computer"
+        f"{where}, to tune the voice commands to you, and are never sent anywhere. "
+        "“Forget my recordings” in Settings deletes them."
+    )
+
+
+class _Worker(QObject):
+    """Reads the microphone on a thread of its own and records the takes asked for."""
+
+    opened = Signal()
+    level = Signal(float)
+    take_done = Signal(object)  # TakeResult
+    failed = Signal(str)
+
+    def __init__(
+        self,
+        source_factory: Callable[[], Any],
+        leading_word: str,
+        recorder_factory: Callable[[], TakeRecorder],
+        clock: Callable[[], float],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._source_factory = source_factory
+        self.listener = TakeListener(leading_word, recorder_factory=recorder_factory)
+        self.watch = MicrophoneWatch(clock)
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._source: Any = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="voice-enrolment", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        self.listener.cancel()
+        with self._lock:
+            if self._source is not None:
+                self._source.close()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        from ..voice_commands.microphone import MicrophoneUnavailable
+        from ..voice_commands.recognizer import RecognizerError
+
+        try:
+            source = self._source_factory()
+            with self._lock:
+                self._source = source
+            if self._stop.is_set():
+                return
+            self.watch.block_arrived()
+            self.opened.emit()
+            shown = 0.0
+            for block in source.blocks():
+                if self._stop.is_set():
+                    return
+                self.watch.block_arrived()
+                result = self.listener.feed(block)
+                now = time.monotonic()
+                if now - shown >= 0.08:  # the meter at ~12 Hz is plenty
+                    shown = now
+                    self.level.emit(self.listener.level_db)
+                if result is not None:
+                    self.take_done.emit(result)
+            if not self._stop.is_set():
+                self.failed.emit("The microphone stopped delivering sound.")
+        except MicrophoneUnavailable as exc:
+            self.failed.emit(str(exc))
+        except RecognizerError as exc:
+            self.failed.emit(f"Voice commands cannot be used here: {exc}")
+        except Exception as exc:  # never a traceback in front of the user
+            self.failed.emit(f"The recording stopped after an error: {exc}")
+        finally:
+            with self._lock:
+                if self._source is not None:
+                    with contextlib.suppress(Exception):
+                        self._source.close()
+                self._source = None
+
+
+class EnrolmentDialog(QDialog):
+    """Say each command three times; the result per command and advice at the end."""
+
+    listening_started = Signal(object)  # the PlannedTake the microphone now waits for
+    take_finished = Signal(object)  # its TakeResult
+    enrolment_saved = Signal(object)  # the EnrolmentResult, once saved
+    recording_changed = Signal(bool)  # the microphone is (no longer) in use here
+
+    def __init__(
+        self,
+        leading_word: str,
+        data_dir: Path | None,
+        *,
+        speech: Any = None,
+        source_factory: Callable[[], Any] | None = None,
+        commands: Sequence[Command] | None = None,
+        takes: int = 3,
+        take_timeout_s: float = 7.0,
+        pause_ms: int = 700,
+        scale: float = 1.0,
+        high_contrast: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = datetime.now,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        if source_factory is None:
+            from ..voice_commands.microphone import default_microphone
+
+            source_factory = default_microphone
+        self.setWindowTitle("Teach it my voice")
+        self.setObjectName("enrolmentDialog")
+        self.leading_word = leading_word
+        self.data_dir = data_dir
+        self.plan: list[PlannedTake] = enrolment_plan(leading_word, commands, takes)
+        self.results: list[TakeResult] = []
+        self.enrolment: EnrolmentResult | None = None
+        self.state = "intro"  # intro, running, paused, finished, failed
+        self._speech = speech
+        self._source_factory = source_factory
+        self._timeout_s = take_timeout_s
+        self._pause_ms = pause_ms
+        self._clock = clock
+        self._now = now
+        self._worker: _Worker | None = None
+        self._index = 0
+        self._prompt_id = ""
+        self._waiting_prompt = False
+        self._pause_asked = False
+
+        self.title = QLabel("Teach it my voice")
+        self.title.setObjectName("title")
+        self.prompt = QLabel()
+        self.prompt.setObjectName("instruction")
+        self.prompt.setWordWrap(True)
+        self.step = QLabel()
+        self.step.setObjectName("where")
+        self.step.setWordWrap(True)
+        self.heard = QLabel()
+        self.heard.setObjectName("details")
+        self.heard.setWordWrap(True)
+        self.meter = QProgressBar()
+        self.meter.setRange(0, 100)
+        self.meter.setTextVisible(False)
+        self.meter.setValue(0)
+        self.meter.setAccessibleName("Microphone level")
+        meter_label = QLabel("Microphone:")
+        meter_row = QHBoxLayout()
+        meter_row.addWidget(meter_label)
+        meter_row.addWidget(self.meter, 1)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setAccessibleName("Results")
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.privacy = QLabel(privacy_text(data_dir))
+        self.privacy.setObjectName("muted")
+        self.privacy.setWordWrap(True)
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.summary)
+        column.addWidget(self.privacy)
+        column.addStretch(1)
+        self.scroll = QScrollArea()  # the summary scrolls; the prompt never does
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(inner)
+
+        self.primary = QPushButton()
+        self.primary.setObjectName("primary")
+        self.primary.clicked.connect(self.primary_action)
+        self.cancel_button = QPushButton("Cancel (Esc)")
+        self.cancel_button.clicked.connect(self.reject)
+        for b in (self.primary, self.cancel_button):
+            b.setAutoDefault(False)
+            # keys go to the dialog: Space on a focused Cancel must not end the enrolment
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.primary)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.prompt)
+        layout.addWidget(self.step)
+        layout.addWidget(self.heard)
+        layout.addLayout(meter_row)
+        layout.addWidget(self.scroll, 1)
+        layout.addLayout(buttons)
+
+        self._watchdog = QTimer(self)
+        self._watchdog.setInterval(500)
+        self._watchdog.timeout.connect(self._check_microphone)
+        self._next_timer = QTimer(self)
+        self._next_timer.setSingleShot(True)
+        self._next_timer.timeout.connect(self._next_take)
+        self._prompt_timer = QTimer(self)  # a voice that never says it finished
+        self._prompt_timer.setSingleShot(True)
+        self._prompt_timer.timeout.connect(self._prompt_done)
+        if speech is not None and hasattr(speech, "clip_finished"):
+            speech.clip_finished.connect(self._clip_finished)
+
+        fit_dialog_to_screen(self, parent, 1100, 760)
+        self._fit = ScreenFit(self, theme_for(high_contrast).stylesheet)
+        self._fit.scale = scale
+        self._show_intro()
+
+    # ------------------------------------------------------------------ states
+    def _show_intro(self) -> None:
+        n = len({p.command for p in self.plan})
+        takes = max((p.number for p in self.plan), default=0)
+        self.prompt.setText(f"Say each of {n} commands {takes} times, when asked.")
+        self.step.setText("Sit or lie where you exercise, as far from the laptop as usual.")
+        self.heard.setText("")
+        self.primary.setText("Start (Enter)")
+        self.summary.setText(
+            "The app shows and says what to say. Speak as you would during a session. "
+            "Esc stops at any time and keeps what you taught it before."
+        )
+
+    def primary_action(self) -> None:
+        if self.state in ("intro", "failed"):
+            self.start()
+        elif self.state == "running":
+            self._pause_asked = True
+            self.primary.setText("Go on (Enter)")
+            self.step.setText(self.step.text() + " · pausing after this take")
+        elif self.state == "paused":
+            self.state = "running"
+            self._pause_asked = False
+            self.primary.setText("Pause (Space)")
+            self._next_take()
+        elif self.state == "finished":
+            self.accept()
+
+    def start(self) -> None:
+        """Open the microphone and begin with the first take (or the one that failed)."""
+        self._stop_worker()
+        self.state = "running"
+        self._pause_asked = False
+        self.primary.setText("Pause (Space)")
+        self.prompt.setText("Opening the microphone…")
+        self.step.setText("")
+        self.heard.setText("")
+        self._show_results()
+        recorder = functools.partial(TakeRecorder, timeout_s=self._timeout_s)
+        self._worker = _Worker(self._source_factory, self.leading_word, recorder, self._clock, self)
+        self._worker.opened.connect(self._opened)
+        self._worker.level.connect(self._show_level)
+        self._worker.take_done.connect(self._take_done)
+        self._worker.failed.connect(self._failed)
+        self.recording_changed.emit(True)
+        self._worker.start()
+
+    def _opened(self) -> None:
+        if self.state == "running":
+            self._watchdog.start()
+            self._next_take()
+
+    def _next_take(self) -> None:
+        if self.state != "running" or self._worker is None:
+            return
+        if self._pause_asked:
+            self._pause_asked = False
+            self.state = "paused"
+            self.prompt.setText("Paused.")
+            self.step.setText("Press Enter or Space to go on, Esc to stop.")
+            self.primary.setText("Go on (Enter)")
+            return
+        if self._index >= len(self.plan):
+            self._finish()
+            return
+        planned = self.plan[self._index]
+        commands = list(dict.fromkeys(p.command for p in self.plan))
+        self.prompt.setText(f"Say: “{planned.phrase}”")
+        takes = sum(p.command is planned.command for p in self.plan)
+        self.step.setText(
+            f"Take {planned.number} of {takes} · command {commands.index(planned.command) + 1}"
+            f" of {len(commands)}"
+        )
+        self._prompt_id = f"enrolment-{self._index}"
+        spoken = f"Say: {planned.phrase}." if planned.number == 1 else f"Again: {planned.phrase}."
+        self._waiting_prompt = False
+        if self._speech is not None:
+            self._speech.say(spoken, self._prompt_id)
+            speaking = getattr(self._speech, "is_speaking", lambda: False)()
+            if speaking:  # listen once the prompt is over, not to the app's own voice
+                self._waiting_prompt = True
+                self.heard.setText("Listen…")
+                self._prompt_timer.start(8000)
+                return
+        self._listen()
+
+    def _clip_finished(self, utterance_id: str) -> None:
+        if self._waiting_prompt and utterance_id == self._prompt_id:
+            self._prompt_done()
+
+    def _prompt_done(self) -> None:
+        if not self._waiting_prompt:
+            return
+        self._waiting_prompt = False
+        self._prompt_timer.stop()
+        QTimer.singleShot(150, self._listen)  # the room's echo of the prompt dies away
+
+    def _listen(self) -> None:
+        if self.state != "running" or self._worker is None or self._index >= len(self.plan):
+            return
+        planned = self.plan[self._index]
+        self.heard.setText("🎤 Listening — say it now")
+        self._worker.listener.listen(planned)
+        self.listening_started.emit(planned)
+
+    def _take_done(self, result: TakeResult) -> None:
+        if self.state not in ("running",) or self._index >= len(self.plan):
+            return
+        self.results.append(result)
+        self._index += 1
+        if result.outcome is Outcome.RIGHT:
+            self.heard.setText(f"✓ Heard “{result.phrase}”")
+        elif result.outcome is Outcome.OTHER:
+            self.heard.setText(f"✗ Heard “{result.other_phrase}” instead")
+        elif result.speech_db is None:
+            self.heard.setText("✗ Nothing heard")
+        else:
+            self.heard.setText("✗ Heard you, but not as a command")
+        self._show_results()
+        self.take_finished.emit(result)
+        self._next_timer.start(self._pause_ms)
+
+    def _current_result(self) -> EnrolmentResult:
+        return EnrolmentResult(self._now(), self.leading_word, tuple(self.results), len(self.plan))
+
+    def _show_results(self) -> None:
+        if not self.results:
+            self.summary.setText("")
+            return
+        result = self._current_result()
+        self.summary.setText("\n".join(result.summary_lines()))
+
+    def _finish(self) -> None:
+        self._stop_worker()
+        self.state = "finished"
+        self.enrolment = self._current_result()
+        self.meter.setValue(0)
+        self.prompt.setText(f"Done: {self.enrolment.right} of {len(self.plan)} heard.")
+        self.step.setText(self.enrolment.level_text())
+        self.heard.setText("")
+        lines = [*self.enrolment.summary_lines(), "", *self.enrolment.advice()]
+        saved = ""
+        if self.data_dir is not None:
+            try:
+                report = save_enrolment(self.data_dir, self.enrolment)
+            except OSError as exc:
+                saved = f"Not saved: {exc.strerror or exc}. Your earlier results are kept."
+            else:
+                saved = "Saved."
+                if report.set_aside is not None:
+                    saved += f" The earlier, unreadable file was kept as {report.set_aside.name}."
+                self.enrolment_saved.emit(self.enrolment)
+        self.summary.setText("\n".join([*lines, "", saved] if saved else lines))
+        self.primary.setText("Done (Enter)")
+        self.cancel_button.setText("Close (Esc)")
+        if self._speech is not None:
+            self._speech.say(
+                f"Done. {self.enrolment.right} of {len(self.plan)} heard. {self.enrolment.advice()[0]}",
+                "enrolment-done",
+            )
+
+    def _failed(self, text: str) -> None:
+        if self.state != "running":
+            return
+        self._stop_worker()
+        self.state = "failed"
+        self.meter.setValue(0)
+        self.prompt.setText("The microphone cannot be used.")
+        self.step.setText(text)
+        self.heard.setText("")
+        self.primary.setText("Try again (Enter)")
+
+    def _check_microphone(self) -> None:
+        worker = self._worker
+        if self.state == "running" and worker is not None and worker.watch.stalled():
+            self._failed(
+                "The microphone stopped delivering sound. Check it in the system's sound "
+                "settings, then try again."
+            )
+
+    def _show_level(self, db: float) -> None:
+        span = METER_TOP_DB - METER_FLOOR_DB
+        self.meter.setValue(round(max(0.0, min(1.0, (db - METER_FLOOR_DB) / span)) * 100))
+
+    def _stop_worker(self) -> None:
+        self._watchdog.stop()
+        self._next_timer.stop()
+        self._prompt_timer.stop()
+        self._waiting_prompt = False
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker.deleteLater()
+            self._worker = None
+            self.recording_changed.emit(False)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Enter and Space go on whatever has the focus (Esc is the dialog's own: cancel)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.primary_action()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    # ------------------------------------------------------------------ closing
+    def done(self, code: int) -> None:
+        """Accept, reject (Esc) or close: the microphone is let go; a cancelled enrolment
+        saves nothing, so the previous one stays."""
+        self._stop_worker()
+        if self._speech is not None and self.state in ("running", "paused"):
+            with contextlib.suppress(Exception):
+                self._speech.stop()
+        if self._speech is not None and hasattr(self._speech, "clip_finished"):
+            with contextlib.suppress(RuntimeError, TypeError):
+                self._speech.clip_finished.disconnect(self._clip_finished)
+        super().done(code)

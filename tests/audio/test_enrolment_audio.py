@@ -1,0 +1,109 @@
+"""The voice enrolment through the real window, the real speech service and a real sound
+server: the window says each prompt on the speakers, then listens on the default
+microphone (PulseMicrophone); the test says generated commands into the virtual
+microphone with paplay, as the user would, and checks the results and the saved files."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import Qt
+from test_real_audio import COMMANDS, start_server
+
+from stenosis_player.ui.enrolment_dialog import EnrolmentDialog
+from stenosis_player.voice.service import SpeechService
+from stenosis_player.voice_commands.commands import Command
+from stenosis_player.voice_commands.enrolment import enrolment_folder, load_enrolment
+from stenosis_player.voice_commands.microphone import PulseMicrophone
+
+pytestmark = [pytest.mark.speech, pytest.mark.audio, pytest.mark.slow]
+pytest.importorskip("pocketsphinx")
+
+# what the "user" says for each take: the right command, another one, or nothing at all
+SAID = {
+    (Command.NEXT, 1): "slt_1.0_player_next.wav",
+    (Command.NEXT, 2): "slt_1.0_player_next.wav",
+    (Command.NEXT, 3): "slt_1.0_player_next.wav",
+    (Command.STOP, 1): "slt_1.0_player_back.wav",
+    (Command.STOP, 2): "slt_1.0_player_stop.wav",
+    (Command.STOP, 3): None,
+}
+
+
+@pytest.fixture
+def sound_server():
+    server = start_server(mic=True)
+    server.activate()
+    yield server
+    server.stop()
+
+
+def test_enrolment_window_records_each_take_from_the_microphone(qtbot, sound_server, tmp_path):
+    speech = SpeechService(cache_dir=tmp_path / "speech")
+    sources: list[object] = []
+
+    def microphone():
+        mic = PulseMicrophone()  # what default_microphone picks where a sound server runs
+        sources.append(mic)
+        return mic
+
+    dialog = EnrolmentDialog(
+        "player",
+        tmp_path,
+        speech=speech,
+        source_factory=microphone,
+        commands=[Command.NEXT, Command.STOP],
+        take_timeout_s=3.0,
+        pause_ms=200,
+    )
+    qtbot.addWidget(dialog)
+    prompts_done: list[tuple[str, float]] = []
+    speech.clip_finished.connect(lambda uid: prompts_done.append((uid, time.monotonic())))
+    listening: list[tuple[int, float]] = []
+    players = []
+
+    def say(planned) -> None:
+        listening.append((planned.number, time.monotonic()))
+        wav = SAID[(planned.command, planned.number)]
+        if wav is not None:
+            players.append(sound_server.say_into_mic(COMMANDS / wav))
+
+    dialog.listening_started.connect(say)
+    dialog.show()
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    try:
+        qtbot.waitUntil(lambda: dialog.state in ("finished", "failed"), timeout=90000)
+    finally:
+        for p in players:
+            p.wait(10)
+    assert dialog.state == "finished", dialog.step.text()
+    assert len(sources) == 1 and isinstance(sources[0], PulseMicrophone)
+
+    expected = [
+        "“player next”: heard 3 of 3",
+        "“player stop”: heard 1 of 3; heard “player back” once, nothing once",
+    ]
+    shown = dialog.summary.text()
+    for line in expected:
+        assert line in shown
+    assert "say it a little slower" in shown and "Saved." in shown
+
+    # each take listened only after its spoken prompt had finished on the speakers
+    assert len(listening) == 6
+    for i, (_number, when) in enumerate(listening):
+        done = [t for uid, t in prompts_done if uid == f"enrolment-{i}"]
+        assert done and done[0] <= when, f"take {i + 1} listened before its prompt ended"
+
+    saved = load_enrolment(tmp_path)
+    assert saved is not None and saved.summary_lines() == expected
+    heard_levels = [t.speech_db for t in saved.takes if t.speech_db is not None]
+    assert len(heard_levels) == 5 and min(heard_levels) > 60  # what paplay said arrived
+    takes = saved.takes_by_command()
+    assert [len(takes[Command.NEXT]), len(takes[Command.STOP])] == [3, 2]
+    wavs = sorted(p.name for p in enrolment_folder(tmp_path).glob("takes-*/*.wav"))
+    assert wavs == [f"{c}_{n}.wav" for c in ("next", "stop") for n in (1, 2, 3)]
+
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)  # Done
+    assert dialog.result() == dialog.DialogCode.Accepted
+    speech.close()
