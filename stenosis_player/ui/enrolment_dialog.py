@@ -57,6 +57,14 @@ METER_FLOOR_DB = 20.0  # the level meter's empty end (a silent room) ...
 METER_TOP_DB = 90.0  # ... and its full end (16-bit full scale)
 
 
+def stylesheet(scale: float, high_contrast: bool) -> str:
+    """The window's theme, with the prompt larger than any line of the player: 72 px type
+    (50 px capitals, the 2 m rule) at the default text size."""
+    return theme_for(high_contrast).stylesheet(scale) + (
+        f" QLabel#enrolPrompt {{ font-size: {round(72 * scale)}px; font-weight: 700; }}"
+    )
+
+
 def privacy_text(data_dir: Path | None) -> str:
     where = f" ({enrolment_folder(data_dir)})" if data_dir is not None else ""
     return (
@@ -200,10 +208,8 @@ class EnrolmentDialog(QDialog):
         self._waiting_prompt = False
         self._pause_asked = False
 
-        self.title = QLabel("Teach it my voice")
-        self.title.setObjectName("title")
-        self.prompt = QLabel()
-        self.prompt.setObjectName("instruction")
+        self.prompt = QLabel()  # the largest text: what to say, read from the mat
+        self.prompt.setObjectName("enrolPrompt")
         self.prompt.setWordWrap(True)
         self.step = QLabel()
         self.step.setObjectName("where")
@@ -217,7 +223,9 @@ class EnrolmentDialog(QDialog):
         self.meter.setValue(0)
         self.meter.setAccessibleName("Microphone level")
         meter_label = QLabel("Microphone:")
-        meter_row = QHBoxLayout()
+        self.meter_row = QWidget()  # shown while the microphone is open
+        meter_row = QHBoxLayout(self.meter_row)
+        meter_row.setContentsMargins(0, 0, 0, 0)
         meter_row.addWidget(meter_label)
         meter_row.addWidget(self.meter, 1)
         self.summary = QLabel()
@@ -252,11 +260,10 @@ class EnrolmentDialog(QDialog):
         buttons.addWidget(self.cancel_button)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
         layout.addWidget(self.prompt)
         layout.addWidget(self.step)
         layout.addWidget(self.heard)
-        layout.addLayout(meter_row)
+        layout.addWidget(self.meter_row)
         layout.addWidget(self.scroll, 1)
         layout.addLayout(buttons)
 
@@ -273,17 +280,31 @@ class EnrolmentDialog(QDialog):
             speech.clip_finished.connect(self._clip_finished)
 
         fit_dialog_to_screen(self, parent, 1100, 760)
-        self._fit = ScreenFit(self, theme_for(high_contrast).stylesheet)
+        self._fit = ScreenFit(self, lambda f: stylesheet(f, high_contrast))
         self._fit.scale = scale
         self._show_intro()
 
     # ------------------------------------------------------------------ states
+    def _show(self, prompt: str, step: str, heard: str = "", meter: bool = False) -> None:
+        """The three large lines (an empty one takes no room) and the level meter."""
+        for label, text in ((self.prompt, prompt), (self.step, step), (self.heard, heard)):
+            label.setText(text)
+            label.setVisible(bool(text))
+        self.meter_row.setVisible(meter)
+        if not meter:
+            self.meter.setValue(0)
+
+    def _say_heard(self, text: str) -> None:
+        self.heard.setText(text)
+        self.heard.setVisible(bool(text))
+
     def _show_intro(self) -> None:
         n = len({p.command for p in self.plan})
         takes = max((p.number for p in self.plan), default=0)
-        self.prompt.setText(f"Say each of {n} commands {takes} times, when asked.")
-        self.step.setText("Sit or lie where you exercise, as far from the laptop as usual.")
-        self.heard.setText("")
+        self._show(
+            f"Say each of {n} commands {takes} times, when asked.",
+            "Sit or lie where you exercise, as far from the laptop as usual.",
+        )
         self.primary.setText("Start (Enter)")
         self.summary.setText(
             "The app shows and says what to say. Speak as you would during a session. "
@@ -311,9 +332,7 @@ class EnrolmentDialog(QDialog):
         self.state = "running"
         self._pause_asked = False
         self.primary.setText("Pause (Space)")
-        self.prompt.setText("Opening the microphone…")
-        self.step.setText("")
-        self.heard.setText("")
+        self._show("Opening the microphone…", "")
         self._show_results()
         recorder = functools.partial(TakeRecorder, timeout_s=self._timeout_s)
         self._worker = _Worker(self._source_factory, self.leading_word, recorder, self._clock, self)
@@ -335,8 +354,7 @@ class EnrolmentDialog(QDialog):
         if self._pause_asked:
             self._pause_asked = False
             self.state = "paused"
-            self.prompt.setText("Paused.")
-            self.step.setText("Press Enter or Space to go on, Esc to stop.")
+            self._show("Paused.", "Press Enter or Space to go on, Esc to stop.")
             self.primary.setText("Go on (Enter)")
             return
         if self._index >= len(self.plan):
@@ -344,11 +362,13 @@ class EnrolmentDialog(QDialog):
             return
         planned = self.plan[self._index]
         commands = list(dict.fromkeys(p.command for p in self.plan))
-        self.prompt.setText(f"Say: “{planned.phrase}”")
         takes = sum(p.command is planned.command for p in self.plan)
-        self.step.setText(
+        self._show(
+            f"Say: “{planned.phrase}”",
             f"Take {planned.number} of {takes} · command {commands.index(planned.command) + 1}"
-            f" of {len(commands)}"
+            f" of {len(commands)}",
+            self.heard.text() if planned.number > 1 else "",  # the last take's result
+            meter=True,
         )
         self._prompt_id = f"enrolment-{self._index}"
         spoken = f"Say: {planned.phrase}." if planned.number == 1 else f"Again: {planned.phrase}."
@@ -357,8 +377,7 @@ class EnrolmentDialog(QDialog):
             self._speech.say(spoken, self._prompt_id)
             speaking = getattr(self._speech, "is_speaking", lambda: False)()
             if speaking:  # listen once the prompt is over, not to the app's own voice
-                self._waiting_prompt = True
-                self.heard.setText("Listen…")
+                self._waiting_prompt = True  # the last take's result stays up meanwhile
                 self._prompt_timer.start(8000)
                 return
         self._listen()
@@ -378,7 +397,7 @@ class EnrolmentDialog(QDialog):
         if self.state != "running" or self._worker is None or self._index >= len(self.plan):
             return
         planned = self.plan[self._index]
-        self.heard.setText("🎤 Listening — say it now")
+        self._say_heard("● Listening — say it now")
         self._worker.listener.listen(planned)
         self.listening_started.emit(planned)
 
@@ -388,13 +407,13 @@ class EnrolmentDialog(QDialog):
         self.results.append(result)
         self._index += 1
         if result.outcome is Outcome.RIGHT:
-            self.heard.setText(f"✓ Heard “{result.phrase}”")
+            self._say_heard(f"✓ Heard “{result.phrase}”")
         elif result.outcome is Outcome.OTHER:
-            self.heard.setText(f"✗ Heard “{result.other_phrase}” instead")
+            self._say_heard(f"✗ Heard “{result.other_phrase}” instead")
         elif result.speech_db is None:
-            self.heard.setText("✗ Nothing heard")
+            self._say_heard("✗ Nothing heard")
         else:
-            self.heard.setText("✗ Heard you, but not as a command")
+            self._say_heard("✗ Heard you, but not as a command")
         self._show_results()
         self.take_finished.emit(result)
         self._next_timer.start(self._pause_ms)
@@ -407,17 +426,19 @@ class EnrolmentDialog(QDialog):
             self.summary.setText("")
             return
         result = self._current_result()
-        self.summary.setText("\n".join(result.summary_lines()))
+        # the command being said first: with large text only a few lines show
+        self.summary.setText("\n".join(reversed(result.summary_lines())))
 
     def _finish(self) -> None:
         self._stop_worker()
         self.state = "finished"
         self.enrolment = self._current_result()
-        self.meter.setValue(0)
-        self.prompt.setText(f"Done: {self.enrolment.right} of {len(self.plan)} heard.")
-        self.step.setText(self.enrolment.level_text())
-        self.heard.setText("")
-        lines = [*self.enrolment.summary_lines(), "", *self.enrolment.advice()]
+        self._show(
+            f"Done: {self.enrolment.right} of {len(self.plan)} heard.",
+            self.enrolment.level_text(),
+        )
+        # the advice first: with large text the list below it scrolls
+        lines = [*self.enrolment.advice(), "", *self.enrolment.summary_lines()]
         saved = ""
         if self.data_dir is not None:
             try:
@@ -443,10 +464,7 @@ class EnrolmentDialog(QDialog):
             return
         self._stop_worker()
         self.state = "failed"
-        self.meter.setValue(0)
-        self.prompt.setText("The microphone cannot be used.")
-        self.step.setText(text)
-        self.heard.setText("")
+        self._show("The microphone cannot be used.", text)
         self.primary.setText("Try again (Enter)")
 
     def _check_microphone(self) -> None:

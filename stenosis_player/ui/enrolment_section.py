@@ -87,15 +87,18 @@ class EnrolmentSection(QGroupBox):
         if data_dir is None:
             self.teach_button.setEnabled(False)
             self.teach_button.setToolTip("There is no data folder to keep the results in")
-        row = QHBoxLayout()
-        row.addWidget(self.teach_button)
-        row.addWidget(self.forget_button)
-        row.addStretch(1)
+        # one above the other: side by side they are wider than a small screen at large text
+        row = QVBoxLayout()
+        for button in (self.teach_button, self.forget_button):
+            line = QHBoxLayout()
+            line.addWidget(button)
+            line.addStretch(1)
+            row.addLayout(line)
         column = QVBoxLayout(self)
         column.addWidget(intro)
+        column.addLayout(row)  # above the results: reached without scrolling
         column.addWidget(self.status)
         column.addWidget(self.privacy)
-        column.addLayout(row)
         self.refresh()
 
     def refresh(self) -> None:
