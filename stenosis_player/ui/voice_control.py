@@ -20,6 +20,7 @@ class VoiceControl:
         self.last_heard = ""
         self._voice_wired = False
         self._held = False  # listening was stopped for the voice enrolment
+        self._source_factory: Any = None
 
     def start(self, source_factory: Any = None, autostart: bool = True) -> None:
         """Listen for spoken commands (opt-in in Settings); failures become a notice."""
@@ -29,6 +30,7 @@ class VoiceControl:
         except ImportError as exc:
             self.failed(f"Voice commands are not available: {exc}")
             return
+        self._source_factory = source_factory  # the same source again after a hold
         self.leading_word = w.session.setting("voice_commands.leading_word", "player") or "player"
         kwargs: dict[str, Any] = {"leading_word": self.leading_word, "parent": w}
         if source_factory is not None:
@@ -76,9 +78,9 @@ class VoiceControl:
         if on:
             self._held = self._held or self.listener is not None
             self.stop()
-        elif getattr(self, "_held", False):
+        elif self._held:
             self._held = False
-            self.start()
+            self.start(self._source_factory)
 
     def stop(self) -> None:
         if self.listener is not None:

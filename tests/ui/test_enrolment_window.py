@@ -230,3 +230,20 @@ def test_teach_it_my_voice_opens_the_window_with_the_leading_word_being_edited(
     assert window.plan[0].phrase == "computer pause" and len(window.plan) == 3 * len(Command)
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert not window.isVisible()
+
+
+def test_the_windows_voice_commands_are_held_while_the_enrolment_records(qtbot, catalog, tmp_path):
+    """The takes ("player continue", "player stop") must not reach the paused session: the
+    window stops listening while the enrolment has the microphone, and listens again after."""
+    w, dialog = open_voice_commands_settings(qtbot, catalog, tmp_path)
+    w.start_voice_commands(source_factory=lambda: WavSource(repeated(tmp_path), realtime=True))
+    first = w.listener
+    qtbot.waitUntil(lambda: first.is_listening, timeout=10000)
+    qtbot.mouseClick(dialog.enrolment.teach_button, Qt.MouseButton.LeftButton)
+    window = dialog.enrolment.dialog
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    assert w.listener is None and not first.is_listening
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert w.listener is not None and w.listener is not first
+    qtbot.waitUntil(lambda: w.listener.is_listening, timeout=10000)
+    w.stop_voice_commands()

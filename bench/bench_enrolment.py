@@ -1,0 +1,99 @@
+"""What the voice enrolment costs; prints numbers, asserts nothing.
+
+    python bench/bench_enrolment.py
+
+On the test WAVs (Festival slt in quiet; the held-out rms voice in babble at 10 dB):
+(1) cutting takes out of the stream (TakeRecorder) as a share of one core at real time,
+(2) the wait after a take ends: a fresh recogniser set up and decoding the take,
+(3) saving and loading a whole enrolment (8 commands x 3 takes) and its size on disk.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+import wave
+from datetime import datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CLEAN = REPO / "tests" / "data" / "voice_commands" / "commands" / "clean"
+BABBLE = REPO / "tests" / "data" / "voice_heldout" / "test" / "commands" / "plain" / "babble_10db"
+RATE = 16000
+
+
+def pcm(path: Path) -> bytes:
+    with wave.open(str(path)) as w:
+        return w.readframes(w.getnframes())
+
+
+def main() -> int:
+    sys.path.insert(0, str(REPO))
+    from stenosis_player.voice_commands.commands import Command
+    from stenosis_player.voice_commands.enrolment import (
+        EnrolmentResult,
+        TakeRecorder,
+        enrolment_plan,
+        load_enrolment,
+        recognise_take,
+        run_takes,
+        save_enrolment,
+    )
+
+    files = {
+        "quiet (slt)": sorted(CLEAN.glob("*.wav")),
+        "babble 10 dB (rms)": sorted(BABBLE.glob("*.wav")),
+    }
+    step = int(0.1 * RATE) * 2
+    TakeRecorder().feed(bytes(step))  # imports and first calls out of the figures
+    for name, paths in files.items():
+        cut, decode, audio_s = [], [], 0.0
+        for path in paths:
+            data = pcm(path) + bytes(2 * RATE)
+            rec = TakeRecorder()
+            t0 = time.perf_counter()
+            take = None
+            for i in range(0, len(data), step):
+                audio_s += len(data[i : i + step]) / 2 / RATE  # only the audio it was fed
+                take = rec.feed(data[i : i + step])
+                if take is not None:
+                    break
+            take = take or rec.finish()
+            cut.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            recognise_take(take)
+            decode.append(time.perf_counter() - t0)
+        share = 100 * sum(cut) / audio_s
+        print(f"{name}: {len(paths)} takes")
+        print(f"  cutting the takes: {share:.2f} % of one core at real time")
+        print(
+            f"  after a take ends, recogniser set-up + decoding: median "
+            f"{1000 * statistics.median(decode):.0f} ms, max {1000 * max(decode):.0f} ms"
+        )
+
+    takes = []
+    for cmd in Command:
+        name = "it_hurts" if cmd is Command.IT_HURTS else f"player_{cmd.value}"
+        data = pcm(CLEAN / f"slt_1.0_{name}.wav")
+        takes += run_takes([data, bytes(2 * RATE)] * 3, enrolment_plan(commands=[cmd]))
+    result = EnrolmentResult(datetime(2026, 12, 1, 12, 0), "player", tuple(takes), 24)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        save_enrolment(tmp, result)
+        saved = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        loaded = load_enrolment(tmp)
+        read = time.perf_counter() - t0
+        size = sum(p.stat().st_size for p in Path(tmp).rglob("*") if p.is_file())
+    assert loaded is not None
+    print(
+        f"a whole enrolment ({len(takes)} takes): saved in {1000 * saved:.0f} ms (fsync per file), "
+        f"loaded in {1000 * read:.0f} ms, {size / 1024:.0f} KB on disk"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
