@@ -418,6 +418,15 @@ class EnrolmentDialog(QDialog):
         self.take_finished.emit(result)
         self._next_timer.start(self._pause_ms)
 
+    def finish_with(self, takes: Sequence[TakeResult]) -> None:
+        """End with these takes, as if just recorded: the summary, saved (the layout audit
+        shows the end of an enrolment this way, without a microphone)."""
+        self._stop_worker()
+        self.state = "running"
+        self.results = list(takes)
+        self._index = len(self.plan)
+        self._finish()
+
     def _current_result(self) -> EnrolmentResult:
         return EnrolmentResult(self._now(), self.leading_word, tuple(self.results), len(self.plan))
 

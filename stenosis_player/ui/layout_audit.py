@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import wave
 from pathlib import Path
 from typing import Any
 
@@ -238,6 +239,7 @@ def run_scale(audit: Audit, scale: float, high_contrast: bool, data: Path) -> No
         window.show_start()
         window.open_settings()
         audit.check("settings", window.settings_dialog)
+        audit_enrolment(audit, window.settings_dialog, scale, high_contrast, folder)
         window.settings_dialog.reject()
     finally:
         audit.label = label
@@ -245,6 +247,79 @@ def run_scale(audit: Audit, scale: float, high_contrast: bool, data: Path) -> No
         window.deleteLater()
         store.close()
         _settle(audit.app)
+
+
+def audit_enrolment(
+    audit: Audit, settings_dialog: QWidget, scale: float, high_contrast: bool, folder: Path
+) -> None:
+    """The voice enrolment window (Settings → Voice commands): its introduction, a take
+    being listened for (a silent WAV read in real time as the microphone), the summary of
+    a whole enrolment with advice, and no microphone."""
+    from ..voice_commands.commands import Command, phrase_table
+    from ..voice_commands.enrolment import TakeResult
+    from ..voice_commands.microphone import MicrophoneUnavailable, WavSource
+    from .enrolment_dialog import EnrolmentDialog
+
+    silence = folder / "silence.wav"
+    with wave.open(str(silence), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(bytes(2 * 16000 * 20))
+
+    def dialog(source_factory) -> EnrolmentDialog:
+        d = EnrolmentDialog(
+            "player",
+            folder,
+            source_factory=source_factory,
+            scale=scale,
+            high_contrast=high_contrast,
+            parent=settings_dialog,
+        )
+        d.show()
+        return d
+
+    d = dialog(lambda: WavSource(silence, realtime=True))
+    audit.check("enrolment-intro", d)
+    d.primary_action()
+    for _ in range(100):  # the microphone opens on its thread
+        if "Listening" in d.heard.text():
+            break
+        _settle(audit.app, 1)
+    audit.check("enrolment-take", d)
+    table = phrase_table("player")
+    heard = [("player back",), (), ("player next",)]  # a miss of each kind, then a hit
+    takes = [
+        TakeResult(
+            cmd,
+            table[cmd][0],
+            n,
+            heard[n - 1] if cmd is Command.NEXT else (table[cmd][0],),
+            52.0,
+            61.0,
+        )
+        for cmd in Command
+        for n in (1, 2, 3)
+    ]
+    d.finish_with(takes)  # a noisy room (the voice 9 dB above it), one command missed
+    audit.check("enrolment-summary", d)
+    d.reject()
+
+    def no_microphone():
+        raise MicrophoneUnavailable(
+            "No microphone found (Connection refused). Plug one in or choose it in the "
+            "system's sound settings; the session goes on without voice commands."
+        )
+
+    d = dialog(no_microphone)
+    d.primary_action()
+    for _ in range(100):
+        if d.state == "failed":
+            break
+        _settle(audit.app, 1)
+    audit.check("enrolment-no-microphone", d)
+    d.reject()
+    _settle(audit.app)
 
 
 def main(argv: list[str] | None = None) -> int:
