@@ -70,6 +70,8 @@ def test_enrolment_window_records_each_take_from_the_microphone(qtbot, sound_ser
             players.append(sound_server.say_into_mic(COMMANDS / wav))
 
     dialog.listening_started.connect(say)
+    levels: list[int] = []
+    dialog.meter.valueChanged.connect(levels.append)
     dialog.show()
     qtbot.keyClick(dialog, Qt.Key.Key_Return)
     try:
@@ -88,6 +90,7 @@ def test_enrolment_window_records_each_take_from_the_microphone(qtbot, sound_ser
     for line in expected:
         assert line in shown
     assert "say it a little slower" in shown and "Saved." in shown
+    assert max(levels) > 60  # the meter showed the voice (76 dB: 80 % of its scale)
 
     # each take listened only after its spoken prompt had finished on the speakers
     assert len(listening) == 6
@@ -106,4 +109,41 @@ def test_enrolment_window_records_each_take_from_the_microphone(qtbot, sound_ser
 
     qtbot.keyClick(dialog, Qt.Key.Key_Return)  # Done
     assert dialog.result() == dialog.DialogCode.Accepted
+    speech.close()
+
+
+def test_the_apps_own_prompt_heard_by_the_microphone_is_never_a_take(qtbot, sound_server, tmp_path):
+    """A laptop's microphone hears its speakers: the speakers are looped into the
+    microphone only 6 dB down. The prompt says "Say: player next."; nobody answers. Had
+    the window listened while its prompt played, it would count the app's own voice."""
+    sound_server.load_module(
+        "module-loopback", "source=speakers.monitor", "sink=micsink", "latency_msec=60"
+    )
+    qtbot.waitUntil(lambda: any("loopback" in i for i in sound_server.sink_inputs()), timeout=5000)
+    for line in sound_server.sink_inputs():
+        if "loopback" in line:
+            sound_server.pactl("set-sink-input-volume", line.split("\t")[0], "-6dB")
+    speech = SpeechService(cache_dir=tmp_path / "speech")
+    dialog = EnrolmentDialog(
+        "player",
+        tmp_path,
+        speech=speech,
+        source_factory=PulseMicrophone,
+        commands=[Command.NEXT],
+        takes=2,
+        take_timeout_s=3.0,
+        pause_ms=200,
+    )
+    qtbot.addWidget(dialog)
+    heard_prompt: list[int] = []
+    dialog.meter.valueChanged.connect(heard_prompt.append)
+    dialog.show()
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.state in ("finished", "failed"), timeout=60000)
+    assert dialog.state == "finished", dialog.step.text()
+    assert max(heard_prompt) > 40  # the microphone did hear the prompts
+    assert [t.heard for t in dialog.results] == [(), ()]
+    assert [t.speech_db for t in dialog.results] == [None, None]  # nor any speech at all
+    assert dialog.enrolment is not None
+    assert dialog.enrolment.summary_lines() == ["“player next”: heard 0 of 2; nothing twice"]
     speech.close()
