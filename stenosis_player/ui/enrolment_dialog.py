@@ -69,8 +69,8 @@ def privacy_text(data_dir: Path | None) -> str:
     where = f" ({enrolment_folder(data_dir)})" if data_dir is not None else ""
     return (
         "Your recordings are your voice. They are kept only on this computer"
-        f"{where}, to tune the voice commands to you, and are never sent anywhere. "
-        "“Forget my recordings” in Settings deletes them."
+        f"{where} and are never sent anywhere. “Forget my recordings” in Settings "
+        "deletes them."
     )
 
 

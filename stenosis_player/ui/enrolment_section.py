@@ -69,7 +69,7 @@ class EnrolmentSection(QGroupBox):
 
         intro = QLabel(
             "Say each command three times so the app can check how well it hears you, in "
-            "your room, and learn your voice."
+            "your room, and tell you what would help."
         )
         intro.setWordWrap(True)
         self.status = QLabel()
