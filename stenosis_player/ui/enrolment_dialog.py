@@ -335,7 +335,9 @@ class EnrolmentDialog(QDialog):
         self._show("Opening the microphone…", "")
         self._show_results()
         recorder = functools.partial(TakeRecorder, timeout_s=self._timeout_s)
-        self._worker = _Worker(self._source_factory, self.leading_word, recorder, self._clock, self)
+        # no Qt parent: a microphone stuck in a read keeps its thread, and with it this
+        # object, alive after the dialog is gone (its signals then reach no one)
+        self._worker = _Worker(self._source_factory, self.leading_word, recorder, self._clock)
         self._worker.opened.connect(self._opened)
         self._worker.level.connect(self._show_level)
         self._worker.take_done.connect(self._take_done)
@@ -494,8 +496,7 @@ class EnrolmentDialog(QDialog):
         self._prompt_timer.stop()
         self._waiting_prompt = False
         if self._worker is not None:
-            self._worker.stop()
-            self._worker.deleteLater()
+            self._worker.stop(timeout=1.0)
             self._worker = None
             self.recording_changed.emit(False)
 

@@ -147,3 +147,34 @@ def test_the_apps_own_prompt_heard_by_the_microphone_is_never_a_take(qtbot, soun
     assert dialog.enrolment is not None
     assert dialog.enrolment.summary_lines() == ["“player next”: heard 0 of 2; nothing twice"]
     speech.close()
+
+
+def test_from_settings_the_enrolment_listens_on_the_default_microphone(
+    qtbot, sound_server, catalog, tmp_path
+):
+    """Opened the way a user opens it (Settings → Voice commands → Teach it my voice), it
+    records from the default microphone: one take said, then Esc keeps nothing."""
+    from stenosis_player.settings import Settings
+    from stenosis_player.ui.main_window import MainWindow
+
+    speech = SpeechService(cache_dir=tmp_path / "speech")
+    w = MainWindow(catalog, settings=Settings(tmp_path / "settings.json"), speech=speech)
+    w.data_dir = tmp_path
+    qtbot.addWidget(w)
+    w.show()
+    w.open_settings()
+    qtbot.mouseClick(w.settings_dialog.enrolment.teach_button, Qt.MouseButton.LeftButton)
+    dialog = w.settings_dialog.enrolment.dialog
+    assert dialog is not None and dialog.plan[0].phrase == "player pause"
+    dialog.listening_started.connect(
+        lambda _p: sound_server.say_into_mic(COMMANDS / "slt_1.0_player_pause.wav")
+    )
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    with qtbot.waitSignal(dialog.take_finished, timeout=30000) as take:
+        pass
+    assert take.args[0].heard == ("player pause",)
+    assert "“player pause”: heard 1 of 1" in dialog.summary.text()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not enrolment_folder(tmp_path).exists()  # cancelled: nothing saved
+    assert w.settings_dialog.enrolment.status.text().startswith("Not done yet")
+    speech.close()
