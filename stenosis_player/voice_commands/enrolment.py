@@ -34,6 +34,7 @@ For the recogniser (adapting to the user's voice)::
                 audio.samples()              # the same as a numpy int16 array
                 audio.speech_start, audio.speech_end   # the burst of speech, in samples
         saved.leading_word                   # the leading word the takes were said with
+        saved.takes_with_phrases()           # [(Command, "player next", TakeAudio), ...]
 
 Qt-free; time comes from the audio itself (samples fed) or an injected clock.
 """
@@ -599,6 +600,15 @@ class EnrolmentResult:
     @property
     def has_recordings(self) -> bool:
         return any(t.audio is not None for t in self.takes)
+
+    def takes_with_phrases(self) -> list[tuple[Command, str, TakeAudio]]:
+        """Each recording with what the user was asked to say in it (its transcript, for
+        adaptation), in the order recorded; takes without speech or recording left out."""
+        return [
+            (t.command, t.phrase, t.audio)
+            for t in self.takes
+            if t.audio is not None and not t.audio.timed_out
+        ]
 
     def takes_by_command(self) -> dict[Command, list[TakeAudio]]:
         """The recordings per command (for the recogniser to adapt to this voice); takes

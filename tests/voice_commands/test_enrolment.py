@@ -203,6 +203,8 @@ def test_saved_enrolment_loads_with_its_recordings(enrolled):
     ):
         assert original.audio is not None and audio.pcm == original.audio.pcm
         assert audio.speech_start == original.audio.speech_start
+    phrases = [(c, p) for c, p, _audio in saved.takes_with_phrases()]
+    assert phrases == [(Command.NEXT, "player next")] * 2 + [(Command.BACK, "player back")] * 2
     (takes_dir,) = [p for p in folder.iterdir() if p.is_dir()]
     wavs = sorted(p.name for p in takes_dir.iterdir())
     assert wavs == ["back_1.wav", "back_2.wav", "next_1.wav", "next_2.wav"]
