@@ -74,6 +74,7 @@ WAV_LIMIT = 2 * 1024 * 1024  # a take is at most ~8 s (256 KB)
 LOW_SNR_DB = 15.0
 QUIET_SPEECH_DB = 50.0
 QUIET_ROOM_DB = 40.0
+LOUD_ROOM_DB = 55.0  # speech at 1-2 m is about 60-70 dB: this is as loud as a voice
 
 ADVICE_NOISE = "lower the TV or radio, or move the laptop closer"
 ADVICE_QUIET = "move closer or speak up"
@@ -563,6 +564,11 @@ class EnrolmentResult:
         """What to do, most useful first; one line when all went well."""
         lines: list[str] = []
         if self.takes and self.speech_db is None:
+            if (self.noise_db or 0) >= LOUD_ROOM_DB:  # a voice would not stand out from it
+                return [
+                    f"No command could be told apart from the noise ({self.noise_db:.0f} dB): "
+                    f"{ADVICE_NOISE}."
+                ]
             return [
                 "No speech reached the microphone: check that the right microphone is chosen "
                 "in the system's sound settings and that it is not muted."

@@ -153,6 +153,14 @@ def test_no_speech_at_all_says_to_check_the_microphone():
     assert "No speech reached the microphone" in result_of(takes).advice()[0]
 
 
+def test_no_speech_found_in_a_loud_room_blames_the_noise_not_the_microphone():
+    plan = enrolment_plan(commands=[Command.YES], takes=2)
+    takes = run_takes(stream(noise(15.0, 1500.0)), plan)  # steady noise at about 63 dB
+    assert [t.speech_db for t in takes] == [None, None]
+    (advice,) = result_of(takes).advice()
+    assert ADVICE_NOISE in advice and "microphone" not in advice
+
+
 def test_a_long_burst_is_cut_at_the_longest_a_command_can_take():
     rec = TakeRecorder(max_speech_s=2.0)
     loud = noise(10.0, 3000.0)
