@@ -177,6 +177,7 @@ class EnrolmentDialog(QDialog):
         takes: int = 3,
         take_timeout_s: float = 7.0,
         pause_ms: int = 700,
+        get_ready_s: int = 10,
         scale: float = 1.0,
         high_contrast: bool = False,
         clock: Callable[[], float] = time.monotonic,
@@ -195,11 +196,13 @@ class EnrolmentDialog(QDialog):
         self.plan: list[PlannedTake] = enrolment_plan(leading_word, commands, takes)
         self.results: list[TakeResult] = []
         self.enrolment: EnrolmentResult | None = None
-        self.state = "intro"  # intro, running, paused, finished, failed
+        self.state = "intro"  # intro, ready (counting down), running, paused, finished, failed
         self._speech = speech
         self._source_factory = source_factory
         self._timeout_s = take_timeout_s
         self._pause_ms = pause_ms
+        self._get_ready_s = get_ready_s
+        self._ready_left = 0
         self._clock = clock
         self._now = now
         self._worker: _Worker | None = None
@@ -276,6 +279,9 @@ class EnrolmentDialog(QDialog):
         self._prompt_timer = QTimer(self)  # a voice that never says it finished
         self._prompt_timer.setSingleShot(True)
         self._prompt_timer.timeout.connect(self._prompt_done)
+        self._ready_timer = QTimer(self)  # the count-down before the first take
+        self._ready_timer.setInterval(1000)
+        self._ready_timer.timeout.connect(self._count_down)
         if speech is not None and hasattr(speech, "clip_finished"):
             speech.clip_finished.connect(self._clip_finished)
 
@@ -314,6 +320,8 @@ class EnrolmentDialog(QDialog):
     def primary_action(self) -> None:
         if self.state in ("intro", "failed"):
             self.start()
+        elif self.state == "ready":  # no need to wait: begin now
+            self._begin()
         elif self.state == "running":
             self._pause_asked = True
             self.primary.setText("Go on (Enter)")
@@ -346,8 +354,44 @@ class EnrolmentDialog(QDialog):
         self._worker.start()
 
     def _opened(self) -> None:
-        if self.state == "running":
-            self._watchdog.start()
+        if self.state != "running":
+            return
+        self._watchdog.start()
+        if self._index > 0 or self._get_ready_s <= 0:
+            self._next_take()
+            return
+        # time to get from the laptop to the mat before the first command
+        self.state = "ready"
+        self._ready_left = self._get_ready_s
+        self.primary.setText("Begin now (Enter)")
+        self._show_ready()
+        self._ready_timer.start()
+        if self._speech is not None:
+            self._speech.say(
+                f"Go to where you exercise. We begin in {self._get_ready_s} "
+                f"second{'' if self._get_ready_s == 1 else 's'}.",
+                "enrolment-ready",
+            )
+
+    def _show_ready(self) -> None:
+        self._show(
+            f"Get ready: {self._ready_left} s",
+            "Go to where you exercise: the first command comes then. Enter begins now.",
+            meter=True,
+        )
+
+    def _count_down(self) -> None:
+        self._ready_left -= 1
+        if self._ready_left > 0:
+            self._show_ready()
+        else:
+            self._begin()
+
+    def _begin(self) -> None:
+        self._ready_timer.stop()
+        if self.state == "ready":
+            self.state = "running"
+            self.primary.setText("Pause (Space)")
             self._next_take()
 
     def _next_take(self) -> None:
@@ -471,7 +515,7 @@ class EnrolmentDialog(QDialog):
             )
 
     def _failed(self, text: str) -> None:
-        if self.state != "running":
+        if self.state not in ("running", "ready"):
             return
         self._stop_worker()
         self.state = "failed"
@@ -480,7 +524,7 @@ class EnrolmentDialog(QDialog):
 
     def _check_microphone(self) -> None:
         worker = self._worker
-        if self.state == "running" and worker is not None and worker.watch.stalled():
+        if self.state in ("running", "ready") and worker is not None and worker.watch.stalled():
             self._failed(
                 "The microphone stopped delivering sound. Check it in the system's sound "
                 "settings, then try again."
@@ -494,6 +538,7 @@ class EnrolmentDialog(QDialog):
         self._watchdog.stop()
         self._next_timer.stop()
         self._prompt_timer.stop()
+        self._ready_timer.stop()
         self._waiting_prompt = False
         if self._worker is not None:
             self._worker.stop(timeout=1.0)
@@ -513,7 +558,7 @@ class EnrolmentDialog(QDialog):
         """Accept, reject (Esc) or close: the microphone is let go; a cancelled enrolment
         saves nothing, so the previous one stays."""
         self._stop_worker()
-        if self._speech is not None and self.state in ("running", "paused"):
+        if self._speech is not None and self.state in ("ready", "running", "paused"):
             with contextlib.suppress(Exception):
                 self._speech.stop()
         if self._speech is not None and hasattr(self._speech, "clip_finished"):

@@ -267,11 +267,12 @@ def audit_enrolment(
         w.setframerate(16000)
         w.writeframes(bytes(2 * 16000 * 20))
 
-    def dialog(source_factory) -> EnrolmentDialog:
+    def dialog(source_factory, get_ready_s: int = 0) -> EnrolmentDialog:
         d = EnrolmentDialog(
             "player",
             folder,
             source_factory=source_factory,
+            get_ready_s=get_ready_s,
             scale=scale,
             high_contrast=high_contrast,
             parent=settings_dialog,
@@ -279,10 +280,16 @@ def audit_enrolment(
         d.show()
         return d
 
-    d = dialog(lambda: WavSource(silence, realtime=True))
+    d = dialog(lambda: WavSource(silence, realtime=True), get_ready_s=10)
     audit.check("enrolment-intro", d)
     d.primary_action()
     for _ in range(100):  # the microphone opens on its thread
+        if d.state == "ready":
+            break
+        _settle(audit.app, 1)
+    audit.check("enrolment-get-ready", d)
+    d.primary_action()  # begin now
+    for _ in range(100):
         if "Listening" in d.heard.text():
             break
         _settle(audit.app, 1)

@@ -56,6 +56,7 @@ def test_enrolment_window_records_each_take_from_the_microphone(qtbot, sound_ser
         commands=[Command.NEXT, Command.STOP],
         take_timeout_s=3.0,
         pause_ms=200,
+        get_ready_s=0,
     )
     qtbot.addWidget(dialog)
     prompts_done: list[tuple[str, float]] = []
@@ -133,6 +134,7 @@ def test_the_apps_own_prompt_heard_by_the_microphone_is_never_a_take(qtbot, soun
         takes=2,
         take_timeout_s=3.0,
         pause_ms=200,
+        get_ready_s=0,
     )
     qtbot.addWidget(dialog)
     heard_prompt: list[int] = []
@@ -169,7 +171,10 @@ def test_from_settings_the_enrolment_listens_on_the_default_microphone(
     dialog.listening_started.connect(
         lambda _p: sound_server.say_into_mic(COMMANDS / "slt_1.0_player_pause.wav")
     )
-    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)  # Start: a count-down to get to the mat ...
+    qtbot.waitUntil(lambda: dialog.state == "ready", timeout=10000)
+    assert dialog.prompt.text() == "Get ready: 10 s"
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)  # ... which Enter cuts short
     with qtbot.waitSignal(dialog.take_finished, timeout=30000) as take:
         pass
     assert take.args[0].heard == ("player pause",)

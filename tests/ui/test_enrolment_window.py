@@ -71,6 +71,7 @@ def dialog_for(qtbot, tmp_path, wav: Path, **kw) -> EnrolmentDialog:
         source_factory=lambda: WavSource(wav, realtime=True),
         commands=kw.pop("commands", [Command.NEXT]),
         pause_ms=100,
+        get_ready_s=0,
         **kw,
     )
     qtbot.addWidget(dialog)
@@ -127,7 +128,7 @@ def test_no_microphone_is_a_message_and_enter_tries_again(qtbot, tmp_path, monke
     else:
         pytest.skip("this machine has a working microphone")
     before = previous_enrolment(tmp_path)
-    dialog = EnrolmentDialog("player", tmp_path, pause_ms=100)  # the default microphone
+    dialog = EnrolmentDialog("player", tmp_path, pause_ms=100, get_ready_s=0)  # default mic
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.keyClick(dialog, Qt.Key.Key_Return)
@@ -156,6 +157,7 @@ def test_a_microphone_that_stops_delivering_is_noticed(qtbot, tmp_path):
         source_factory=lambda: Stalled(CLEAN / "slt_1.0_player_next.wav"),
         commands=[Command.NEXT],
         clock=lambda: now[0],
+        get_ready_s=0,
     )
     qtbot.addWidget(dialog)
     dialog.show()
@@ -247,3 +249,28 @@ def test_the_windows_voice_commands_are_held_while_the_enrolment_records(qtbot, 
     assert w.listener is not None and w.listener is not first
     qtbot.waitUntil(lambda: w.listener.is_listening, timeout=10000)
     w.stop_voice_commands()
+
+
+def test_a_count_down_gives_time_to_get_to_the_mat_then_the_first_take_begins(qtbot, tmp_path):
+    """With no voice (captions only) the prompts are shown and the take listens at once."""
+    from stenosis_player.ui.speech_port import CaptionOnlySpeech
+
+    speech = CaptionOnlySpeech()
+    dialog = EnrolmentDialog(
+        "player",
+        tmp_path,
+        speech=speech,
+        source_factory=lambda: WavSource(repeated(tmp_path), realtime=True),
+        commands=[Command.NEXT],
+        get_ready_s=1,
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.state == "ready", timeout=10000)
+    assert dialog.prompt.text() == "Get ready: 1 s" and dialog.meter_row.isVisible()
+    assert speech.said == ["Go to where you exercise. We begin in 1 second."]
+    qtbot.waitUntil(lambda: "Listening" in dialog.heard.text(), timeout=5000)
+    assert dialog.state == "running" and dialog.prompt.text() == "Say: “player next”"
+    assert speech.said[-1] == "Say: player next."
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
