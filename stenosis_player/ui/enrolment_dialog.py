@@ -376,7 +376,7 @@ class EnrolmentDialog(QDialog):
     def _show_ready(self) -> None:
         self._show(
             f"Get ready: {self._ready_left} s",
-            "Go to where you exercise: the first command comes then. Enter begins now.",
+            "Go to where you exercise. Enter begins at once.",
             meter=True,
         )
 
