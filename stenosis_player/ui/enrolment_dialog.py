@@ -50,6 +50,7 @@ from ..voice_commands.enrolment import (
     save_enrolment,
 )
 from .fit import ScreenFit
+from .plain import make_all_plain
 from .safety_notice import fit_dialog_to_screen
 from .theme import theme_for
 
@@ -285,6 +286,7 @@ class EnrolmentDialog(QDialog):
         if speech is not None and hasattr(speech, "clip_finished"):
             speech.clip_finished.connect(self._clip_finished)
 
+        make_all_plain(self)  # phrases, paths and error texts shown as written
         fit_dialog_to_screen(self, parent, 1100, 760)
         self._fit = ScreenFit(self, lambda f: stylesheet(f, high_contrast))
         self._fit.scale = scale

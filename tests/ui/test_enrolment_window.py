@@ -274,3 +274,16 @@ def test_a_count_down_gives_time_to_get_to_the_mat_then_the_first_take_begins(qt
     assert dialog.state == "running" and dialog.prompt.text() == "Say: “player next”"
     assert speech.said[-1] == "Say: player next."
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+
+def test_a_data_folder_that_looks_like_markup_is_shown_as_written(qtbot, tmp_path):
+    odd = tmp_path / "<b>me</b>"
+    dialog = EnrolmentDialog("player", odd, get_ready_s=0)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert str(odd) in dialog.privacy.text()
+    assert dialog.privacy.textFormat() == Qt.TextFormat.PlainText
+    assert all(
+        label.textFormat() == Qt.TextFormat.PlainText
+        for label in (dialog.prompt, dialog.step, dialog.heard, dialog.summary)
+    )
