@@ -1,20 +1,25 @@
 """What a user runs, measured from the outside; prints numbers, asserts nothing.
 
-    python bench/bench_app.py [--runs 7] [--seconds 12] [--speed 10]
+    python bench/bench_app.py [--runs 7] [--sessions 3] [--seconds 12] [--speed 10]
+
+The machine may be shared: each figure is given as median (min-max) over the runs, each
+first paint against the bare window timed in the same run, with the load average.
 
 1. First paint of the real command (``python -m stenosis_player``: settings, store, speech
    service, single instance), with a fresh data folder and with a used one, against a bare
-   QMainWindow started the same way (goal: at most 1.25x the bare window).
+   QMainWindow started the same way (goal: at most 1.25x the bare window). With a sound
+   server running, as on a desktop.
 2. A session as ``stenosis-player --start --speed N`` runs it, on a private PulseAudio
    server (tests/sound_server.py) so the voice really plays: the longest event-loop stall
-   from the window's showing on, session start included (goal 16 ms, one frame); the main
-   process's resident memory (goal 90 MB) and the whole process tree's proportional
+   from the window's first frame on, session start included (goal 16 ms, one frame), with
+   where the main thread was during the longest ones (sampled by a watchdog thread); the
+   main process's resident memory (goal 90 MB) and the whole process tree's proportional
    memory (goal 100 MB), sampled from outside every 250 ms.
 3. Say-to-audible: from ``SpeechService.say()`` to the line's first sample on the speakers'
    monitor (cross-correlated with its clip), for cached lines and for new ones.
 
-Without pulseaudio (Debian: pulseaudio pulseaudio-utils), 2 runs without a sound server
-(captions only) and 3 is skipped, with a note saying so.
+Without pulseaudio (Debian: pulseaudio pulseaudio-utils), 1 and 2 run without a sound
+server (captions only) and 3 is skipped, with a note saying so.
 """
 
 from __future__ import annotations
@@ -36,26 +41,49 @@ sys.path.insert(0, str(REPO / "tests"))  # sound_server.py
 # prints its monotonic time and quits; in "session" mode a 5 ms heartbeat measures the
 # event loop's stalls from the first frame on, printed as JSON when the time is up.
 PROBE = """
-import json, sys, time
+import collections, json, sys, threading, time
 mode, seconds = sys.argv[1], float(sys.argv[2])
 from stenosis_player.ui import main_window
 from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 original = main_window.MainWindow.paintEvent
 original_show_event = main_window.MainWindow.showEvent
-state = {"painted": None, "gaps": [], "last": None, "painted_ms": 0}
+state = {"painted": None, "gaps": [], "last": None, "painted_ms": 0, "samples": []}
 clock = QElapsedTimer()
+MAIN = threading.main_thread().ident
+def where():
+    # the main thread's innermost frames in our package: what it is busy with
+    frame, names = sys._current_frames().get(MAIN), []
+    while frame is not None and len(names) < 3:
+        code = frame.f_code
+        if "stenosis_player" in code.co_filename:
+            mod = code.co_filename.rsplit("stenosis_player/", 1)[-1]
+            names.append(f"{mod}:{code.co_name}")
+        frame = frame.f_back
+    return " < ".join(names) or "(Qt / Python internals)"
+def watchdog():
+    # samples the main thread's stack whenever it is 12 ms late on its 5 ms heartbeat
+    while True:
+        time.sleep(0.003)
+        last = state["last"]
+        if clock.isValid() and last is not None and clock.elapsed() - last > 12:
+            state["samples"].append((clock.elapsed(), where()))
 def beat():
     now = clock.elapsed()
     if state["last"] is not None:
         state["gaps"].append((now, now - state["last"]))
     state["last"] = now
+def stall_where(t, g):
+    found = collections.Counter(w for at, w in state["samples"] if t - g <= at <= t)
+    return found.most_common(1)[0][0] if found else "(not sampled)"
 def report():
     gaps, painted = state["gaps"], state["painted_ms"]
+    after = sorted(((g, t) for t, g in gaps if t > painted), reverse=True)
     print(json.dumps({
         "shown_to_painted_ms": painted,
-        "stall_max_ms": max((g for t, g in gaps if t > painted), default=0) - 5,
+        "stall_max_ms": (after[0][0] if after else 5) - 5,
         "stall_after_2s_ms": max((g for t, g in gaps if t > painted + 2000), default=0) - 5,
+        "stalls": [[g - 5, t - painted, stall_where(t, g)] for g, t in after[:3]],
         "beats": len(gaps),
     }), flush=True)
     QApplication.instance().quit()
@@ -68,6 +96,7 @@ def shown(self, event):
         timer.timeout.connect(beat)
         timer.start()
         beat()
+        threading.Thread(target=watchdog, daemon=True).start()
 main_window.MainWindow.showEvent = shown
 def painted(self, event):
     original(self, event)
@@ -117,21 +146,29 @@ def _paint_ms(argv: list[str], env: dict[str, str]) -> float:
     return (float(lines[-1]) - t0) * 1000
 
 
-def first_paint(runs: int, env: dict[str, str]) -> dict[str, float]:
+def first_paint(runs: int, env: dict[str, str]) -> dict[str, list[float]]:
+    """Each run times the bare window, then the app with a fresh and with a used data folder,
+    one after the other, so that the machine's load of the moment weighs on all three."""
     bare = [sys.executable, "-c", BARE]
     _paint_ms(bare, env)  # warm the file cache
-    result = {"bare": statistics.median(_paint_ms(bare, env) for _ in range(runs))}
-    fresh_times, used_times = [], []
     used = tempfile.mkdtemp(prefix="bench-app-used-")
     real = [sys.executable, "-c", PROBE, "paint", "0"]
     _paint_ms([*real, "--data-dir", used], env)  # the used folder: settings, store, cache
+    out: dict[str, list[float]] = {"bare": [], "fresh": [], "used": []}
     for _ in range(runs):
+        out["bare"].append(_paint_ms(bare, env))
         fresh = tempfile.mkdtemp(prefix="bench-app-fresh-")
-        fresh_times.append(_paint_ms([*real, "--data-dir", fresh], env))
-        used_times.append(_paint_ms([*real, "--data-dir", used], env))
-    result["fresh"] = statistics.median(fresh_times)
-    result["used"] = statistics.median(used_times)
-    return result
+        out["fresh"].append(_paint_ms([*real, "--data-dir", fresh], env))
+        out["used"].append(_paint_ms([*real, "--data-dir", used], env))
+    return out
+
+
+def _spread(values: list[float], fmt: str = "{:.0f}") -> str:
+    """median (min-max) of the values"""
+    if not values:
+        return "n/a"
+    med = fmt.format(statistics.median(values))
+    return f"{med} ({fmt.format(min(values))}-{fmt.format(max(values))})"
 
 
 def _tree(pid: int) -> list[int]:
@@ -262,19 +299,13 @@ def say_to_audible(server) -> dict[str, list[float]]:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--runs", type=int, default=7)
+    p.add_argument("--runs", type=int, default=7, help="first-paint runs")
+    p.add_argument("--sessions", type=int, default=3, help="session runs")
     p.add_argument("--seconds", type=float, default=12)
     p.add_argument("--speed", type=float, default=10)
     p.add_argument("--skip-paint", action="store_true")
+    p.add_argument("--skip-audible", action="store_true")
     a = p.parse_args()
-    if not a.skip_paint:
-        paint = first_paint(a.runs, _env())
-        print(f"first paint, bare window      : {paint['bare']:6.0f} ms (median of {a.runs})")
-        for kind in ("fresh", "used"):
-            print(
-                f"first paint, stenosis-player ({kind:5}): {paint[kind]:6.0f} ms = "
-                f"{paint[kind] / paint['bare']:.2f}x (goal <= 1.25x)"
-            )
     from sound_server import SoundServer, missing_tools
 
     server = None
@@ -282,33 +313,52 @@ def main() -> None:
         print(f"(no pulseaudio here: {', '.join(missing_tools())} missing; captions only)")
     else:
         server = SoundServer(mic=False).start()
+    print(f"load average at the start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     try:
         env = _env(server.env if server else None)
-        r = session(a.seconds, a.speed, env)
+        if not a.skip_paint:
+            paint = first_paint(a.runs, env)
+            print(
+                f"first paint ({a.runs} runs, each against the bare window of the same run; "
+                "median (min-max)):"
+            )
+            print(f"  bare window           : {_spread(paint['bare'])} ms")
+            for kind in ("fresh", "used"):
+                ratios = [x / b for x, b in zip(paint[kind], paint["bare"], strict=True)]
+                print(
+                    f"  stenosis-player {kind:5} : {_spread(paint[kind])} ms = "
+                    f"{_spread(ratios, '{:.2f}')}x the bare window (goal <= 1.25x)"
+                )
+        runs = [session(a.seconds, a.speed, env) for _ in range(a.sessions)]
         print(
             f"session --start --speed {a.speed:g} for {a.seconds:g} s, "
-            f"{'real audio' if server else 'no sound server'}:"
+            f"{'real audio' if server else 'no sound server'}, {a.sessions} runs, "
+            "median (min-max):"
         )
-        nan = float("nan")
+
+        def figures(key: str) -> list[float]:
+            return [r[key] for r in runs if key in r]
+
         print(
-            f"  window shown -> first frame: {r.get('shown_to_painted_ms', nan):.0f} ms "
-            "(the session is started in this time)"
+            "  longest stall from the first frame, session start included: "
+            f"{_spread(figures('stall_max_ms'))} ms (goal 16); after its first 2 s: "
+            f"{_spread(figures('stall_after_2s_ms'))} ms"
+        )
+        for i, r in enumerate(runs, 1):
+            for ms, at, where in r.get("stalls", [])[:2]:
+                print(
+                    f"    run {i}: {ms:4.0f} ms at {at / 1000:5.2f} s after the first frame, in {where}"
+                )
+        print(
+            f"  main process resident: max {_spread(figures('main_rss_max'))} MB, second half "
+            f"{_spread(figures('main_rss_late'))} MB (goal 90)"
         )
         print(
-            f"  longest stall from the first frame, session start included: "
-            f"{r.get('stall_max_ms', nan):.1f} ms (goal 16); "
-            f"after its first 2 s: {r.get('stall_after_2s_ms', nan):.1f} ms"
+            f"  whole tree proportional: max {_spread(figures('tree_pss_max'))} MB, second half "
+            f"{_spread(figures('tree_pss_late'))} MB (goal 100); processes max "
+            f"{_spread(figures('procs_max'))}"
         )
-        print(
-            f"  main process resident: max {r['main_rss_max']:.0f} MB, second half "
-            f"{r['main_rss_late']:.0f} MB (goal 90)"
-        )
-        print(
-            f"  whole tree proportional: max {r['tree_pss_max']:.0f} MB, second half "
-            f"{r['tree_pss_late']:.0f} MB (goal 100); resident {r['tree_rss_max']:.0f} MB; "
-            f"processes max {r['procs_max']}, second half {r['procs_late']}"
-        )
-        if server is not None:
+        if server is not None and not a.skip_audible:
             server.activate()
             lat = say_to_audible(server)
             for kind, values in lat.items():

@@ -265,6 +265,8 @@ class Catalog:
     transitions: dict[str, float] = field(default_factory=dict)
     offers: tuple[tuple[str, ...], ...] = ()  # other chains offered like the flexion order
     version: int = 2
+    # loaded before its schema pass (a first start): ``check_schema_later`` runs it
+    schema_pending: bool = field(default=False, compare=False)
 
     def program(self, program_id: str | None = None) -> Program:
         pid = program_id or self.default_program
@@ -283,32 +285,74 @@ def schema() -> dict[str, Any]:
     return json.loads(resources.schema_path().read_text(encoding="utf-8"))
 
 
-def load_catalog(path: Path | str | None = None, *, cache_dir: Path | None = None) -> Catalog:
+def load_catalog(
+    path: Path | str | None = None,
+    *,
+    cache_dir: Path | None = None,
+    schema_later: bool = False,
+) -> Catalog:
     """Read, validate and type a catalogue; raise CatalogError listing every problem.
 
     With ``cache_dir``, a file whose exact bytes already passed the schema skips the schema
     pass (importing and running jsonschema is most of the app's start-up cost); the
     cross-reference and image checks always run.
+
+    ``schema_later`` (the shipped catalogue, on a first start): a file that passes those
+    checks and builds is used at once, and ``check_schema_later`` must run the schema pass
+    afterwards; a file that fails them, or does not build, gets the full check now, so its
+    errors still name the field.
     """
     path = Path(path) if path else resources.catalog_path()
     raw = _read_bytes(path)
     data = _parse(path, raw)
     stamp = _validated_stamp(raw, cache_dir) if cache_dir else None
-    if stamp is not None and stamp.is_file():
+    stamped = stamp is not None and stamp.is_file()
+    if stamped or schema_later:
         problems = (
             _nan_problems(data, [])
             or _cross_reference_problems(data, path.parent)
             or sense_problems(data)
         )
+        if not problems:
+            try:
+                catalog = _build(data, path)
+            except Exception:  # a shape only the schema can explain: say it as it does
+                problems = validate(data, path.parent) or [
+                    "the file does not have the shape of a catalogue"
+                ]
+            else:
+                return catalog if stamped else replace(catalog, schema_pending=True)
     else:
         problems = validate(data, path.parent)
     if problems:
         raise CatalogError(path, problems)
+    _write_stamp(stamp, path)
+    return _build(data, path)
+
+
+def check_schema_later(catalog: Catalog, cache_dir: Path | None) -> list[str]:
+    """The schema pass ``load_catalog(schema_later=True)`` left out (run it off the UI
+    thread): the problems it finds, each 'file: location: message'; none stamps the file."""
+    if not getattr(catalog, "schema_pending", False):
+        return []
+    path = catalog.path
+    try:
+        raw = _read_bytes(path)
+        problems = validate(_parse(path, raw), path.parent)
+    except CatalogError as err:
+        problems = err.problems
+    if problems:
+        return [f"{path}: {p}" for p in problems]
+    if cache_dir is not None:
+        _write_stamp(_validated_stamp(raw, cache_dir), path)
+    return []
+
+
+def _write_stamp(stamp: Path | None, path: Path) -> None:
     if stamp is not None and not stamp.is_file():
         with contextlib.suppress(OSError):  # only a speed-up: never fail because of it
             stamp.parent.mkdir(parents=True, exist_ok=True)
             stamp.write_text(str(path), encoding="utf-8")
-    return _build(data, path)
 
 
 _RULES_VERSION = b"strict-integers-1"  # bump when validate() changes beyond the schema

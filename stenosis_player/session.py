@@ -132,6 +132,8 @@ class SessionCoordinator:
         self.progress = SessionProgress(catalog, settings, store)
         self._preamble = ""
         self.started_at = 0.0
+        self.plans_built = 0  # how many times a script was planned (reuse keeps it low)
+        self._last_plan: tuple[tuple, Script] | None = None
 
     def setting(self, key: str, default: Any) -> Any:
         if self.settings is None:
@@ -177,11 +179,27 @@ class SessionCoordinator:
         self.untimed: set[str] = set()
         self.options = self.script_options(program_id)
         script = build_script(self.catalog, program_id, self.options)
+        self.plans_built += 1
+        self._last_plan = (_plan_key(program_id, self.options), script)
         if self.untimed and hasattr(self.speech, "prepare"):
             # make the clips the plan guessed at; the next plan (or the preview, re-made
             # when speech is ready) is then timed to the second
             self.speech.prepare([*_spoken_lines(script), *sorted(self.untimed)])
         return script
+
+    def planned_script(self, program_id: str) -> Script:
+        """The last plan when nothing it depends on has changed since (the preview's, at
+        the start of a session: planning is tens of milliseconds on the UI thread), else a
+        new one. Its options are read again and compared; a line it could only estimate
+        whose clip exists now makes it plan again, to the second."""
+        opts = self.script_options(program_id)
+        last = self._last_plan
+        clips = getattr(self.speech, "clip_seconds", None)
+        arrived = clips is not None and any(clips(text) for text in self.untimed)
+        if last is not None and last[0] == _plan_key(program_id, opts) and not arrived:
+            self.options = opts
+            return last[1]
+        return self.build_script(program_id)
 
     def preview(self, program_id: str) -> None:
         self.program_id = program_id
@@ -206,7 +224,7 @@ class SessionCoordinator:
         if self.settings is not None:
             with contextlib.suppress(Exception):
                 self.settings.set("program.last", pid)
-        script = self.build_script(pid)
+        script = self.planned_script(pid)
         if too_long(script):  # doses set far past any home program: say so, start nothing
             self.view.add_notice(too_long(script))
             return
@@ -239,9 +257,10 @@ class SessionCoordinator:
         c = self.controller
         if c is None:
             return
-        self.view.show_screen(PLAYER)
         self.started_at = self.clock()
         c.start()
+        # shown after its first step is set: the player is laid out once, not twice
+        self.view.show_screen(PLAYER)
 
     @property
     def is_preview(self) -> bool:
@@ -693,6 +712,11 @@ class SessionCoordinator:
         self.options = merged
         self._script_changed()
         self.view.set_session_notice("Your changes apply from the next exercise.")
+
+
+def _plan_key(program_id: str, opts: ScriptOptions) -> tuple:
+    """What a plan depends on, comparable: the clip lengths are checked apart."""
+    return (program_id, replace(opts, speech_seconds=None))
 
 
 def _spoken_lines(script: Script) -> list[str]:

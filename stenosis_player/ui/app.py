@@ -10,15 +10,16 @@ import argparse
 import gc
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import resources
-from ..catalog import Catalog, CatalogError, load_catalog
+from ..catalog import Catalog, CatalogError, check_schema_later, load_catalog
 from ..paths import app_paths
 from .main_window import MainWindow
 from .speech_port import CaptionOnlySpeech
@@ -29,18 +30,43 @@ def load_catalog_with_fallback(
 ) -> tuple[Catalog | None, list[str]]:
     """The user's catalogue, else the shipped one with a notice; None if both fail."""
     try:
-        return load_catalog(path, cache_dir=cache_dir), []
+        # the shipped file's schema pass waits for the first frame (check_schema_soon)
+        return load_catalog(path, cache_dir=cache_dir, schema_later=path is None), []
     except CatalogError as err:
         notice = [f"{err.path}: " + "; ".join(err.problems[:5])]
         if path is None:
             return None, notice
         try:
-            return load_catalog(cache_dir=cache_dir), [
+            return load_catalog(cache_dir=cache_dir, schema_later=True), [
                 *notice,
                 "Using the exercises that came with the app.",
             ]
         except CatalogError as err2:
             return None, [*notice, f"{err2.path}: " + "; ".join(err2.problems[:5])]
+
+
+class SchemaCheck(QObject):
+    """The schema pass of a catalogue loaded before it (``schema_later``), on a thread:
+    importing and running jsonschema is ~80 ms, more than a few frames. What it finds (only
+    a damaged install can fail it) comes back as a notice on the window."""
+
+    problems = Signal(list)
+
+    def __init__(self, catalog: Catalog, cache_dir: Path | None, parent: QObject) -> None:
+        super().__init__(parent)
+        self.catalog, self.cache_dir = catalog, cache_dir
+
+    def start(self) -> None:
+        if self.catalog.schema_pending:
+            threading.Thread(target=self._run, name="catalog-schema", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            found = check_schema_later(self.catalog, self.cache_dir)
+        except Exception as exc:  # the check itself broke: say so, the session still runs
+            found = [f"{self.catalog.path}: could not be checked ({exc})"]
+        if found:
+            self.problems.emit(found)
 
 
 def make_speech(settings: Any, cache_dir) -> tuple[Any, list[str]]:
@@ -205,6 +231,14 @@ def run_app(args: argparse.Namespace) -> int:
         window.showFullScreen()
     else:
         window.show_sized()
+    schema = SchemaCheck(catalog, paths.cache_dir, window)
+    schema.problems.connect(
+        lambda found: window.add_notice(
+            "The exercises file that came with the app is damaged; reinstall the app. "
+            + "; ".join(found[:3])
+        )
+    )
+    window.when_built(schema.start)
     first_run = settings is not None and not settings.get("safety.notice_seen")
     if args.start is not None:
         program = args.start or None
@@ -213,14 +247,15 @@ def run_app(args: argparse.Namespace) -> int:
         elif first_run:
             # the very first session waits for the safety notice to be read (Enter)
             window.hands_free = True
-            QTimer.singleShot(
-                0, lambda: window.show_safety(then=lambda: window.start_session(program))
+            window.when_built(
+                lambda: window.show_safety(then=lambda: window.start_session(program))
             )
         else:
             window.hands_free = True  # no questions before the session: it just starts
-            QTimer.singleShot(0, lambda: window.start_session(program))
+            # after the first frame, with the player screen built (not on the way to it)
+            window.when_built(lambda: window.start_session(program))
     elif first_run:
-        QTimer.singleShot(0, window.show_safety)
+        window.when_built(window.show_safety)
     quit_on_terminate(app)
     code = app.exec()
     if hasattr(speech, "close"):

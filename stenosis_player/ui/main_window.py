@@ -26,7 +26,6 @@ from ..session import END, PAIN, PLAYER, START, SessionCoordinator, SessionResul
 from .fit import ScreenFit
 from .notices import NoticeBoard
 from .plain import make_all_plain
-from .safety_notice import APP_ADDITION, SafetyNotice, safety_citation
 from .speech_port import CaptionOnlySpeech
 from .start_view import StartView
 from .theme import theme_for
@@ -40,8 +39,13 @@ if TYPE_CHECKING:
     from .end_view import EndView
     from .pain_checkin import PainCheckIn
     from .player_view import PlayerView
+    from .safety_notice import SafetyNotice
 
-__all__ = ["APP_ADDITION", "MainWindow", "SafetyNotice", "safety_citation"]
+__all__ = ["MainWindow"]  # the safety notice is imported when shown (not on the first frame)
+
+# Built after the first frame, one piece per turn of the event loop, so that none keeps the
+# window from answering for longer than about a frame (each piece is 1-20 ms here).
+_AFTER_FIRST_FRAME = ("import_player", "player", "import_session", "end_view", "checkin", "week")
 
 
 def _make_driver(script: Script, clock: Clock, speed: float, resume_from: int) -> Any:
@@ -96,6 +100,7 @@ class MainWindow(QMainWindow):
         self.start_view.select_program(self.session.program_id)
         self.stack.addWidget(self.start_view)
         self._screen_fits: list[ScreenFit] = []
+        self._refit_pending = False
         self._fit_screen(self.start_view)
         # The first frame shows the start screen only: the player, end and pain screens are
         # built on first use, or just after the first frame (see paintEvent).
@@ -103,10 +108,12 @@ class MainWindow(QMainWindow):
         self._end_view: EndView | None = None
         self._checkin: PainCheckIn | None = None
         self._other_screens_scheduled = False
+        self._screens_built = False
+        self._when_built: list[Callable[[], None]] = []
         self._caption = ""  # what the speech said last, for a player screen built later
         self.notice_board = NoticeBoard()  # every notice, shown on the start and player screens
         self.notice_board.listeners.append(self.start_view.set_notices)
-        self.notice_board.listeners.append(lambda _items: self.refit_screens())
+        self.notice_board.listeners.append(lambda _items: self._refit_soon())
         self.theme = theme_for(False)
         self.history_view: QWidget | None = None
         self.setCentralWidget(self.stack)
@@ -280,6 +287,17 @@ class MainWindow(QMainWindow):
         fit.scale = self._text_scale()
         self._screen_fits.append(fit)
 
+    def _refit_soon(self) -> None:
+        """Refit at the next turn of the event loop, once for many notices (at a session's
+        start the screen being left is then hidden and skipped)."""
+        if not self._refit_pending:
+            self._refit_pending = True
+            QTimer.singleShot(0, self, self._refit_now)
+
+    def _refit_now(self) -> None:
+        self._refit_pending = False
+        self.refit_screens()
+
     def refit_screens(self) -> None:
         """Fit the screens again now (new text); a screen whose text is unchanged is skipped."""
         for fit in self._screen_fits:
@@ -295,10 +313,42 @@ class MainWindow(QMainWindow):
             self._other_screens_scheduled = True
             QTimer.singleShot(0, self, self._build_other_screens)
 
-    def _build_other_screens(self) -> None:
-        """Build the screens the first frame did not need, while the start screen is read."""
-        _ = self.player, self.end_view, self.checkin
-        self.show_week()
+    def _build_other_screens(self, step: int = 0) -> None:
+        """Build the screens the first frame did not need, while the start screen is read:
+        one piece per turn of the event loop, then whatever waited for them."""
+        if step < len(_AFTER_FIRST_FRAME):
+            piece = _AFTER_FIRST_FRAME[step]
+            if piece == "import_player":
+                from . import player_view  # noqa: F401 - its imports are half the cost
+            elif piece == "import_session":
+                # what a session's start imports (the engine's timer, the recorder)
+                from .. import recorder  # noqa: F401
+                from . import controller  # noqa: F401
+            elif piece == "week":
+                self.show_week()
+            else:
+                getattr(self, piece)
+            QTimer.singleShot(0, self, lambda: self._build_other_screens(step + 1))
+            return
+        self._screens_built = True
+        waiting, self._when_built = self._when_built, []
+        for run in waiting:
+            run()
+
+    def when_built(self, run: Callable[[], None]) -> None:
+        """Run ``run`` once the first frame is shown and the other screens are built (a
+        session started by ``--start`` then begins without building them at once)."""
+        if self._screens_built:
+            run()
+            return
+        self._when_built.append(run)
+        # a window that is never painted (shown minimised) still gets there, a bit later
+        QTimer.singleShot(1000, self, self._build_unless_scheduled)
+
+    def _build_unless_scheduled(self) -> None:
+        if not self._other_screens_scheduled:
+            self._other_screens_scheduled = True
+            self._build_other_screens()
 
     def _show_caption(self, text: str) -> None:
         self._caption = text
@@ -520,6 +570,8 @@ class MainWindow(QMainWindow):
 
     def show_safety(self, then: Callable[[], None] | None = None) -> None:
         """The safety notice (first run, and the Help menu); ``then`` runs once it is read."""
+        from .safety_notice import SafetyNotice
+
         self.safety_dialog = SafetyNotice(self.catalog, self)
         self.safety_dialog.setStyleSheet(self.styleSheet())
         # large text, but a dozen lines at least: the words scroll, never a word a line

@@ -301,8 +301,10 @@ class PlayerView(QWidget):
         self.factor = f
 
     def refit(self) -> None:
-        """Choose the largest text (at most the user's) that fits; the caption goes first."""
-        if self._fitting or self.width() < 2:
+        """Choose the largest text (at most the user's) that fits; the caption goes first.
+        A hidden screen waits for its showEvent: a fit is 10-40 ms of layout, and at a
+        session's start the plan, the notices and the first step each used to ask for one."""
+        if self._fitting or self.width() < 2 or not self.isVisible():
             return
         key = (self.scale, content_key(self))
         if key == self._fit_key:

@@ -19,6 +19,7 @@ Failures reply ``{"ok": false, "error": "..."}``; the worker keeps serving.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -243,8 +244,22 @@ def end_with_parent(parent: int | None = None) -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
+# How much lower than the window a worker runs: a cold session's lines are made while the
+# window lays out its first screens, and on two cores two workers at the same priority
+# starved it for 100-200 ms at a time. Synthesis takes only what the window leaves.
+WORKER_NICENESS = 10
+
+
+def lower_priority(by: int = WORKER_NICENESS) -> None:
+    """Run this process ``by`` steps nicer (POSIX; elsewhere, or when refused, as it is)."""
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(by)
+
+
 def main() -> int:
     end_with_parent()
+    lower_priority()
     # Keep the protocol channel for ourselves: the eSpeak driver prints to stdout.
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     devnull = os.open(os.devnull, os.O_WRONLY)
