@@ -31,10 +31,16 @@ from .synth import (
     SynthesisUnavailable,
     Synthesizer,
     clip_seconds,
-    default_workers,
 )
 
 log = logging.getLogger(__name__)  # --verbose: clips started and stopped
+
+# One worker process for the window (export-audio uses ``default_workers()``): a second one
+# made a cold program's clips in ~1.0 s instead of ~1.9 s (bench_voice, a loaded 2-core
+# machine), but took the process tree to ~107 MB proportional while both ran (goal 100)
+# and a core from the window. A session needs its lines faster than real time only, and
+# ``say`` jumps the queue.
+WINDOW_WORKERS = 1
 
 __all__ = [
     "Priority",
@@ -109,7 +115,7 @@ class SpeechService(QObject):
                 from ..paths import app_paths
 
                 cache_dir = app_paths().speech_cache_dir
-            synth = Synthesizer(cache_dir, config, workers=default_workers())
+            synth = Synthesizer(cache_dir, config, workers=WINDOW_WORKERS)
         self.synth = synth
         self.config = config or synth.config
         self._notices_sent: set[str] = set()
