@@ -22,9 +22,14 @@ import getpass
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QDir, QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+# QtNetwork (~5 ms and ~3 MB) is imported when the socket is opened: after the window's
+# first frame for the first copy (``acquire(listen=False)``, then ``listen()``)
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from .digest import sha256
 from .instance_lock import InstanceLock
@@ -71,29 +76,39 @@ class SingleInstance(QObject):
             user = str(os.getuid()) if hasattr(os, "getuid") else "user"
         return sha256(f"{user}\0{where}".encode()).hexdigest()[:16]
 
-    def acquire(self, start: str | None = None) -> bool:
-        """True: this is the first copy (now listening). False: another copy runs; it is
-        asked to come forward, and with ``start`` (a program id, "" for the default) to
-        start a session too."""
+    def acquire(self, start: str | None = None, *, listen: bool = True) -> bool:
+        """True: this is the first copy (listening, unless ``listen`` is False: then call
+        ``listen()`` soon; a second copy retries for RETRY_FOR_MS). False: another copy
+        runs; it is asked to come forward, and with ``start`` (a program id, "" for the
+        default) to start a session too."""
         if self.primary:
             return True
         if self._lock.acquire():
             self.primary = True
-            QLocalServer.removeServer(self.server_name)  # a crashed copy's socket file
-            server = QLocalServer(self)
-            server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-            server.newConnection.connect(self._on_new_connection)
-            if not server.listen(self.server_name):
-                # still the only writer (we hold the lock); only "bring forward" is lost
-                server.deleteLater()
-            else:
-                self._server = server
+            if listen:
+                self.listen()
             return True
         message = (
             _MESSAGE if start is None else _START + b" " + start.encode("ascii", "replace") + b"\n"
         )
         self.notified = self._notify_first_copy(message)
         return False
+
+    def listen(self) -> None:
+        """Open the socket a second copy asks through (the first copy, once)."""
+        if not self.primary or self._server is not None:
+            return
+        from PySide6.QtNetwork import QLocalServer
+
+        QLocalServer.removeServer(self.server_name)  # a crashed copy's socket file
+        server = QLocalServer(self)
+        server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        server.newConnection.connect(self._on_new_connection)
+        if not server.listen(self.server_name):
+            # still the only writer (we hold the lock); only "bring forward" is lost
+            server.deleteLater()
+        else:
+            self._server = server
 
     def release(self) -> None:
         if self._server is not None:
@@ -108,6 +123,8 @@ class SingleInstance(QObject):
     # ------------------------------------------------------------------ internals
     def _notify_first_copy(self, message: bytes = _MESSAGE) -> bool:
         from time import monotonic, sleep
+
+        from PySide6.QtNetwork import QLocalSocket
 
         give_up = monotonic() + RETRY_FOR_MS / 1000
         while True:
@@ -134,11 +151,15 @@ class SingleInstance(QObject):
                 self._read(socket)
 
     def _on_ready_read(self) -> None:
+        from PySide6.QtNetwork import QLocalSocket
+
         socket = self.sender()
         if isinstance(socket, QLocalSocket):
             self._read(socket)
 
     def _on_disconnected(self) -> None:
+        from PySide6.QtNetwork import QLocalSocket
+
         socket = self.sender()
         if isinstance(socket, QLocalSocket):
             self._read(socket)

@@ -172,7 +172,8 @@ def run_app(args: argparse.Namespace) -> int:
         from ..single_instance import SingleInstance
 
         instance = SingleInstance(SingleInstance.key_for(paths.data_dir), lock_dir=paths.data_dir)
-        if not instance.acquire(start=args.start):
+        # the lock now (a second copy never gets a window); its socket after the first frame
+        if not instance.acquire(start=args.start, listen=False):
             if getattr(instance, "notified", False):
                 print("stenosis-player is already running; its window was brought forward.")
                 return 0
@@ -221,6 +222,8 @@ def run_app(args: argparse.Namespace) -> int:
         notices=notices,
     )
     window.data_dir = paths.data_dir
+    if instance is not None and hasattr(instance, "listen"):
+        window.when_built(instance.listen)
     if instance is not None and hasattr(instance, "activation_requested"):
         instance.activation_requested.connect(
             lambda: (window.showNormal(), window.raise_(), window.activateWindow())

@@ -127,3 +127,34 @@ def test_start_from_a_second_copy_begins_a_session_only_when_none_is_running(qtb
     assert window.session.controller is running
     assert "already under way" in window.player.notices.text()
     running.stop()
+
+
+def test_a_first_copy_that_listens_after_its_first_frame_still_turns_a_second_away(qtbot, key):
+    """The app takes the lock before its window and opens its socket after the first frame:
+    a second copy started in between is refused at once and gets through when it opens."""
+    first = SingleInstance(key)
+    assert first.acquire(listen=False)
+    try:
+        with qtbot.waitSignal(first.activation_requested, timeout=10_000):
+            proc = _spawn(key)
+            qtbot.wait(300)  # the second copy found the lock taken and is retrying
+            assert proc.poll() is None
+            first.listen()
+            qtbot.waitUntil(lambda: proc.poll() is not None, timeout=10_000)
+        out, err = proc.communicate(timeout=5)
+        assert proc.returncode == 3, err
+        assert out.strip() == "secondary notified=True"
+    finally:
+        first.release()
+
+
+def test_the_first_copys_lock_alone_needs_no_qtnetwork(tmp_path):
+    code = (
+        "import sys; from PySide6.QtCore import QCoreApplication\n"
+        "from stenosis_player.single_instance import SingleInstance\n"
+        "app = QCoreApplication([])\n"
+        f"i = SingleInstance('k', lock_dir={str(tmp_path)!r})\n"
+        "print(i.acquire(listen=False), 'PySide6.QtNetwork' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]
