@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal  # not Qt: touching it costs ~20 ms
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -191,6 +191,8 @@ def run_app(args: argparse.Namespace) -> int:
 
     catalog, notices = load_catalog_with_fallback(args.exercises, paths.cache_dir)
     if catalog is None:
+        from PySide6.QtCore import Qt
+
         box = QMessageBox(QMessageBox.Icon.Critical, "Stenosis Player", "\n".join(notices))
         box.setTextFormat(Qt.TextFormat.PlainText)  # the file's own words, as written
         box.exec()
