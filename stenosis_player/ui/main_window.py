@@ -45,7 +45,15 @@ __all__ = ["MainWindow"]  # the safety notice is imported when shown (not on the
 
 # Built after the first frame, one piece per turn of the event loop, so that none keeps the
 # window from answering for longer than about a frame (each piece is 1-20 ms here).
-_AFTER_FIRST_FRAME = ("import_player", "player", "import_session", "end_view", "checkin", "week")
+_AFTER_FIRST_FRAME = (
+    "import_player",
+    "player",
+    "prefit_player",
+    "import_session",
+    "end_view",
+    "checkin",
+    "week",
+)
 
 
 def _make_driver(script: Script, clock: Clock, speed: float, resume_from: int) -> Any:
@@ -73,6 +81,7 @@ class MainWindow(QMainWindow):
         notices: list[str] | None = None,
     ) -> None:
         super().__init__()
+        self._previewed: Script | None = None  # the start screen's plan, for the player
         self.catalog = catalog
         self.settings = settings
         self.speech = speech if speech is not None else CaptionOnlySpeech(parent=self)
@@ -326,6 +335,8 @@ class MainWindow(QMainWindow):
                 from . import controller  # noqa: F401
             elif piece == "week":
                 self.show_week()
+            elif piece == "prefit_player":
+                self._prefit_player()
             else:
                 getattr(self, piece)
             QTimer.singleShot(0, self, lambda: self._build_other_screens(step + 1))
@@ -334,6 +345,12 @@ class MainWindow(QMainWindow):
         waiting, self._when_built = self._when_built, []
         for run in waiting:
             run()
+
+    def _prefit_player(self) -> None:
+        """The previewed program's first step, fitted on the hidden player (see prefit)."""
+        script = self._previewed
+        if script is not None and len(script) and self.session.controller is None:
+            self.player.prefit(script[0], (self.stack.width(), self.stack.height()))
 
     def when_built(self, run: Callable[[], None]) -> None:
         """Run ``run`` once the first frame is shown and the other screens are built (a
@@ -394,6 +411,7 @@ class MainWindow(QMainWindow):
         self.start_view.set_week(week_text(self.settings, self.store))
 
     def show_preview(self, script: Script) -> None:
+        self._previewed = script
         self.start_view.show_script(script)
 
     def show_resume(self, label: str | None) -> None:

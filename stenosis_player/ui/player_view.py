@@ -115,6 +115,7 @@ class PlayerView(QWidget):
         self._last_fit: float | None = None
         self._fit_size: tuple[int, int] | None = None
         self._new_step = False  # a new segment or panel: try one size larger again
+        self._prefitting = False
         self._roles: list[tuple[QWidget, str]] = []
         self.setMinimumSize(1, 1)  # the window never grows for this screen: it refits
 
@@ -304,7 +305,7 @@ class PlayerView(QWidget):
         """Choose the largest text (at most the user's) that fits; the caption goes first.
         A hidden screen waits for its showEvent: a fit is 10-40 ms of layout, and at a
         session's start the plan, the notices and the first step each used to ask for one."""
-        if self._fitting or self.width() < 2 or not self.isVisible():
+        if self._fitting or self.width() < 2 or not (self.isVisible() or self._prefitting):
             return
         key = (self.scale, content_key(self))
         if key == self._fit_key:
@@ -332,6 +333,18 @@ class PlayerView(QWidget):
         finally:
             self._fitting = False
             self._fit_key = (self.scale, content_key(self))
+
+    def prefit(self, seg: Segment, size: tuple[int, int]) -> None:
+        """Fit, while hidden, to ``seg`` at ``size`` (the stack's): the styles and sizes
+        of a session's first step are then made on the start screen, and showing the
+        player at the start finds its fit all but done (a few ms instead of tens)."""
+        self.resize(*size)
+        self.show_segment(seg)
+        self._prefitting = True
+        try:
+            self.refit()
+        finally:
+            self._prefitting = False
 
     def event(self, event: QEvent) -> bool:
         handled = super().event(event)
