@@ -38,7 +38,9 @@ _MESSAGE = b"activate\n"
 _START = b"start"  # "start [PROGRAM]": come forward and start a session (a reminder's Start)
 _PROGRAM_ID = re.compile(rb"[a-z0-9][a-z0-9-]{0,63}")
 CONNECT_TIMEOUT_MS = 1000
-RETRY_FOR_MS = 2000  # a first copy still starting up gets this long to open its socket
+# a first copy still starting up gets this long to open its socket (it opens it after its
+# first frame: on a busy machine that can be seconds after it took the lock)
+RETRY_FOR_MS = 10_000
 
 
 class SingleInstance(QObject):

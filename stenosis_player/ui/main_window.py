@@ -46,12 +46,15 @@ __all__ = ["MainWindow"]  # the safety notice is imported when shown (not on the
 # Built after the first frame, one piece per turn of the event loop, so that none keeps the
 # window from answering for longer than about a frame (each piece is 1-20 ms here).
 _AFTER_FIRST_FRAME = (
+    "qt_namespace",
+    "import_widgets",
     "import_player",
     "player",
     "prefit_player",
     "import_session",
     "end_view",
     "checkin",
+    "import_week",
     "week",
 )
 
@@ -327,12 +330,20 @@ class MainWindow(QMainWindow):
         one piece per turn of the event loop, then whatever waited for them."""
         if step < len(_AFTER_FIRST_FRAME):
             piece = _AFTER_FIRST_FRAME[step]
-            if piece == "import_player":
+            if piece == "qt_namespace":
+                # PySide6's Qt namespace makes ~90 enum types when first touched (~20 ms):
+                # the player's module touches it; alone here, its import is a slice less
+                from PySide6.QtCore import Qt  # noqa: F401
+            elif piece == "import_widgets":
+                from . import widgets  # noqa: F401 - the player's drawings (QtSvg)
+            elif piece == "import_player":
                 from . import player_view  # noqa: F401 - its imports are half the cost
             elif piece == "import_session":
                 # what a session's start imports (the engine's timer, the recorder)
                 from .. import recorder  # noqa: F401
                 from . import controller  # noqa: F401
+            elif piece == "import_week":
+                from . import reminders_tab  # noqa: F401 - the week line's reminder days
             elif piece == "week":
                 self.show_week()
             elif piece == "prefit_player":
