@@ -25,6 +25,7 @@ import dataclasses
 import statistics
 import sys
 import time
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -36,11 +37,12 @@ from stenosis_player.voice_commands.commands import (
     QUESTION_ONLY,
     phrase_to_command,
 )
-from stenosis_player.voice_commands.recognizer import CommandRecognizer, Settings
+from stenosis_player.voice_commands.neural import NeuralRecognizer, NeuralSettings
+from stenosis_player.voice_commands.recognizer import Settings, SphinxRecognizer
 
 HELD_OUT = ("ked", "awb", "rms")  # voices no threshold of the shipped recognizer was tuned on
 
-_RECOGNIZER = CommandRecognizer  # (the experiment's, with --experiment)
+_RECOGNIZER = SphinxRecognizer  # (set by --recognizer or --experiment)
 
 
 @dataclasses.dataclass
@@ -223,6 +225,19 @@ def main(argv: list[str] | None = None) -> int:
         "each voice left out, instead of the shipped one",
     )
     ap.add_argument("--no-cpu", action="store_true")
+    ap.add_argument(
+        "--recognizer",
+        choices=["neural", "sphinx"],
+        default="neural",
+        help="the neural keyword spotter (shipped thresholds, run as a black box) or the "
+        "pocketsphinx recognizer",
+    )
+    ap.add_argument(
+        "--subset",
+        type=int,
+        default=1,
+        help="keep every N-th file of each condition (quick runs while iterating)",
+    )
     args = ap.parse_args(argv)
 
     global _RECOGNIZER
@@ -234,6 +249,12 @@ def main(argv: list[str] | None = None) -> int:
         _RECOGNIZER, settings = burst_grammar.CommandRecognizer, burst_grammar.Settings()
     else:  # nothing of the shipped recognizer is tuned on the tune split: skip it
         manifest = [e for e in manifest if e["split"] == "test"]
+        if args.recognizer == "neural":
+            _RECOGNIZER, settings = NeuralRecognizer, NeuralSettings.load()
+        else:
+            _RECOGNIZER = SphinxRecognizer
+    if args.subset > 1:  # by a hash of the path, so every condition keeps its share
+        manifest = [e for e in manifest if zlib.crc32(e["path"].encode()) % args.subset == 0]
     t = time.time()
     outcomes = run(args.data, manifest, settings, args.jobs)
     print(f"ran {len(outcomes)} files in {time.time() - t:.0f} s")

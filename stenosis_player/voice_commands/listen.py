@@ -60,6 +60,8 @@ def run_listen(argv: list[str]) -> int:
         source.close()
         print(f"stenosis-player listen: {exc}", file=sys.stderr)
         return 1
+    if getattr(rec, "fallback_reason", ""):
+        print(f"stenosis-player listen: using pocketsphinx: {rec.fallback_reason}", file=sys.stderr)
     rec.set_question_open(args.question)
     rec.explain_rejections = args.verbose
     table = phrase_table(args.leading_word)

@@ -17,6 +17,7 @@ The signals are emitted from the worker thread; Qt queues them to the receivers'
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -135,6 +136,10 @@ class VoiceCommandListener(QObject):
         rec = None
         try:
             rec = CommandRecognizer(leading_word=self._leading_word)
+            if getattr(rec, "fallback_reason", ""):  # still listening, with pocketsphinx
+                logging.getLogger(__name__).warning(
+                    "voice commands use pocketsphinx: %s", rec.fallback_reason
+                )
             source = self._source_factory()
             with self._lock:
                 self._source = source

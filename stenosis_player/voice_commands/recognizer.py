@@ -230,8 +230,10 @@ class _Spotter:
         self._dir.cleanup()
 
 
-class CommandRecognizer:
-    """Spots voice commands in a stream of 16 kHz mono int16 PCM. Not thread-safe: feed it
+class SphinxRecognizer:
+    """Spots voice commands in a stream of 16 kHz mono int16 PCM with pocketsphinx: for a
+    leading word other than "player", and when the neural model cannot be loaded (see
+    :func:`CommandRecognizer`). Not thread-safe: feed it
     from one thread; :meth:`set_app_speaking` and :meth:`set_question_open` may be called from
     another (they only set flags that :meth:`feed` reads)."""
 
@@ -242,6 +244,9 @@ class CommandRecognizer:
         commands: set[Command] | frozenset[Command] | None = None,
         cancel_echo: bool = True,
     ) -> None:
+        self.explain_rejections = False
+        #: Why the neural spotter is not used (set by CommandRecognizer), or "".
+        self.fallback_reason = ""
         ps = _import_pocketsphinx()
         #: Why the app's voice is not cancelled, or "" if it is.
         self.echo_unavailable = "" if cancel_echo else "turned off"
@@ -784,3 +789,44 @@ class CommandRecognizer:
             (length > 10 * SAMPLE_RATE and quiet) or length > 60 * SAMPLE_RATE
         ):
             sp.restart(self._pos)
+
+
+#: The recognizers CommandRecognizer chooses from ("neural": neural.NeuralRecognizer).
+ENGINES = ("neural", "sphinx")
+DEFAULT_ENGINE = "sphinx"
+
+
+def CommandRecognizer(  # (a function where the class used to be: callers are unchanged)
+    leading_word: str = DEFAULT_LEADING_WORD,
+    settings=None,
+    commands: set[Command] | frozenset[Command] | None = None,
+    cancel_echo: bool = True,
+    engine: str | None = None,
+    model=None,
+):
+    """The recognizer for *leading_word*: the neural keyword spotter where it can be used (it
+    was trained on "player"), else pocketsphinx. If the model file is missing or damaged, the
+    pocketsphinx one is returned with ``fallback_reason`` naming the file and the fault.
+    *settings*: a :class:`Settings` asks for pocketsphinx, a ``NeuralSettings`` for the
+    neural one."""
+    engine = engine or DEFAULT_ENGINE
+    if engine not in ENGINES:
+        raise ValueError(f"unknown recognizer {engine!r}; choose one of {ENGINES}")
+    if isinstance(settings, Settings):
+        engine = "sphinx"
+    reason = ""
+    if engine == "neural" and leading_word != DEFAULT_LEADING_WORD:
+        reason = f"the neural model knows only the leading word {DEFAULT_LEADING_WORD!r}"
+    elif engine == "neural":
+        from .kws_model import KwsModelError
+        from .neural import NeuralRecognizer
+
+        try:
+            return NeuralRecognizer(leading_word, settings, commands, cancel_echo, model=model)
+        except KwsModelError as exc:
+            reason = str(exc)
+    rec = SphinxRecognizer(
+        leading_word, settings if isinstance(settings, Settings) else None, commands, cancel_echo
+    )
+    rec.fallback_reason = reason
+    return rec
