@@ -37,6 +37,7 @@ from stenosis_player.voice_commands.commands import (
     QUESTION_ONLY,
     phrase_to_command,
 )
+from stenosis_player.voice_commands.hybrid import HybridRecognizer, HybridSettings
 from stenosis_player.voice_commands.neural import NeuralRecognizer, NeuralSettings
 from stenosis_player.voice_commands.recognizer import Settings, SphinxRecognizer
 
@@ -227,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-cpu", action="store_true")
     ap.add_argument(
         "--recognizer",
-        choices=["neural", "sphinx"],
+        choices=["hybrid", "neural", "sphinx"],
         default="neural",
         help="the neural keyword spotter (shipped thresholds, run as a black box) or the "
         "pocketsphinx recognizer",
@@ -251,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
         manifest = [e for e in manifest if e["split"] == "test"]
         if args.recognizer == "neural":
             _RECOGNIZER, settings = NeuralRecognizer, NeuralSettings.load()
+        elif args.recognizer == "hybrid":
+            _RECOGNIZER, settings = HybridRecognizer, HybridSettings.load()
         else:
             _RECOGNIZER = SphinxRecognizer
     if args.subset > 1:  # by a hash of the path, so every condition keeps its share

@@ -81,6 +81,8 @@ class Clips:
         for i, m in enumerate(meta["clips"]):
             x = audio[offsets[i] : offsets[i + 1]].astype(np.float32) / 32768.0
             part = self.split["val" if m["config"] in val_cfgs else "train"]
+            if meta["configs"][m["config"]]["engine"] != "espeak":
+                part.setdefault("other_engines", set()).add(m["config"])
             if m["kind"] in ("sentence", "embedded"):
                 part[m["kind"]].append(x)
             else:
@@ -157,12 +159,16 @@ class Examples:
         self.bank = bank
         self.rng = np.random.default_rng(seed)
         self.phrases = CLASSES[1:]
+        self.other_engines = part.get("other_engines", set())
 
     def _phrase(self, cls: int) -> np.ndarray:
         rng = self.rng
         text = self.phrases[cls - 1]
         by_cfg = self.part["phrase"][text]
-        cfg = list(by_cfg)[int(rng.integers(len(by_cfg)))]
+        cfgs = list(by_cfg)
+        if self.other_engines and rng.random() < 0.5:  # Festival and flite as often as eSpeak
+            cfgs = [c for c in cfgs if c in self.other_engines] or cfgs
+        cfg = cfgs[int(rng.integers(len(cfgs)))]
         words = self.part["word"]
         if text.startswith("player ") and rng.random() < 0.3:
             word = text.split()[1]
@@ -269,6 +275,11 @@ class Examples:
                 if rng.random() < 0.5
                 else (lfilter([1, -a], [1], sig).astype(np.float32))
             )
+        if rng.random() < 0.5:  # another voice's timbre: a smooth random tone curve
+            spec = np.fft.rfft(sig)
+            knots = rng.uniform(-8, 8, size=8)
+            curve = np.interp(np.linspace(0, 7, len(spec)) ** 1.0, np.arange(8), knots)
+            sig = np.fft.irfft(spec * 10 ** (curve / 20), W).astype(np.float32)
         if rng.random() < 0.88:
             snr = rng.uniform(-3, 30)
             noise = self.bank.take(rng, W) * math.sqrt(power / 10 ** (snr / 10))

@@ -48,7 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--write", action="store_true")
+    ap.add_argument(
+        "--hybrid", action="store_true", help="choose the hybrid's verify value instead"
+    )
     args = ap.parse_args(argv)
+    if args.hybrid:
+        tune_hybrid(args.data, args.jobs, 0.02, args.write)
+        return 0
     ev._RECOGNIZER = NeuralRecognizer
     base = NeuralSettings.load()
     probe = dataclasses.replace(base, emit_all=True)
@@ -121,6 +127,51 @@ def main(argv: list[str] | None = None) -> int:
         path.write_text(json.dumps(data, indent=2) + "\n")
         print(f"wrote {path}")
     return 0
+
+
+def tune_hybrid(data: Path, jobs: int, margin: float, write: bool) -> None:
+    """The hybrid's one value: how sure the network must be of a pocketsphinx command. The
+    lowest at which the tune split's ordinary speech (clean and in four noises at 15 dB, no
+    question open) gives no false command, plus *margin*."""
+    from stenosis_player.voice_commands.hybrid import HybridRecognizer, HybridSettings
+
+    ev._RECOGNIZER = HybridRecognizer
+    probe = dataclasses.replace(HybridSettings.load(), emit_all=True)
+    tune = [
+        e for e in load_manifest(data) if e["split"] == "tune" and e["voice"] in TRAINING_VOICES
+    ]
+    table = phrase_to_command()
+    groups: dict[tuple, list[dict]] = collections.defaultdict(list)
+    for e in tune:
+        q = e["kind"] == "command" and table[e["phrase"]] in QUESTION_ONLY
+        groups[(e["kind"], e["voice"], e.get("variant"), e["noise"], q)].append(e)
+    args = [(data, g, probe, k[-1]) for k, g in groups.items()]
+    with ProcessPoolExecutor(jobs) as pool:
+        results = [o for outs in pool.map(ev._run_group, args) for o in outs]
+    false = [c[1] for o in results if o.entry["kind"] == "negative" for c in o.candidates]
+    minutes = sum(o.seconds for o in results if o.entry["kind"] == "negative") / 60
+    verify = round(min(0.9, max(false, default=0.0) + margin), 3)
+    print(
+        f"hybrid: {len(false)} pocketsphinx commands in {minutes:.0f} min of ordinary speech; "
+        f"the network's highest score among them {max(false, default=0.0):.3f} -> verify {verify}"
+    )
+    cells: dict[tuple, list[int]] = collections.defaultdict(lambda: [0, 0])
+    for o in results:
+        e = o.entry
+        if e["kind"] != "command":
+            continue
+        ok = any(table[p] is table[e["phrase"]] and s >= verify for p, s, *_ in o.candidates)
+        cells[(e["variant"], e["noise"])][0] += ok
+        cells[(e["variant"], e["noise"])][1] += 1
+    for key in sorted(cells):
+        a, n = cells[key]
+        print(f"  {key[0]:7s} {key[1]:7s} {a / n:6.1%} of {n}")
+    if write:
+        path = REPO / "stenosis_player" / "data" / NEURAL_SETTINGS_RESOURCE
+        saved = json.loads(path.read_text())
+        saved["verify"] = verify
+        path.write_text(json.dumps(saved, indent=2) + "\n")
+        print(f"wrote verify to {path}")
 
 
 if __name__ == "__main__":

@@ -91,17 +91,32 @@ class KwsModel:
         if b2.shape != (len(self.classes),):
             raise ValueError(f"output bias {b2.shape}")
 
-    def probabilities(self, window: np.ndarray) -> np.ndarray:
-        """*window*: (window_frames, n_mels) normalised log-mel -> probability per class."""
+    def embedding(self, window: np.ndarray) -> np.ndarray:
+        """The last hidden layer for *window* (what :func:`adapt.adapt_output` learns from)."""
         x = window[None, :, :].astype(np.float32)
         for (w, b), pooled in zip(self.convs, POOLED, strict=True):
             x = _conv3x3(x, w, b)
             if pooled:
                 x = _pool2(x)
         x = x.mean(axis=2).reshape(-1)  # (channels, frames) flattened, channel-major
-        (w1, b1), (w2, b2) = self.fc
-        h = np.maximum(x @ w1 + b1, 0.0)
-        z = h @ w2 + b2
-        z = z - z.max()
+        w1, b1 = self.fc[0]
+        return np.maximum(x @ w1 + b1, 0.0)
+
+    def output(self, hidden: np.ndarray) -> np.ndarray:
+        """Probability per class from :meth:`embedding` (rows of *hidden* if 2-D)."""
+        w2, b2 = self.fc[1]
+        z = hidden @ w2 + b2
+        z = z - z.max(axis=-1, keepdims=True)
         e = np.exp(z)
-        return e / e.sum()
+        return e / e.sum(axis=-1, keepdims=True)
+
+    def probabilities(self, window: np.ndarray) -> np.ndarray:
+        """*window*: (window_frames, n_mels) normalised log-mel -> probability per class."""
+        return self.output(self.embedding(window))
+
+    def with_output(self, w2: np.ndarray, b2: np.ndarray) -> KwsModel:
+        """A copy whose last layer is (*w2*, *b2*): adapted to one user's voice."""
+        other = object.__new__(KwsModel)
+        other.__dict__.update(self.__dict__)
+        other.fc = [self.fc[0], (w2.astype(np.float32), b2.astype(np.float32))]
+        return other

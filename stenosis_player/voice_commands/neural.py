@@ -104,11 +104,18 @@ class NeuralRecognizer:
         commands: set[Command] | frozenset[Command] | None = None,
         cancel_echo: bool = True,
         model: KwsModel | str | Path | None = None,
+        enrolment=None,
     ) -> None:
+        """*enrolment*: the user's enrolment (``enrolment.load_enrolment``) or a list of
+        ``adapt.Take``: the last layer is adapted to those takes (see adapt.py)."""
         if isinstance(model, KwsModel):
             self.model = model
         else:
             self.model = KwsModel(model or default_model_path())
+        #: How many enrolment takes the model was adapted to (0: the shipped model as is).
+        self.adapted_takes = 0
+        if enrolment is not None:
+            self._adapt(enrolment, leading_word)
         self.settings = settings or NeuralSettings.load()
         self.leading_word = leading_word
         table = phrase_table(leading_word)
@@ -139,6 +146,8 @@ class NeuralRecognizer:
         self._n_frames = 0  # frames made so far
         self.floor_db = 0.0
         self._history: deque[np.ndarray] = deque(maxlen=max(1, self.settings.smooth_steps))
+        #: (stream time, smoothed probability per class) of the last 3 s of looks
+        self.recent: deque[tuple[float, np.ndarray]] = deque(maxlen=30)
         self._step = 0
         self._quiet_until_step = -1
         self._events: dict[str, _Event] = {}
@@ -147,6 +156,26 @@ class NeuralRecognizer:
         self._app_speaking_until = -1.0
         self._question_open = False
         self._class_index = {c: i for i, c in enumerate(self.model.classes)}
+
+    def recent_score(self, phrase: str, since: float) -> float:
+        """The highest probability of *phrase* in the looks since stream time *since*."""
+        i = self._class_index.get(phrase)
+        if i is None:
+            return 0.0
+        return max((float(p[i]) for t, p in self.recent if t >= since), default=0.0)
+
+    def _adapt(self, enrolment, leading_word: str) -> None:
+        from .adapt import adapt_output, takes_from_enrolment
+
+        if hasattr(enrolment, "takes_with_phrases"):
+            if getattr(enrolment, "leading_word", leading_word) != leading_word:
+                return  # said with another leading word: nothing here fits them
+            takes = takes_from_enrolment(enrolment)
+        else:
+            takes = list(enrolment)
+        adaptation = adapt_output(self.model, takes)
+        self.model = adaptation.model
+        self.adapted_takes = adaptation.takes_used
 
     # -- state from the app -------------------------------------------------------------------
     def set_app_speaking(self, speaking: bool, text: str = "") -> None:
@@ -246,6 +275,7 @@ class NeuralRecognizer:
         self._history.append(probs)
         self._step += 1
         score = np.mean(self._history, axis=0)
+        self.recent.append((now, score))
         out: list[Heard] = []
         # Only the likeliest phrase may fire ("player back" rises with "player pause").
         best = max(self._phrase_cmd, key=lambda ph: score[self._class_index[ph]])

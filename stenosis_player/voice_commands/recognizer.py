@@ -237,6 +237,8 @@ class SphinxRecognizer:
     from one thread; :meth:`set_app_speaking` and :meth:`set_question_open` may be called from
     another (they only set flags that :meth:`feed` reads)."""
 
+    engine = "sphinx"
+
     def __init__(
         self,
         leading_word: str = DEFAULT_LEADING_WORD,
@@ -247,6 +249,7 @@ class SphinxRecognizer:
         self.explain_rejections = False
         #: Why the neural spotter is not used (set by CommandRecognizer), or "".
         self.fallback_reason = ""
+        self.last_cancelled = b""  # the last chunk fed, after echo cancelling
         ps = _import_pocketsphinx()
         #: Why the app's voice is not cancelled, or "" if it is.
         self.echo_unavailable = "" if cancel_echo else "turned off"
@@ -365,6 +368,7 @@ class SphinxRecognizer:
             pcm = self._canceller.process(pcm)
             if self._canceller.active:
                 echo = self._canceller.last_echo
+        self.last_cancelled = pcm  # (the hybrid recognizer's network hears the same audio)
         start = self._pos
         self._update_vad(pcm, start, echo)
         self._audio += pcm
@@ -792,7 +796,7 @@ class SphinxRecognizer:
 
 
 #: The recognizers CommandRecognizer chooses from ("neural": neural.NeuralRecognizer).
-ENGINES = ("neural", "sphinx")
+ENGINES = ("hybrid", "neural", "sphinx")
 DEFAULT_ENGINE = "sphinx"
 
 
@@ -803,26 +807,32 @@ def CommandRecognizer(  # (a function where the class used to be: callers are un
     cancel_echo: bool = True,
     engine: str | None = None,
     model=None,
+    enrolment=None,
 ):
     """The recognizer for *leading_word*: the neural keyword spotter where it can be used (it
     was trained on "player"), else pocketsphinx. If the model file is missing or damaged, the
     pocketsphinx one is returned with ``fallback_reason`` naming the file and the fault.
     *settings*: a :class:`Settings` asks for pocketsphinx, a ``NeuralSettings`` for the
-    neural one."""
+    neural one. *enrolment*: the user's takes (``enrolment.load_enrolment``), which the neural
+    spotter adapts to (pocketsphinx does not use them)."""
     engine = engine or DEFAULT_ENGINE
     if engine not in ENGINES:
         raise ValueError(f"unknown recognizer {engine!r}; choose one of {ENGINES}")
     if isinstance(settings, Settings):
         engine = "sphinx"
     reason = ""
-    if engine == "neural" and leading_word != DEFAULT_LEADING_WORD:
+    if engine != "sphinx" and leading_word != DEFAULT_LEADING_WORD:
         reason = f"the neural model knows only the leading word {DEFAULT_LEADING_WORD!r}"
-    elif engine == "neural":
+    elif engine in ("neural", "hybrid"):
+        from .hybrid import HybridRecognizer
         from .kws_model import KwsModelError
         from .neural import NeuralRecognizer
 
+        make = NeuralRecognizer if engine == "neural" else HybridRecognizer
         try:
-            return NeuralRecognizer(leading_word, settings, commands, cancel_echo, model=model)
+            return make(
+                leading_word, settings, commands, cancel_echo, model=model, enrolment=enrolment
+            )
         except KwsModelError as exc:
             reason = str(exc)
     rec = SphinxRecognizer(

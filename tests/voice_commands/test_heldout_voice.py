@@ -14,9 +14,12 @@ import json
 import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from stenosis_player.voice_commands.commands import QUESTION_ONLY, phrase_to_command
+from stenosis_player.voice_commands.kws_model import MODEL_RESOURCE
+from stenosis_player.voice_commands.neural import NEURAL_SETTINGS_RESOURCE as NEURAL_THRESHOLDS
 from stenosis_player.voice_commands.recognizer import THRESHOLDS_RESOURCE as THRESHOLDS
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "voice_heldout"
@@ -74,10 +77,13 @@ def _hits(entries, heard) -> tuple[int, list]:
 def test_the_test_voice_is_not_in_the_tuning_data(heldout):
     assert {e["voice"] for e in heldout} == {"rms"}
     assert {e["split"] for e in heldout} == {"test"}
-    tuned_on = json.loads(
-        (Path(__file__).resolve().parents[2] / "stenosis_player" / "data" / THRESHOLDS).read_text()
-    )["tuned_on_voices"]
+    data = Path(__file__).resolve().parents[2] / "stenosis_player" / "data"
+    tuned_on = json.loads((data / THRESHOLDS).read_text())["tuned_on_voices"]
     assert "rms" not in tuned_on
+    # the neural spotter: neither trained on it nor its thresholds chosen on it
+    assert "rms" not in json.loads((data / NEURAL_THRESHOLDS).read_text())["tuned_on_voices"]
+    info = json.loads(str(np.load(data / MODEL_RESOURCE)["info"]))
+    assert info["voices"] and not any(v.endswith((":rms", ":awb", ":ked")) for v in info["voices"])
 
 
 def test_every_command_from_an_unseen_voice_in_quiet(recognizer_factory, heldout):

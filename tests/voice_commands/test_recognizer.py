@@ -1,5 +1,8 @@
 """The recognizer on the small generated set in tests/data/voice_commands (Festival voices; see
-bench/voice_commands/make_test_data.py). Thresholds are the shipped, tuned ones."""
+bench/voice_commands/make_test_data.py). Thresholds are the shipped, tuned ones. Each test runs
+with each recognizer: the hybrid (pocketsphinx checked by the network), the neural spotter on
+its own, and pocketsphinx alone (other leading words, and the fallback when the model file
+cannot be used)."""
 
 from dataclasses import replace
 
@@ -10,9 +13,13 @@ from stenosis_player.voice_commands.commands import QUESTION_ONLY, Command, phra
 from stenosis_player.voice_commands.recognizer import CommandRecognizer, Settings
 
 
-@pytest.fixture
-def rec():
-    r = CommandRecognizer()
+ENGINES = ["hybrid", "neural", "sphinx"]
+
+
+@pytest.fixture(params=ENGINES)
+def rec(request):
+    r = CommandRecognizer(engine=request.param)
+    assert r.engine == request.param
     yield r
     r.close()
 
@@ -116,12 +123,13 @@ def test_heard_has_times_and_confidence(rec, manifest):
     assert abs(h.time - e["speech_end_s"]) < 0.4
 
 
-def test_chunk_size_does_not_matter(manifest):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_chunk_size_does_not_matter(manifest, engine):
     e = _one(manifest, "player continue")
     pcm = read_pcm(e["path"])
     results = []
     for chunk_s in (0.02, 0.1, 0.37):
-        r = CommandRecognizer()
+        r = CommandRecognizer(engine=engine)
         results.append([h.command for h in feed_all(r, pcm, chunk_s) + r.flush()])
         r.close()
     assert results == [[Command.CONTINUE]] * 3
