@@ -239,6 +239,11 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="keep every N-th file of each condition (quick runs while iterating)",
     )
+    ap.add_argument(
+        "--verified-only-too",
+        action="store_true",
+        help="(hybrid) also report the rule that takes none of the network's own commands",
+    )
     args = ap.parse_args(argv)
 
     global _RECOGNIZER
@@ -271,6 +276,10 @@ def main(argv: list[str] | None = None) -> int:
         ):
             shown = [o for o in test if (o.entry["voice"] in HELD_OUT) == bool(voices_shown)]
             report(shown, lambda v: settings, title)
+            if args.recognizer == "hybrid" and args.verified_only_too:
+                # the same run, counting only pocketsphinx's commands the network confirmed
+                only = dataclasses.replace(settings, own_commands=False)
+                report(shown, lambda v, r=only: r, title + ", pocketsphinx's commands only")
     else:
         from tune_acceptance import choose
 

@@ -32,20 +32,22 @@ HYBRID_SETTINGS_RESOURCE = "kws_thresholds.json"  # its "verify" entry
 class ScoredHeard(Heard):
     """A command with the score the acceptance rule is applied to (for tuning)."""
 
-    score: float = 1.0
+    score: float = 2.0  # the network's own commands: 2; pocketsphinx's: the network's score
     source: str = "neural"
 
 
 @dataclass
 class HybridSettings:
     verify: float = 0.05
+    wait_s: float = 0.8  # how long a pocketsphinx command waits for the network
+    own_commands: bool = True  # also the commands the network hears that pocketsphinx missed
     same_utterance_s: float = 1.5
     # For tuning only: every pocketsphinx command is returned with the network's score.
     emit_all: bool = False
 
     def accepts(self, score: float, snr: float = 0.0) -> bool:
         """The acceptance rule applied afterwards to what ``emit_all`` returned."""
-        return score >= self.verify
+        return score >= self.verify and (self.own_commands or score <= 1.0)
 
     @classmethod
     def load(cls) -> HybridSettings:
@@ -55,10 +57,15 @@ class HybridSettings:
                 .joinpath(HYBRID_SETTINGS_RESOURCE)
                 .read_text(encoding="utf-8")
             )
-            value = json.loads(text).get("verify")
+            data = json.loads(text)
         except (FileNotFoundError, ModuleNotFoundError, ValueError):
             return cls()
-        return cls() if value is None else cls(verify=float(value))
+        out = cls()
+        if "verify" in data:
+            out.verify = float(data["verify"])
+        if "own_commands" in data:
+            out.own_commands = bool(data["own_commands"])
+        return out
 
 
 class HybridRecognizer:
@@ -89,6 +96,7 @@ class HybridRecognizer:
         self.explain_rejections = False
         self.rejected: deque[Rejected] = deque(maxlen=200)
         self._given: deque[Heard] = deque(maxlen=10)
+        self._pending: list[Heard] = []  # pocketsphinx's, waiting for the network
 
     # -- state from the app: both hear it ---------------------------------------------------
     def set_app_speaking(self, speaking: bool, text: str = "") -> None:
@@ -118,23 +126,38 @@ class HybridRecognizer:
 
     # -- audio --------------------------------------------------------------------------------
     def feed(self, pcm: bytes, captured_at: float | None = None) -> list[Heard]:
-        from_sphinx = self.sphinx.feed(pcm, captured_at)
+        self._pending += self.sphinx.feed(pcm, captured_at)
         from_net = self.neural.feed(self.sphinx.last_cancelled)
         out: list[Heard] = []
-        for h in from_sphinx:
-            score = self.neural.recent_score(h.phrase, h.start - 0.2)
-            if score >= self.settings.verify or self.settings.emit_all:
-                out += self._give(h, score, "sphinx")
-            else:
-                self.rejected.append(
-                    Rejected(h.phrase, f"the network's score {score:.3f} is too low", h.time)
-                )
-        for h in from_net:
-            out += self._give(h, 1.0, "neural")
+        for h in from_net:  # the network's own (score 2: above any verify value)
+            if self.settings.own_commands or self.settings.emit_all:
+                out += self._give(h, 2.0, "neural")
+        out += self._verify()
         for r in (*self.sphinx.rejected, *self.neural.rejected):
             self.rejected.append(r)
         self.sphinx.rejected.clear()
         self.neural.rejected.clear()
+        return out
+
+    def _verify(self) -> list[Heard]:
+        """pocketsphinx's commands the network has confirmed; those it has not after
+        ``wait_s`` (its look peaks 0.1-0.7 s after the phrase) are refused."""
+        s = self.settings
+        out: list[Heard] = []
+        keep = []
+        for h in self._pending:
+            score = self.neural.recent_score(h.phrase, h.start - 0.2)
+            done = self.stream_time >= h.time + s.wait_s
+            # (tuning, emit_all: every one, with its best score once the wait is over)
+            if (done and s.emit_all) or (score >= s.verify and not s.emit_all):
+                out += self._give(h, score, "sphinx")
+            elif done:
+                self.rejected.append(
+                    Rejected(h.phrase, f"the network's score {score:.3f} is too low", h.time)
+                )
+            else:
+                keep.append(h)
+        self._pending = keep
         return out
 
     def flush(self) -> list[Heard]:

@@ -40,8 +40,12 @@ class VoiceCommandListener(QObject):
         source_factory: Callable[[], AudioSource] = default_microphone,
         leading_word: str = DEFAULT_LEADING_WORD,
         parent: QObject | None = None,
+        enrolment_loader: Callable[[], object] | None = None,
     ) -> None:
+        """*enrolment_loader*: returns the user's enrolment (``enrolment.load_enrolment``)
+        or None; called on the worker thread, the recognizer adapts to its takes."""
         super().__init__(parent)
+        self._enrolment_loader = enrolment_loader
         self._source_factory = source_factory
         self._leading_word = leading_word
         self._thread: threading.Thread | None = None
@@ -135,7 +139,13 @@ class VoiceCommandListener(QObject):
     def _run(self) -> None:
         rec = None
         try:
-            rec = CommandRecognizer(leading_word=self._leading_word)
+            enrolment = None
+            if self._enrolment_loader is not None:
+                try:
+                    enrolment = self._enrolment_loader()
+                except Exception as exc:  # a damaged enrolment: listen without it
+                    logging.getLogger(__name__).warning("enrolment not used: %s", exc)
+            rec = CommandRecognizer(leading_word=self._leading_word, enrolment=enrolment)
             if getattr(rec, "fallback_reason", ""):  # still listening, with pocketsphinx
                 logging.getLogger(__name__).warning(
                     "voice commands use pocketsphinx: %s", rec.fallback_reason

@@ -797,7 +797,7 @@ class SphinxRecognizer:
 
 #: The recognizers CommandRecognizer chooses from ("neural": neural.NeuralRecognizer).
 ENGINES = ("hybrid", "neural", "sphinx")
-DEFAULT_ENGINE = "sphinx"
+DEFAULT_ENGINE = "hybrid"
 
 
 def CommandRecognizer(  # (a function where the class used to be: callers are unchanged)
