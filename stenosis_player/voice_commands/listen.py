@@ -11,7 +11,7 @@ import time
 
 from .commands import DEFAULT_LEADING_WORD, Command, phrase_table
 from .microphone import MicrophoneUnavailable, open_source
-from .recognizer import CommandRecognizer, RecognizerError
+from .recognizer import DEFAULT_ENGINE, ENGINES, CommandRecognizer, RecognizerError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +30,14 @@ def _parser() -> argparse.ArgumentParser:
         "--leading-word",
         default=DEFAULT_LEADING_WORD,
         help="word said before each command (default: %(default)s)",
+    )
+    ap.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=DEFAULT_ENGINE,
+        help="recognizer: pocketsphinx (sphinx, the default), the neural spotter, or the "
+        "hybrid (pocketsphinx's commands confirmed by the network); see "
+        "bench/voice_commands/README.md for how each does",
     )
     ap.add_argument(
         "--question",
@@ -55,7 +63,7 @@ def run_listen(argv: list[str]) -> int:
         print(f"stenosis-player listen: {exc}", file=sys.stderr)
         return 1
     try:
-        rec = CommandRecognizer(leading_word=args.leading_word)
+        rec = CommandRecognizer(leading_word=args.leading_word, engine=args.engine)
     except (RecognizerError, ValueError) as exc:
         source.close()
         print(f"stenosis-player listen: {exc}", file=sys.stderr)

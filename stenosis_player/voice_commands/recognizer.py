@@ -797,7 +797,7 @@ class SphinxRecognizer:
 
 #: The recognizers CommandRecognizer chooses from ("neural": neural.NeuralRecognizer).
 ENGINES = ("hybrid", "neural", "sphinx")
-DEFAULT_ENGINE = "hybrid"
+DEFAULT_ENGINE = "sphinx"  # the held-out figures of the other two do not beat it yet (issue 19)
 
 
 def CommandRecognizer(  # (a function where the class used to be: callers are unchanged)

@@ -60,3 +60,11 @@ def test_listen_verbose_says_what_came_close_and_why_it_was_refused(manifest, ca
     assert "came close to 'player yes'; refused: no question open" in out
     assert "-> YES" not in out
     assert "Background noise:" in out
+
+
+def test_listen_can_use_the_hybrid_recognizer(manifest, capsys):
+    entry = next(e for e in manifest if e["phrase"] == "player stop" and e["voice"] == "slt")
+    assert listen.run_listen(["--wav", str(DATA / entry["path"]), "--engine", "hybrid"]) == 0
+    captured = capsys.readouterr()
+    assert "-> STOP" in captured.out
+    assert "using pocketsphinx" not in captured.err

@@ -68,8 +68,8 @@ def test_yes_no_only_while_a_question_is_open(rec, manifest, request):
         request.applymarker(
             pytest.mark.xfail(
                 reason="measured: the network on its own hears slt's 'player yes' as 'player "
-                "next' (0.56 against 0.45; held-out voices: 20 of 66); the shipped hybrid "
-                "takes only pocketsphinx's commands, which the network confirms",
+                "next' (0.56 against 0.45; held-out voices: 20 of 66); the hybrid "
+                "(kws_thresholds.json) takes only pocketsphinx's commands, which the network confirms",
                 strict=False,
             )
         )
