@@ -19,9 +19,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 CHILD = r"""
-import json, resource, sys, time
-import numpy as np
+import json, sys, time
 sys.path.insert(0, {repo!r})
+import stenosis_player  # first, as in the app: it keeps OpenBLAS to one thread
+import numpy as np
 from stenosis_player.voice_commands.recognizer import CommandRecognizer
 
 def rss_mb():
@@ -50,7 +51,8 @@ out["rss_after_mb"] = rss_mb()
 model = getattr(rec, "model", None)
 if model is not None:
     from stenosis_player.voice_commands.features import normalise
-    w = normalise(rec._frames)
+    net = getattr(rec, "neural", rec)  # (the hybrid holds a NeuralRecognizer)
+    w = normalise(net._frames)
     t = time.perf_counter()
     for _ in range(100):
         model.probabilities(w)
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--seconds", type=int, default=60)
     args = ap.parse_args(argv)
-    for engine in ("neural", "sphinx"):
+    for engine in ("neural", "hybrid", "sphinx"):
         code = CHILD.format(repo=str(REPO), engine=engine, seconds=args.seconds)
         res = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
