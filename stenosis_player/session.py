@@ -12,6 +12,7 @@ timer adapter (``ui.controller.SessionController``); anything with the same meth
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -131,6 +132,7 @@ class SessionCoordinator:
         self.pain_moment = "before"
         self.progress = SessionProgress(catalog, settings, store)
         self._preamble = ""
+        self._time_left_shown: int | None = None  # whole seconds last shown
         self.started_at = 0.0
         self.plans_built = 0  # how many times a script was planned (reuse keeps it low)
         self._last_plan: tuple[tuple, Script] | None = None
@@ -457,6 +459,7 @@ class SessionCoordinator:
                 )
             elif isinstance(e, SessionFinished):
                 self._on_finished(e.completed)
+        self._tick_time_left()
 
     def _on_segment(self, seg: Segment) -> None:
         c = self.controller
@@ -536,7 +539,16 @@ class SessionCoordinator:
         if c is None:
             return
         total = c.script.total
-        self.view.show_time_left(total - c.engine.time_left(), total)
+        left = c.engine.time_left()
+        self._time_left_shown = math.ceil(left)
+        self.view.show_time_left(total - left, total)
+
+    def _tick_time_left(self) -> None:
+        """The session's time left and its bar move every second, not only at segment
+        starts and countdown seconds: a 15-second introduction must not look frozen."""
+        c = self.controller
+        if c is not None and math.ceil(c.engine.time_left()) != self._time_left_shown:
+            self._update_progress()
 
     # ------------------------------------------------------------------ questions, It hurts
     def answer(self, yes: bool) -> None:

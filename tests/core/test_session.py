@@ -166,3 +166,20 @@ def test_a_preview_is_recorded_apart_and_not_counted(catalog, tmp_path):
     assert session.preview and session.speed == 50.0 and session.outcome == "completed"
     assert h.streak == 0 and h.this_week == 0 and h.pain == [] and h.completion == []
     assert store.exercise_history("sustained-lumbar-extension") == []
+
+
+def test_time_left_moves_every_second_during_a_spoken_introduction(catalog, tmp_path):
+    # the introduction is a long segment with no countdown: the session's time left and its
+    # bar must still move each second, or the screen looks frozen for 15 s
+    s, view, _, clock = coordinator(catalog, tmp_path, ["sustained-lumbar-extension"])
+    s.start_session()
+    s.pain_answered(3)
+    first = s.controller.current
+    assert first.kind is Kind.INTRO and not first.countdown and first.duration >= 6
+    shown = []
+    for _ in range(5):
+        clock.now += 1.0
+        s.controller.tick()
+        shown.append(view.last("show_time_left")[0])
+    assert s.controller.current is first  # still the introduction
+    assert [round(e) for e in shown] == [1, 2, 3, 4, 5]
