@@ -26,8 +26,10 @@ def _when(t: datetime) -> str:
     return f"{t:%A} {t.day} {t:%B %Y, %H:%M}"  # no %-d: Windows' strftime lacks it
 
 
-def enrolment_text(result: EnrolmentResult | None) -> str:
-    """What Settings says about the last enrolment."""
+def enrolment_text(result: EnrolmentResult | None, leading_word: str = "player") -> str:
+    """What Settings says about the last enrolment, and whether listening uses it."""
+    from ..voice_commands.recognizer import DEFAULT_ENGINE, engine_for
+
     if result is None:
         return "Not done yet. Teaching it your voice takes about two minutes."
     when = _when(result.created)
@@ -40,6 +42,13 @@ def enrolment_text(result: EnrolmentResult | None) -> str:
         gone = result.recordings_forgotten
         lines.append(f"Your recordings were deleted on {gone.day} {gone:%B %Y}.")
     lines += [f"Note: {p}" for p in result.problems[:3]]
+    if engine_for(leading_word, result) != DEFAULT_ENGINE:
+        lines.append("Voice commands listen with a recogniser tuned to these recordings.")
+    elif result.has_recordings and leading_word != "player":
+        lines.append(
+            "Voice commands can be tuned to your recordings only with the leading word "
+            f"“player”; with “{leading_word}” the standard recogniser listens."
+        )
     return "\n".join(lines)
 
 
@@ -114,7 +123,7 @@ class EnrolmentSection(QGroupBox):
                     "teaching it your voice again saves new results beside it."
                 )
             else:
-                text = enrolment_text(result)
+                text = enrolment_text(result, self._leading_word() or "player")
         self.result = result
         self.status.setText(text)
         recordings = self.data_dir is not None and self._has_recordings(result)

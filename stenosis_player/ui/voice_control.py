@@ -35,6 +35,11 @@ class VoiceControl:
         kwargs: dict[str, Any] = {"leading_word": self.leading_word, "parent": w}
         if source_factory is not None:
             kwargs["source_factory"] = source_factory
+        if w.data_dir is not None:  # the user's enrolment, if any, tunes the recogniser
+            from ..voice_commands.enrolment import load_enrolment
+
+            data_dir = w.data_dir
+            kwargs["enrolment_loader"] = lambda: load_enrolment(data_dir)
         self.listener = VoiceCommandListener(**kwargs)
         self.listener.command_heard.connect(self.command)
         self.last_heard = ""

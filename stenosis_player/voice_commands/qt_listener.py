@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, Signal
 
 from .commands import DEFAULT_LEADING_WORD
 from .microphone import AudioSource, MicrophoneUnavailable, default_microphone
-from .recognizer import CommandRecognizer, Heard, RecognizerError
+from .recognizer import CommandRecognizer, Heard, RecognizerError, engine_for
 
 
 class VoiceCommandListener(QObject):
@@ -145,7 +145,11 @@ class VoiceCommandListener(QObject):
                     enrolment = self._enrolment_loader()
                 except Exception as exc:  # a damaged enrolment: listen without it
                     logging.getLogger(__name__).warning("enrolment not used: %s", exc)
-            rec = CommandRecognizer(leading_word=self._leading_word, enrolment=enrolment)
+            rec = CommandRecognizer(
+                leading_word=self._leading_word,
+                enrolment=enrolment,
+                engine=engine_for(self._leading_word, enrolment),
+            )
             if getattr(rec, "fallback_reason", ""):  # still listening, with pocketsphinx
                 logging.getLogger(__name__).warning(
                     "voice commands use pocketsphinx: %s", rec.fallback_reason

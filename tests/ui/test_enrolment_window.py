@@ -197,6 +197,7 @@ def test_settings_show_how_the_last_enrolment_went_and_forget_the_recordings(
     assert "“player yes”: heard 2 of 2" in text
     assert "Background noise 0 dB; your voice" in text
     assert "Every command was heard" in text
+    assert "tuned to these recordings" in text  # listening now uses them
     assert "only on this computer" in section.privacy.text()
     assert str(enrolment_folder(tmp_path)) in section.privacy.text()
     assert section.forget_button.isEnabled()
@@ -204,6 +205,7 @@ def test_settings_show_how_the_last_enrolment_went_and_forget_the_recordings(
     assert not list(enrolment_folder(tmp_path).rglob("*.wav"))
     assert "Your recordings were deleted on" in section.status.text()
     assert "“player yes”: heard 2 of 2" in section.status.text()  # the results stay
+    assert "tuned to these recordings" not in section.status.text()
     assert not section.forget_button.isEnabled()
 
 
