@@ -17,7 +17,6 @@ app's voice is taken out of the microphone signal by the echo canceller first.
 
 from __future__ import annotations
 
-import json
 import math
 from collections import deque
 from dataclasses import dataclass, field
@@ -59,20 +58,9 @@ class NeuralSettings:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> NeuralSettings:
-        if path is None:
-            try:
-                text = (
-                    resources.files("stenosis_player.data")
-                    .joinpath(NEURAL_SETTINGS_RESOURCE)
-                    .read_text(encoding="utf-8")
-                )
-            except (FileNotFoundError, ModuleNotFoundError):
-                return cls()
-        else:
-            text = Path(path).read_text(encoding="utf-8")
-        data = json.loads(text)
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in data.items() if k in known})
+        from .tuned_values import load_tuned
+
+        return load_tuned(cls, NEURAL_SETTINGS_RESOURCE, path)
 
     def threshold(self, phrase: str) -> float:
         return self.thresholds.get(phrase, self.default_threshold)

@@ -28,14 +28,12 @@ from __future__ import annotations
 
 import array
 import contextlib
-import json
 import math
 import re
 import sys
 import tempfile
 from collections import deque
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from .commands import (
@@ -118,20 +116,9 @@ class Settings:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Settings:
-        if path is None:
-            try:
-                text = (
-                    resources.files("stenosis_player.data")
-                    .joinpath(THRESHOLDS_RESOURCE)
-                    .read_text(encoding="utf-8")
-                )
-            except (FileNotFoundError, ModuleNotFoundError):
-                return cls()
-        else:
-            text = Path(path).read_text(encoding="utf-8")
-        data = json.loads(text)
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        from .tuned_values import load_tuned
+
+        return load_tuned(cls, THRESHOLDS_RESOURCE, path)
 
 
 def _import_pocketsphinx():
