@@ -288,13 +288,17 @@ def test_the_voice_follows_a_new_default_output(session, sound_server):
 
 
 @pytest.mark.xfail(
-    reason="measured here: heard with the looped echo at -60 dB, missed at -40, -30 and "
-    "-20 dB although the echo canceller is given each clip (recogniser, issue 19)",
+    reason="measured here after over_app_margin_db: heard in 6 of 7 runs (every run alone, "
+    "missed once with the voice-command tests running beside it); before it, missed in 3 of "
+    "4 runs at -20 dB",
     strict=False,
 )
 def test_it_hurts_said_over_the_app_voice_opens_the_choices(session, sound_server):
     """The speakers' monitor is looped into the microphone 20 dB down, as a laptop's
-    microphone hears its speakers; the echo canceller must take the app's voice out."""
+    microphone hears its speakers. What the echo canceller leaves of the app's voice filled
+    the pause the recogniser wants before a command ("speech just before (100%)"), so "it
+    hurts" was refused at -40 to -20 dB; over the app's voice only speech near the
+    command's own level counts now (Settings.over_app_margin_db)."""
     s = session(speed=1.0, voice_commands__enabled=True)
     s.prepare()
     s.start()
