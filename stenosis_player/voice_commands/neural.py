@@ -35,6 +35,7 @@ from .commands import (
 from .features import LogMel, normalise
 from .kws_model import MODEL_RESOURCE, KwsModel, KwsModelError
 from .recognizer import Heard, Rejected, _words
+from .stream import StreamPosition
 
 SAMPLE_RATE = 16000
 NEURAL_SETTINGS_RESOURCE = "kws_thresholds.json"
@@ -78,7 +79,7 @@ class _Event:
     fired: bool = False
 
 
-class NeuralRecognizer:
+class NeuralRecognizer(StreamPosition):
     """Spots the commands said with the leading word "player" (the word the model was trained
     on). Not thread-safe: feed it from one thread; :meth:`set_app_speaking` and
     :meth:`set_question_open` may be called from another (they only set flags)."""
@@ -178,24 +179,6 @@ class NeuralRecognizer:
 
     def set_question_open(self, is_open: bool) -> None:
         self._question_open = is_open
-
-    def play_reference(self, samples, at: int | None = None) -> None:
-        if self._canceller is not None:
-            self._canceller.add_reference(samples, self._pos if at is None else at)
-
-    def cut_reference(self, at: int | None = None) -> None:
-        if self._canceller is not None:
-            self._canceller.cut_reference(self._pos if at is None else at)
-
-    def stream_sample_at(self, monotonic_time: float) -> int:
-        if self._clock is None:
-            return self._pos
-        pos, when = self._clock
-        return pos + round((monotonic_time - when) * SAMPLE_RATE)
-
-    @property
-    def stream_time(self) -> float:
-        return self._pos / SAMPLE_RATE
 
     @property
     def noise_floor_db(self) -> float:

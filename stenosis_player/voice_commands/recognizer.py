@@ -44,6 +44,7 @@ from .commands import (
     generic_phrase,
     phrase_table,
 )
+from .stream import StreamPosition
 
 SAMPLE_RATE = 16000
 BYTES_PER_SECOND = SAMPLE_RATE * 2
@@ -227,7 +228,7 @@ class _Spotter:
         self._dir.cleanup()
 
 
-class SphinxRecognizer:
+class SphinxRecognizer(StreamPosition):
     """Spots voice commands in a stream of 16 kHz mono int16 PCM with pocketsphinx: for a
     leading word other than "player", and when the neural model cannot be loaded (see
     :func:`CommandRecognizer`). Not thread-safe: feed it
@@ -325,29 +326,6 @@ class SphinxRecognizer:
     def set_question_open(self, is_open: bool) -> None:
         """Yes/no are only accepted while a question is on screen."""
         self._question_open = is_open
-
-    def play_reference(self, samples, at: int | None = None) -> None:
-        """The app plays *samples* (float numpy array, 16 kHz; see ``echo.read_reference``)
-        from stream sample *at* (default: now); its echo is cancelled from then on."""
-        if self._canceller is not None:
-            self._canceller.add_reference(samples, self._pos if at is None else at)
-
-    def cut_reference(self, at: int | None = None) -> None:
-        """Playback stopped: no reference plays after stream sample *at* (default: now)."""
-        if self._canceller is not None:
-            self._canceller.cut_reference(self._pos if at is None else at)
-
-    def stream_sample_at(self, monotonic_time: float) -> int:
-        """The stream sample captured at *monotonic_time*, from the capture times given to
-        :meth:`feed` (without them: the samples fed so far)."""
-        if self._clock is None:
-            return self._pos
-        pos, when = self._clock
-        return pos + round((monotonic_time - when) * SAMPLE_RATE)
-
-    @property
-    def stream_time(self) -> float:
-        return self._pos / SAMPLE_RATE
 
     @property
     def noise_floor_db(self) -> float:
