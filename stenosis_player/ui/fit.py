@@ -13,8 +13,12 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLayout, QWidget
 
-FACTOR_STEP = 0.92  # each try is this much smaller than the last
+FACTOR_STEP = 0.94  # each try is this much smaller than the last
 SMALLEST = 0.3  # text never goes below 30% of the design size
+# One ladder of factors for every text size (1.0 on it): a larger text size then never fits
+# smaller than a smaller one does, as a ladder starting from each size would (×1.5 stepping
+# down could land just above what fits and take the step below ×1.25's answer).
+LADDER = [FACTOR_STEP**k for k in range(-16, 21) if FACTOR_STEP**k >= SMALLEST]
 
 
 def layout_fits(widget: QWidget) -> bool:
@@ -121,11 +125,9 @@ def best_factor(
     last: float | None = None,
     climb: bool = True,
 ) -> float:
-    """The largest factor in largest·STEP^k (k = 0, 1, …, down to SMALLEST) that fits, by
-    bisection (at most ~5 tries); the smallest when none does. Leaves it applied."""
-    factors = [largest]
-    while factors[-1] * FACTOR_STEP >= SMALLEST:
-        factors.append(factors[-1] * FACTOR_STEP)
+    """The largest factor that fits among ``largest`` and the ``LADDER`` steps below it, by
+    bisection (at most ~6 tries); the smallest when none does. Leaves it applied."""
+    factors = [largest] + [f for f in LADDER if f < largest * 0.99]
     if last is not None and last in factors[1:]:
         # the last fit first: new text of about the same length usually fits it still
         k = factors.index(last)

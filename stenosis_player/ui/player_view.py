@@ -65,9 +65,19 @@ DESIGN_PX = {
     "choice": 34,
     "answer": 46,
 }
+# Above the default size, how much of the extra each role gets: larger text is for what to
+# do now (cue, count, rep, It hurts, the choices); the exercise name, the next exercise, the
+# phase word and the ordinary buttons grow less, so on a laptop screen the text size
+# reaches the words that matter instead of being spent on the edges (or shrinking them all).
+GROWTH = {"title": 0.5, "phase": 0.3, "next": 0.3, "mic": 0.5, "button": 0.5}
 SESSION_NOTICES = ("session", "voice", "microphone")  # notice keys the player shows
-RING_DESIGN_SIDE = 370  # the countdown's side at the default size: digits ~155 px tall
+RING_DESIGN_SIDE = 370  # the countdown's least side: digits ~155 px tall; it grows with room
 SHORT_CUE = 28  # a sentence this short is its own cue
+
+
+def role_factor(role: str, f: float) -> float:
+    """The text factor of ``role`` when the screen's factor is ``f`` (see ``GROWTH``)."""
+    return f if f <= 1.0 else 1.0 + (f - 1.0) * GROWTH.get(role, 1.0)
 
 
 def big_button(text: str, name: str = "", tip: str = "") -> QPushButton:
@@ -284,7 +294,7 @@ class PlayerView(QWidget):
 
     def _apply(self, f: float) -> None:
         for widget, role in self._roles:
-            px = max(9, round(DESIGN_PX[role] * f))
+            px = max(9, round(DESIGN_PX[role] * role_factor(role, f)))
             if widget.property("fitPx") == px:
                 continue
             widget.setProperty("fitPx", px)
@@ -297,7 +307,9 @@ class PlayerView(QWidget):
                 widget.setStyleSheet(f"QLabel {{ font-size: {px}px; }}")
             else:
                 widget.setStyleSheet(f"font-size: {px}px;")
-        side = max(120, round(RING_DESIGN_SIDE * f))
+        # the ring fills the room it is given; above the default size its least side gives
+        # way to the words (its digits stay larger than the cue's letters)
+        side = max(120, round(RING_DESIGN_SIDE * min(f, 1.0 / f)))
         self.ring.setMinimumSize(side, side)
         self.factor = f
 

@@ -44,7 +44,12 @@ def _run_to(window: MainWindow, clock: _Clock, kind: Kind, extra: float = 0.0) -
         c.tick()
 
 
-def capture(out_dir: Path, sizes: list[tuple[int, int]], high_contrast: bool = False) -> list[Path]:
+def capture(
+    out_dir: Path,
+    sizes: list[tuple[int, int]],
+    high_contrast: bool = False,
+    text_scale: float = 1.0,
+) -> list[Path]:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     out_dir.mkdir(parents=True, exist_ok=True)
     catalog = load_catalog()
@@ -56,11 +61,12 @@ def capture(out_dir: Path, sizes: list[tuple[int, int]], high_contrast: bool = F
             "programs.step-by-step.order", ["sustained-lumbar-extension", "seated-lumbar-flexion"]
         )
         settings.set("display.high_contrast", high_contrast)
+        settings.set("display.text_scale", text_scale)
         speech = CaptionOnlySpeech()
         window = MainWindow(catalog, settings=settings, speech=speech, clock=clock)
         window.resize(w, h)
         window.show()
-        suffix = f"{'hc-' if high_contrast else ''}{w}x{h}"
+        suffix = f"{'hc-' if high_contrast else ''}{'' if text_scale == 1 else f'x{text_scale:g}-'}{w}x{h}"
 
         def shot(name: str, window: MainWindow = window, suffix: str = suffix) -> None:
             for _ in range(5):
@@ -93,9 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("out", type=Path)
     p.add_argument("--sizes", default="1280x800,1920x1080")
     p.add_argument("--high-contrast", action="store_true")
+    p.add_argument("--text-scale", type=float, default=1.0, help="the Settings text size")
     a = p.parse_args(argv)
     sizes = [tuple(int(v) for v in s.split("x")) for s in a.sizes.split(",")]
-    for path in capture(a.out, sizes, a.high_contrast):  # type: ignore[arg-type]
+    for path in capture(a.out, sizes, a.high_contrast, a.text_scale):  # type: ignore[arg-type]
         print(path)
     return 0
 

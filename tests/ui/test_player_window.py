@@ -307,3 +307,35 @@ def test_the_question_shows_its_seconds_left(window):
     advance(w, clock, 3)
     later = p.question_left.text()
     assert int(later.split()[0]) <= int(first.split()[0]) - 2
+
+
+def test_a_larger_text_size_reaches_the_words_on_a_laptop_screen(qtbot, catalog, tmp_path):
+    """On a 1280x800 laptop (the window's inside under a desktop's panel and frame), each
+    larger text size makes the hold's cue and rep count at least as large as the one before,
+    and ×2 makes them clearly larger than ×1; the name and the next line grow less."""
+    sizes: dict[float, dict[str, int]] = {}
+    for scale in (1.0, 1.25, 1.5, 2.0, 2.5):
+        settings = short_settings(tmp_path / str(scale), ("sustained-lumbar-extension",))
+        settings.set("display.text_scale", scale)
+        clock = Clock()
+        w = MainWindow(catalog, settings=settings, speech=CaptionOnlySpeech(), clock=clock)
+        qtbot.addWidget(w)
+        w.resize(1280, 760)
+        w.show()
+        w.start_session()
+        advance_to(w, clock, Kind.HOLD)
+        qtbot.wait(10)
+        p = w.player
+        sizes[scale] = {
+            name: getattr(p, name).property("fitPx")
+            for name in ("cue", "where", "title", "next_label")
+        }
+        assert p.hurt_btn.isVisible() and p.rect().contains(p.hurt_btn.geometry())
+        w.close()
+    cues = [sizes[s]["cue"] for s in sorted(sizes)]
+    assert cues == sorted(cues), sizes
+    assert sizes[2.0]["cue"] >= 1.4 * sizes[1.0]["cue"], sizes
+    assert sizes[2.0]["where"] >= 1.4 * sizes[1.0]["where"], sizes
+    # the edges grew less than the words that say what to do now
+    title_growth = sizes[2.0]["title"] / sizes[1.0]["title"]
+    assert title_growth < sizes[2.0]["cue"] / sizes[1.0]["cue"], sizes
