@@ -5,22 +5,42 @@ window and the voice, and writes what happened, one commit per event list.
     recorder = SessionRecorder(store, program_id, script, resume=info)  # continue one
     events = engine.tick(); recorder.handle(events)               # for every event list
 
-Qt-free. The session row is created lazily, at the first thing worth recording. A write
-that fails (a database locked by another program, a full disk) never raises out of here:
-the session goes on, the write is kept and tried again, and ``on_problem`` says so.
+Qt-free. The session row is created lazily, at the first thing worth recording. Writes are
+jobs on the store's writer (store_writer.py): in the app they run on its thread, so the UI
+thread never waits on a commit. A write that fails (a database locked by another program,
+a full disk) never raises out of here: the session goes on, the write is kept and tried
+again, and ``on_problem`` says so.
 """
 
 from __future__ import annotations
 
-import errno
-import sqlite3
-import time
+import uuid
 from collections.abc import Callable, Iterable
 
 from .digest import sha256
 from .engine import Event, SegmentFinished, SegmentStarted, SessionFinished
 from .script import Kind, Script, Segment
-from .store import REP_KINDS, PlannedExercise, ResumeInfo, SegmentDone, Store, StoreError
+from .store import (
+    ANSWERS,
+    HURT_CHOICES,
+    MOMENTS,
+    REP_KINDS,
+    PlannedExercise,
+    ResumeInfo,
+    SegmentDone,
+    Store,
+    StoreError,
+)
+from .store_writer import op, save_problem_text, session_ref
+
+__all__ = [
+    "SessionRecorder",
+    "can_resume",
+    "plan_of",
+    "resume_label",
+    "save_problem_text",
+    "script_fingerprint",
+]
 
 
 def script_fingerprint(script: Script) -> str:
@@ -75,34 +95,13 @@ def plan_of(script: Script) -> list[PlannedExercise]:
     ]
 
 
-# What a failed write can raise: a locked, full or unwritable database, a vanished folder.
-SAVE_ERRORS = (sqlite3.Error, StoreError, OSError, UnicodeError)
-RETRY_EVERY_S = 5.0  # while saving fails, the first retry comes this long after (each may wait)
-RETRY_AT_MOST_S = 60.0  # the gap doubles after each failed retry, up to this
-
-
-def save_problem_text(exc: BaseException) -> str:
-    """Why a write failed, in words for the person on the mat (no SQL jargon)."""
-    text = str(exc)
-    low = text.lower()
-    if "locked" in low or "busy" in low:
-        why = "the progress file is in use by another program"
-    elif "full" in low or getattr(exc, "errno", None) == errno.ENOSPC:
-        why = "the disk is full"
-    elif "readonly" in low or "read-only" in low or isinstance(exc, PermissionError):
-        why = "the progress file cannot be written (check its permissions)"
-    elif "disk i/o" in low:
-        why = "the progress file or its -wal/-shm files cannot be written"
-    else:
-        why = text.splitlines()[0][:200] if text else type(exc).__name__
-    return f"Progress is not being saved: {why}. Trying again; the session goes on."
-
-
 class SessionRecorder:
     """Writes engine events and the user's answers to the store, and never lets a failed
-    write stop the session: what could not be saved is kept in order and written at the
-    next try (every write here can safely run again after a rollback), and ``on_problem``
-    hears the notice to show (``None`` once saving works again)."""
+    write stop the session. Every write is a job on the store's writer (``store.writer``):
+    in order, on the writer thread in the app, kept and tried again while the store fails,
+    never lost at close (store_writer.py). ``on_problem`` hears the notice to show
+    (``None`` once saving works again); it is called on the caller's thread, from
+    :meth:`handle` and :meth:`flush`."""
 
     def __init__(
         self,
@@ -112,35 +111,42 @@ class SessionRecorder:
         *,
         resume: ResumeInfo | None = None,
         on_problem: Callable[[str | None], None] | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
         speed: float = 1.0,  # faster: a preview (stored as such, not counted)
     ) -> None:
         self.store = store
+        self.writer = store.writer
+        if clock is not None:
+            self.writer.clock = clock  # retries are timed on the session's clock
         self.speed = speed
         self.program_id = program_id
         self.script = script
-        self.session_id: int | None = None
-        self.finished = False
         self.on_problem = on_problem
-        self.clock = clock
         self.problem: str | None = None  # the notice while saving fails
-        self._pending: list[Callable[[], None]] = []  # writes not yet committed, in order
-        self._next_try = 0.0
-        self._retry_gap = RETRY_EVERY_S
+        self._key = uuid.uuid4().hex  # names this session in jobs queued before its row exists
+        self._begun = False
         self._ended = False  # a SessionFinished was handed in (it may still be pending)
         if resume is not None:
             if not can_resume(resume, script):
                 raise StoreError(
                     "the exercise plan changed since that session; it cannot be continued"
                 )
-            store.continue_session(resume.session_id)
-            self.session_id = resume.session_id
+            self.writer.bind(self._key, resume.session_id)
+            self._begun = True
+            self._save([op("continue_session", resume.session_id)])
 
     # ------------------------------------------------------------------ session row
-    def ensure_session(self) -> int:
-        """The session's id, creating its row on first use."""
-        if self.session_id is None:
-            self.session_id = self.store.begin_session(
+    @property
+    def session_id(self) -> int | None:
+        """The session's id once its row is written (None before)."""
+        return self.writer.session_of(self._key)
+
+    def _session(self) -> dict[str, str]:
+        """The session, for a job: its row is asked for first, on first use."""
+        if not self._begun:
+            self._begun = True
+            begin = op(
+                "begin_session",
                 self.program_id,
                 plan=plan_of(self.script),
                 segment_count=len(self.script),
@@ -148,44 +154,35 @@ class SessionRecorder:
                 resume_label=resume_label(self.script, 0),
                 speed=self.speed,
             )
-        return self.session_id
+            self._save([begin], binds=self._key)
+        return session_ref(self._key)
 
-    # ------------------------------------------------------------------ saving, with retries
+    # ------------------------------------------------------------------ saving
     @property
     def unsaved(self) -> int:
-        """How many writes are waiting for the store to work again."""
-        return len(self._pending)
+        """How many writes are waiting (for the writer, or for the store to work again)."""
+        return self.writer.pending
 
-    def _save(self, write: Callable[[], None]) -> None:
-        self._pending.append(write)
-        self.flush(force=len(self._pending) == 1)
+    def _save(self, ops: list[dict], *, binds: str | None = None) -> None:
+        self.writer.submit(ops, binds=binds)
+        self._poll()
 
     def flush(self, *, force: bool = False) -> bool:
-        """Write what is pending; True when nothing is left. Between failures it waits
-        RETRY_EVERY_S, doubling up to RETRY_AT_MOST_S (unless ``force``), so a file locked
-        for long does not stall the session every few seconds."""
-        if not self._pending:
-            return True
-        if not force and self.problem is not None and self.clock() < self._next_try:
-            return False
-        while self._pending:
-            try:
-                self._pending[0]()
-            except SAVE_ERRORS as exc:
-                self._next_try = self.clock() + self._retry_gap
-                if self.problem is not None:  # a retry failed too: wait longer next time
-                    self._retry_gap = min(self._retry_gap * 2, RETRY_AT_MOST_S)
-                self._report(save_problem_text(exc))
-                return False
-            except Exception:
-                self._pending.pop(0)  # a bad request, not a store fault: never retried
-                raise
-            self._pending.pop(0)
-        self._retry_gap = RETRY_EVERY_S
-        self._report(None)
-        return True
+        """Ask the writer to write what waits (after a failure only once its retry gap
+        has passed, unless ``force``); never waits. True when nothing is left."""
+        self.writer.kick(force=force)
+        self._poll()
+        return self.writer.pending == 0
 
-    def _report(self, problem: str | None) -> None:
+    def settle(self, timeout: float | None = None) -> bool:
+        """Write what waits and wait for it (at most ``timeout`` s): at the end of a
+        session, before its history is read. True when nothing is left."""
+        self.writer.settle(*(() if timeout is None else (timeout,)))
+        self._poll()
+        return self.writer.pending == 0
+
+    def _poll(self) -> None:
+        problem = self.writer.problem
         if problem != self.problem:
             self.problem = problem
             if self.on_problem is not None:
@@ -203,57 +200,67 @@ class SessionRecorder:
             self.flush()
             return
         self._ended = any(isinstance(e, SessionFinished) for e in relevant)
-        self._save(lambda: self._write_events(relevant))
+        self._save(self._event_ops(relevant))
 
-    def _write_events(self, relevant: list[Event]) -> None:
-        sid = self.ensure_session()
-        with self.store.transaction():
-            resume_at: int | None = None
-            for e in relevant:
-                if isinstance(e, SegmentFinished):
-                    self.store.record_segment(sid, _done(e.segment, e.skipped))
-                    resume_at = e.segment.index + 1
-                elif isinstance(e, SegmentStarted):
-                    # the segment now running is where a later start continues (this also
-                    # covers "back", which makes the resume point earlier, and skips)
-                    resume_at = e.segment.index
-                elif isinstance(e, SessionFinished):
-                    resume_at = None
-                    self.store.finish_session(sid, "completed" if e.completed else "stopped")
-                    break
-            if resume_at is not None:
-                self.store.set_resume_point(sid, resume_at, resume_label(self.script, resume_at))
-        if any(isinstance(e, SessionFinished) for e in relevant):
-            self.finished = True
+    def _event_ops(self, relevant: list[Event]) -> list[dict]:
+        sid = self._session()
+        ops: list[dict] = []
+        resume_at: int | None = None
+        for e in relevant:
+            if isinstance(e, SegmentFinished):
+                ops.append(op("record_segment", sid, _done(e.segment, e.skipped)))
+                resume_at = e.segment.index + 1
+            elif isinstance(e, SegmentStarted):
+                # the segment now running is where a later start continues (this also
+                # covers "back", which makes the resume point earlier, and skips)
+                resume_at = e.segment.index
+            elif isinstance(e, SessionFinished):
+                resume_at = None
+                ops.append(op("finish_session", sid, "completed" if e.completed else "stopped"))
+                break
+        if resume_at is not None:
+            ops.append(op("set_resume_point", sid, resume_at, resume_label(self.script, resume_at)))
+        return ops
 
     # ------------------------------------------------------------------ answers from the user
     def record_checkin(self, moment: str, pain: int | None) -> None:
         """Pain 0-10 'before' or 'after' the session (None: the user skipped the question)."""
-        self._save(lambda: self.store.record_checkin(self.ensure_session(), moment, pain))
+        if moment not in MOMENTS:
+            raise ValueError("moment must be 'before' or 'after'")
+        if pain is not None and not (isinstance(pain, int) and 0 <= pain <= 10):
+            raise ValueError("pain must be a whole number from 0 to 10, or None")
+        self._save([op("record_checkin", self._session(), moment, pain)])
 
     def record_hurt(self, segment: Segment | None, choice: str) -> None:
         """'It hurts' was pressed during ``segment``; ``choice``: skip/easier/remove/end/continue."""
-        self._save(
-            lambda: self.store.record_hurt(
-                self.ensure_session(),
-                segment.exercise_id if segment else None,
-                segment.index if segment else None,
-                choice,
-            )
-        )
+        if choice not in HURT_CHOICES:  # checked here: the writer thread cannot raise to us
+            raise ValueError(f"choice must be one of {', '.join(HURT_CHOICES)}")
+        ex_id = segment.exercise_id if segment else None
+        index = segment.index if segment else None
+        self._save([op("record_hurt", self._session(), ex_id, index, choice)])
 
     def record_answer(self, segment: Segment, answer: bool | str | None) -> None:
         """The answer to a check segment's question: True/'yes', False/'no', None/'none'."""
         word = {True: "yes", False: "no", None: "none"}.get(answer, answer)  # type: ignore[arg-type]
+        if word not in ANSWERS:
+            raise ValueError(f"answer must be one of {', '.join(ANSWERS)}")
+        question = segment.question or segment.say
         self._save(
-            lambda: self.store.record_answer(
-                self.ensure_session(),
-                segment.index,
-                segment.exercise_id,
-                segment.question or segment.say,
-                str(word),
-            )
+            [
+                op(
+                    "record_answer",
+                    self._session(),
+                    segment.index,
+                    segment.exercise_id,
+                    question,
+                    str(word),
+                )
+            ]
         )
+
+    def remove_exercise(self, exercise_id: str, reason: str) -> None:
+        """Take an exercise out of the program's history (queued with the session's writes)."""
+        self._save([op("remove_exercise", exercise_id, reason)])
 
 
 def _done(seg: Segment, skipped: bool) -> SegmentDone:

@@ -518,6 +518,9 @@ class SessionCoordinator:
         skipped = [self.catalog.exercises[i].name for i in ids]
         skipped = [name for name in skipped if name not in done]
         minutes = (self.clock() - self.started_at) * self.speed / 60
+        if self.recorder is not None:
+            # the session's last writes land before its history is read (bounded wait)
+            self.recorder.settle()
         nxt = (
             "A preview does not change your program."
             if self.is_preview
@@ -573,7 +576,10 @@ class SessionCoordinator:
     def _remove_exercise(
         self, exercise_id: str, reason: str = "symptoms did not settle within a minute"
     ) -> None:
-        if self.store is not None:
+        if self.recorder is not None:  # queued with the session's writes: no wait here
+            with contextlib.suppress(Exception):
+                self.recorder.remove_exercise(exercise_id, reason)
+        elif self.store is not None:
             with contextlib.suppress(Exception):
                 self.store.remove_exercise(exercise_id, reason)
         if self.settings is None:

@@ -18,16 +18,22 @@ Timestamps are ISO 8601 strings in UTC (``2025-03-01T08:30:00+00:00``); tests in
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .progression import DoseChange, ExerciseSession
 
+if TYPE_CHECKING:
+    from .store_writer import StoreWriter
+
 Now = Callable[[], datetime]
+F = TypeVar("F", bound=Callable[..., Any])
 
 OUTCOMES = ("completed", "stopped", "crashed", "in-progress")
 HURT_CHOICES = ("skip", "easier", "remove", "end", "continue")
@@ -43,6 +49,32 @@ WRITE_WAIT_MS = 150  # a write during a session waits at most this long (then it
 
 class StoreError(Exception):
     """The progress database cannot be used; the message says why, in one line."""
+
+
+def _writes(method: F) -> F:
+    """A write: with a writer thread started, it is queued there (in order with the
+    session's writes) and this waits for its result; otherwise it runs here."""
+
+    @functools.wraps(method)
+    def routed(self: Store, *args: Any, **kwargs: Any) -> Any:
+        if self._writer is None:
+            return method(self, *args, **kwargs)
+        return self._writer.call(method.__name__, args, kwargs)
+
+    return routed  # type: ignore[return-value]
+
+
+def _reads(method: F) -> F:
+    """A read that must see every write asked for before it (read-your-writes): with a
+    writer thread, it first waits (bounded) for the queued writes to land."""
+
+    @functools.wraps(method)
+    def after_writes(self: Store, *args: Any, **kwargs: Any) -> Any:
+        if self._writer is not None:
+            self._writer.wait_idle()
+        return method(self, *args, **kwargs)
+
+    return after_writes  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -207,7 +239,31 @@ _V4 = """
 ALTER TABLE sessions ADD COLUMN speed REAL NOT NULL DEFAULT 1;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# Version 5: "Remove" after "It hurts" can be stored (version 2's check left it out, so the
+# write failed on every retry), and the writes a journal replayed, each once
+# (store_writer.py: a write still on its way when the app closed may be in the journal too).
+_V5 = """
+CREATE TABLE hurts_v5 (
+    id            INTEGER PRIMARY KEY,
+    session_id    INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    exercise_id   TEXT,
+    segment_index INTEGER,
+    choice        TEXT NOT NULL
+                  CHECK (choice IN ('skip', 'easier', 'remove', 'end', 'continue')),
+    at            TEXT NOT NULL
+);
+INSERT INTO hurts_v5 SELECT id, session_id, exercise_id, segment_index, choice, at FROM hurts;
+DROP TABLE hurts;
+ALTER TABLE hurts_v5 RENAME TO hurts;
+CREATE INDEX hurts_by_session ON hurts (session_id);
+CREATE TABLE applied_writes (
+    token  TEXT PRIMARY KEY,
+    result INTEGER,
+    at     TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -375,7 +431,10 @@ class Store:
         self.now = now
         self.opened_notice: str | None = None  # set when a damaged file was moved aside
         self.moved_aside: Path | None = None
+        self.close_notice: str | None = None  # set when writes had to be kept in a journal
         self._depth = 0
+        self._writer: StoreWriter | None = None  # the writer thread, once started
+        self._inline: StoreWriter | None = None  # the same queue, run on the caller's thread
 
     # ------------------------------------------------------------------ open / close
     @classmethod
@@ -475,8 +534,57 @@ class Store:
                 self._conn.execute("ROLLBACK")
                 raise
 
-    def close(self) -> None:
+    @classmethod
+    def attach(cls, path: Path, now: Now) -> Store:
+        """A second connection to a database :meth:`open` has checked and migrated: the
+        writer thread's own (a connection belongs to the thread that made it)."""
+        conn = sqlite3.connect(path, isolation_level=None, timeout=WRITE_WAIT_MS / 1000)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path, now)
+
+    # ------------------------------------------------------------------ the writer
+    @property
+    def writer(self) -> StoreWriter:
+        """The queue every write of a session goes through: the writer thread once
+        :meth:`start_writer` has run (the app), else one that writes on the caller's
+        thread (tools, scripts), with the same order, retries and journal."""
+        if self._writer is not None:
+            return self._writer
+        if self._inline is None:
+            from .store_writer import StoreWriter
+
+            self._inline = StoreWriter(self, threaded=False)
+        return self._inline
+
+    def start_writer(self, clock: Callable[[], float] | None = None) -> StoreWriter:
+        """From now on every write runs on one writer thread with its own connection;
+        this connection only reads (``query_only``). Writes still queued when the app
+        closed (a journal next to the file) are written first."""
+        if self._writer is None:
+            from .store_writer import StoreWriter
+
+            if self._inline is not None and self._inline.pending:
+                self._inline.close()
+            self._inline = None
+            self._writer = StoreWriter(self, threaded=True, clock=clock)
+            self._conn.execute("PRAGMA query_only = 1")
+        return self._writer
+
+    def close(self, timeout: float | None = None) -> None:
+        """Write what is queued (waiting at most ``timeout`` seconds for a stuck disk or
+        a lock, then keeping the rest in the journal: see :attr:`close_notice`)."""
+        for queue in (self._writer, self._inline):
+            if queue is not None:
+                self.close_notice = queue.close(timeout) or self.close_notice
+        self._writer = self._inline = None
         with contextlib.suppress(sqlite3.Error):
+            self._conn.execute("PRAGMA query_only = 0")
             self._conn.execute("PRAGMA optimize")
         self._conn.close()
 
@@ -492,7 +600,10 @@ class Store:
 
     @property
     def connection(self) -> sqlite3.Connection:
-        """The raw connection, for reports and benchmarks (read with care)."""
+        """The raw connection, for reports and benchmarks (read with care). With a writer
+        thread, queued writes land first (bounded wait), and it only reads."""
+        if self._writer is not None:
+            self._writer.wait_idle()
         return self._conn
 
     @contextlib.contextmanager
@@ -528,6 +639,7 @@ class Store:
         return to_iso(self.now())
 
     # ------------------------------------------------------------------ sessions
+    @_writes
     def begin_session(
         self,
         program_id: str,
@@ -568,6 +680,7 @@ class Store:
             (keep,),
         )
 
+    @_writes
     def record_segment(
         self,
         session_id: int,
@@ -621,6 +734,7 @@ class Store:
                 self.set_resume_point(session_id, resume_index, resume_label)
         return counted
 
+    @_writes
     def set_resume_point(self, session_id: int, index: int, label: str | None = None) -> None:
         with self.transaction() as c:
             c.execute(
@@ -629,6 +743,7 @@ class Store:
                 (index, label, session_id),
             )
 
+    @_writes
     def finish_session(self, session_id: int, outcome: str) -> None:
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
@@ -638,6 +753,7 @@ class Store:
                 (outcome, None if outcome == "in-progress" else self._stamp(), session_id),
             )
 
+    @_reads
     def unfinished_session(self) -> ResumeInfo | None:
         """The latest in-progress session with something done and something left, if any."""
         rows = self._conn.execute(
@@ -679,6 +795,7 @@ class Store:
         ).fetchone()
         return row[0] if row else f"segment {index + 1}"
 
+    @_writes
     def mark_abandoned(self, session_id: int) -> None:
         """The user chose not to continue: the session stays in history as crashed."""
         with self.transaction() as c:
@@ -689,6 +806,7 @@ class Store:
                 (session_id, session_id),
             )
 
+    @_writes
     def continue_session(self, session_id: int) -> ResumeInfo:
         """Take up an unfinished session again; other in-progress ones become crashed."""
         with self.transaction() as c:
@@ -707,11 +825,13 @@ class Store:
             raise StoreError(f"session {session_id} has nothing left to continue")
         return info
 
+    @_reads
     def session_outcome(self, session_id: int) -> str | None:
         row = self._conn.execute("SELECT outcome FROM sessions WHERE id = ?", (session_id,))
         found = row.fetchone()
         return found[0] if found else None
 
+    @_reads
     def done_indices(self, session_id: int, *, include_skipped: bool = True) -> list[int]:
         sql = "SELECT segment_index FROM segments_done WHERE session_id = ?"
         if not include_skipped:
@@ -719,6 +839,7 @@ class Store:
         return [r[0] for r in self._conn.execute(sql + " ORDER BY segment_index", (session_id,))]
 
     # ------------------------------------------------------------------ check-ins & answers
+    @_writes
     def record_checkin(self, session_id: int, moment: str, pain: int | None) -> None:
         if moment not in MOMENTS:
             raise ValueError("moment must be 'before' or 'after'")
@@ -732,6 +853,7 @@ class Store:
                 (session_id, moment, pain, self._stamp()),
             )
 
+    @_writes
     def record_hurt(
         self, session_id: int, exercise_id: str | None, segment_index: int | None, choice: str
     ) -> None:
@@ -744,6 +866,7 @@ class Store:
                 (session_id, exercise_id, segment_index, choice, self._stamp()),
             )
 
+    @_writes
     def record_answer(
         self,
         session_id: int,
@@ -762,6 +885,7 @@ class Store:
             )
 
     # ------------------------------------------------------------------ removed exercises
+    @_writes
     def remove_exercise(self, exercise_id: str, reason: str = "") -> None:
         """Take an exercise out of the home program (reversible with restore_exercise)."""
         with self.transaction() as c:
@@ -772,6 +896,7 @@ class Store:
                 (exercise_id, self._stamp(), reason),
             )
 
+    @_writes
     def restore_exercise(self, exercise_id: str) -> bool:
         """Put a removed exercise back; False if it was not removed."""
         with self.transaction() as c:
@@ -782,12 +907,14 @@ class Store:
             )
         return cur.rowcount > 0
 
+    @_reads
     def removed_exercises(self) -> frozenset[str]:
         rows = self._conn.execute(
             "SELECT exercise_id FROM removed_exercises WHERE restored_at IS NULL"
         )
         return frozenset(r[0] for r in rows)
 
+    @_reads
     def removal_reasons(self) -> dict[str, str]:
         rows = self._conn.execute(
             "SELECT exercise_id, reason FROM removed_exercises WHERE restored_at IS NULL"
@@ -795,6 +922,7 @@ class Store:
         return dict(rows.fetchall())
 
     # ------------------------------------------------------------------ progression
+    @_reads
     def exercise_history(self, exercise_id: str, limit: int = 20) -> list[ExerciseSession]:
         """Ended sessions that planned this exercise since its last dose change, newest
         first: was it completed, and was "It hurts" pressed on it?"""
@@ -821,7 +949,8 @@ class Store:
 
     def hurt_history(self, exercise_id: str, limit: int = 5) -> list[ExerciseSession]:
         """Sessions that planned this exercise (any outcome), newest first, with whether
-        "It hurts" was pressed on it — for the "hurt twice in a row" rule."""
+        "It hurts" was pressed on it — for the "hurt twice in a row" rule. Asked mid-session
+        about earlier sessions only, so it reads what is committed and never waits."""
         rows = self._conn.execute(
             "SELECT s.id, EXISTS (SELECT 1 FROM hurts h WHERE h.session_id = s.id "
             "  AND h.exercise_id = ?) "
@@ -832,6 +961,7 @@ class Store:
         ).fetchall()
         return [ExerciseSession(sid, completed=False, hurt=bool(h)) for sid, h in rows]
 
+    @_writes
     def record_dose_change(self, change: DoseChange) -> int:
         with self.transaction() as c:
             cur = c.execute(
@@ -849,6 +979,7 @@ class Store:
             )
         return int(cur.lastrowid)
 
+    @_writes
     def undo_dose_change(self, change_id: int) -> bool:
         with self.transaction() as c:
             cur = c.execute(
@@ -859,6 +990,7 @@ class Store:
             )
         return cur.rowcount > 0
 
+    @_reads
     def grown_doses(self) -> dict[str, dict[str, int]]:
         """The dose each progression reached (latest change not undone, per field)."""
         rows = self._conn.execute(
@@ -870,6 +1002,7 @@ class Store:
             out.setdefault(ex_id, {})[fld] = value
         return out
 
+    @_reads
     def recent_dose_changes(self, limit: int = 10) -> list[tuple[int, DoseChange, bool]]:
         """Newest first: (id, change, undone?)."""
         rows = self._conn.execute(

@@ -123,8 +123,12 @@ def open_store(database_file) -> tuple[Any, list[str]]:
         store = Store.open(database_file)
     except StoreError as exc:
         return None, [f"Progress will not be saved: {exc}"]
-    notice = getattr(store, "opened_notice", None)
-    return store, [notice] if notice else []
+    notices = [n for n in [getattr(store, "opened_notice", None)] if n]
+    if hasattr(store, "start_writer"):
+        # every write runs on the store's writer thread: no commit on the UI thread
+        writer = store.start_writer()
+        notices += [writer.journal_notice] if writer.journal_notice else []
+    return store, notices
 
 
 class MainThreadGarbageCollector(QObject):
@@ -266,7 +270,9 @@ def run_app(args: argparse.Namespace) -> int:
     if hasattr(speech, "close"):
         speech.close()
     if store is not None:
-        store.close()
+        store.close()  # writes what is queued; a stuck disk: kept in a journal, bounded wait
+        if getattr(store, "close_notice", None):
+            print(f"stenosis-player: {store.close_notice}", file=sys.stderr)
     if instance is not None and hasattr(instance, "release"):
         instance.release()  # last: the lock guards the database until it is closed
     return code

@@ -20,7 +20,7 @@ from stenosis_player.store import (
 def test_open_creates_folders_and_uses_wal(db_path: Path, fake_now):
     assert not db_path.parent.exists()
     with Store.open(db_path, now=fake_now) as s:
-        assert s.version == SCHEMA_VERSION == 4
+        assert s.version == SCHEMA_VERSION == 5
         assert s.connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert s.opened_notice is None
     raw = sqlite3.connect(db_path)

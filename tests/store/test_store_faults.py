@@ -1,7 +1,8 @@
 """A progress store that fails mid-session never freezes the session: a database locked by
 another program (a second connection holding BEGIN IMMEDIATE) and a full disk (a small
 tmpfs). The window says progress is not being saved, keeps going, writes what waited once
-the store works again, and nothing saved before is lost."""
+the store works again, and nothing saved before is lost. The store runs its writer thread,
+as in the app (``settled`` waits for it, then lets the window hear its state)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ def window(qtbot, catalog, folder: Path, store: Store) -> tuple[MainWindow, Fake
     w.show()
     w.hands_free = True
     return w, clock
+
+
+def settled(w: MainWindow) -> None:
+    """Wait for the writer thread to finish what it was asked (or fail), then let the
+    recorder hear how it went, as the next tick would."""
+    w.recorder.writer.wait_idle()
+    w.recorder.flush()
+    w.recorder.writer.wait_idle()
 
 
 def run(w: MainWindow, clock: FakeClock, seconds: float) -> None:
@@ -64,6 +73,7 @@ def test_a_locked_database_does_not_freeze_the_session(qtbot, catalog, tmp_path)
     db = tmp_path / "progress.sqlite3"
     store = Store.open(db)
     assert store.connection.execute("PRAGMA busy_timeout").fetchone()[0] == WRITE_WAIT_MS
+    store.start_writer()
     before = finished_session(qtbot, catalog, tmp_path, store)
 
     w, clock = window(qtbot, catalog, tmp_path, store)
@@ -71,6 +81,7 @@ def test_a_locked_database_does_not_freeze_the_session(qtbot, catalog, tmp_path)
     other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
     w.start_session()
     run(w, clock, 60)
+    settled(w)
     assert w.controller.stage.value == "running"  # the session goes on, timer scheduled
     assert w.controller.timer_interval_ms() is not None
     assert w.controller.current.index > 4
@@ -125,13 +136,16 @@ def fill(folder: Path) -> Path:
 def test_a_full_disk_does_not_freeze_the_session(qtbot, catalog, small_disk):
     db = small_disk / "progress.sqlite3"
     store = Store.open(db)
+    store.start_writer()
     before = finished_session(qtbot, catalog, small_disk, store)
     store.close()  # the -wal file goes: the next session's writes need new disk space
     store = Store.open(db)
+    store.start_writer()
     w, clock = window(qtbot, catalog, small_disk, store)
     filler = fill(small_disk)
     w.start_session()
     run(w, clock, 60)
+    settled(w)
     assert w.controller.stage.value == "running"
     assert w.controller.current.index > 4
     assert w.player.notices.text() == (
