@@ -137,6 +137,16 @@ class SessionCoordinator:
         self.plans_built = 0  # how many times a script was planned (reuse keeps it low)
         self._last_plan: tuple[tuple, Script] | None = None
 
+    def attach_store(self, store: Any) -> None:
+        """The progress store, opened after the coordinator was made (the window opens it
+        just after its first frame): what the store changes is planned and offered again."""
+        self.store = store
+        self.progress.store = store
+        self.ask_pain = store is not None
+        if self.controller is None:
+            self.preview(self.program_id)  # its grown doses
+            self.offer_resume()
+
     def setting(self, key: str, default: Any) -> Any:
         if self.settings is None:
             return default

@@ -76,7 +76,8 @@ def make_speech(settings: Any, cache_dir) -> tuple[Any, list[str]]:
         return CaptionOnlySpeech(f"No voice: {exc}"), [f"No voice: {exc}"]
     try:
         config = settings.voice_config() if hasattr(settings, "voice_config") else None
-        kwargs = {"cache_dir": cache_dir}
+        # its sound output and worker start just after the first frame (the window asks)
+        kwargs = {"cache_dir": cache_dir, "start_later": True}
         if config is not None:
             kwargs["config"] = config
         return SpeechService(**kwargs), []
@@ -216,18 +217,13 @@ def run_app(args: argparse.Namespace) -> int:
 
     speech, speech_notices = make_speech(settings, paths.speech_cache_dir)
     notices += speech_notices
-    store, store_notices = open_store(paths.database_file)
-    notices += store_notices
 
     window = MainWindow(
-        catalog,
-        settings=settings,
-        speech=speech,
-        speed=args.speed,
-        store=store,
-        notices=notices,
+        catalog, settings=settings, speech=speech, speed=args.speed, notices=notices
     )
     window.data_dir = paths.data_dir
+    # the store opens just after the first frame, or before it when a session starts first
+    window.open_store_later(lambda: open_store(paths.database_file))
     if instance is not None and hasattr(instance, "listen"):
         window.when_built(instance.listen)
     if instance is not None and hasattr(instance, "activation_requested"):
@@ -269,6 +265,7 @@ def run_app(args: argparse.Namespace) -> int:
     code = app.exec()
     if hasattr(speech, "close"):
         speech.close()
+    store = window.store  # None when it never opened (or could not)
     if store is not None:
         store.close()  # writes what is queued; a stuck disk: kept in a journal, bounded wait
         if getattr(store, "close_notice", None):

@@ -5,7 +5,6 @@ platform plugin finds no display. Qt-free."""
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,6 +33,8 @@ def display_problem(env: Mapping[str, str] | None = None) -> str | None:
 def _x_server_answers(display: str) -> bool:
     """For a local display (":0", "unix:0"), can its socket be connected to? Other forms
     (a host name, SSH forwarding) are left to Qt."""
+    import socket  # only for a local X display (~3 ms of every start otherwise)
+
     host, _, rest = display.rpartition(":")
     number = rest.split(".")[0]
     if host not in ("", "unix") or not number.isdigit():

@@ -46,6 +46,8 @@ __all__ = ["MainWindow"]  # the safety notice is imported when shown (not on the
 # Built after the first frame, one piece per turn of the event loop, so that none keeps the
 # window from answering for longer than about a frame (each piece is 1-20 ms here).
 _AFTER_FIRST_FRAME = (
+    "store",  # first: a session is started only once it is open
+    "speech_output",
     "qt_namespace",
     "import_widgets",
     "import_player",
@@ -56,6 +58,7 @@ _AFTER_FIRST_FRAME = (
     "checkin",
     "import_week",
     "week",
+    "list_voices",  # starts a speech worker process: not while the first frame is made
 )
 
 
@@ -91,6 +94,7 @@ class MainWindow(QMainWindow):
         self.clock = clock
         self.speed = speed
         self.store = store
+        self._store_opener: Callable[[], tuple[Any, list[str]]] | None = None
         self.session = SessionCoordinator(
             catalog,
             self,
@@ -145,7 +149,6 @@ class MainWindow(QMainWindow):
 
         self.voice_ids: list[str] = []  # for the settings' voice list, filled in the background
         self.voice_names: dict[str, str] = {}  # voice id -> its language's name
-        self._list_voices()
         self._build_menu()
         self._build_shortcuts()
         self.apply_display_settings()
@@ -205,10 +208,30 @@ class MainWindow(QMainWindow):
 
     # what the session does, for menus, buttons and tests
     def start_session(self, program_id: str | None = None, resume_from: int = 0, **kw) -> None:
+        self.open_store_now()  # an Enter on the first frame: the session is still recorded
         self.session.start_session(program_id, resume_from, **kw)
 
     def resume_session(self) -> None:
+        self.open_store_now()
         self.session.resume_session()
+
+    def open_store_later(self, opener: Callable[[], tuple[Any, list[str]]]) -> None:
+        """Open the progress store just after the first frame (its import and opening are
+        10-20 ms), or at once when something needs it first (a session's start, History).
+        ``opener`` returns the store (None: progress is not saved) and notices to show."""
+        self._store_opener = opener
+
+    def open_store_now(self) -> None:
+        """Open the store left for later (see ``open_store_later``), if it is not open yet."""
+        opener, self._store_opener = self._store_opener, None
+        if opener is None:
+            return
+        store, notices = opener()
+        for text in notices:
+            self.add_notice(text)
+        if store is not None:
+            self.store = store
+            self.session.attach_store(store)  # its doses and unfinished session
 
     def show_start(self) -> None:
         self.session.to_start()
@@ -330,7 +353,14 @@ class MainWindow(QMainWindow):
         one piece per turn of the event loop, then whatever waited for them."""
         if step < len(_AFTER_FIRST_FRAME):
             piece = _AFTER_FIRST_FRAME[step]
-            if piece == "qt_namespace":
+            if piece == "store":
+                self.open_store_now()
+            elif piece == "speech_output":
+                # the sound output and the speech worker, which the app left for now
+                start = getattr(self.speech, "start", None)
+                if start is not None:
+                    start()
+            elif piece == "qt_namespace":
                 # PySide6's Qt namespace makes ~90 enum types when first touched (~20 ms):
                 # the player's module touches it; alone here, its import is a slice less
                 from PySide6.QtCore import Qt  # noqa: F401
@@ -348,6 +378,8 @@ class MainWindow(QMainWindow):
                 self.show_week()
             elif piece == "prefit_player":
                 self._prefit_player()
+            elif piece == "list_voices":
+                self._list_voices()
             else:
                 getattr(self, piece)
             QTimer.singleShot(0, self, lambda: self._build_other_screens(step + 1))
@@ -558,6 +590,7 @@ class MainWindow(QMainWindow):
                 self.show_start()
             return
         if self.stack.currentWidget() is self.start_view:
+            self.open_store_now()  # a key on the first frame: the resume offer, the doses
             if name in ("enter", "toggle"):
                 self.start_session(self.start_view.program_id())
             elif name == "resume" and s.resume_info is not None:
@@ -682,6 +715,7 @@ class MainWindow(QMainWindow):
         self.session.settings_saved()
 
     def open_history(self) -> None:
+        self.open_store_now()
         if self.store is None:
             self.add_notice("History is not available: progress is not being saved.")
             return

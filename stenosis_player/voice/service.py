@@ -22,9 +22,10 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from ..script import estimate_speech_seconds
+from .clip_index import ClipLengths
 from .config import VoiceConfig
 from .lines import Priority, countdown_text, speech_texts
-from .sinks import AudioSink, SilentSink, make_sink
+from .sinks import AudioSink, SilentSink
 from .synth import (
     CacheUnwritable,
     SynthesisError,
@@ -108,7 +109,12 @@ class SpeechService(QObject):
         cache_dir: str | os.PathLike[str] | None = None,
         config: VoiceConfig | None = None,
         fallback_sink: AudioSink | None = None,
+        start_later: bool = False,
     ) -> None:
+        """``start_later``: the sound output is opened, and the lines ``prepare`` asked
+        for are synthesised, from ``start()`` on (the window calls it just after its first
+        frame: finding the sound server or Qt's audio devices is 15-40 ms, and a speech
+        worker starting takes a core), or when a line is said before that."""
         super().__init__(parent)
         if synth is None:
             if cache_dir is None:
@@ -120,20 +126,21 @@ class SpeechService(QObject):
         self.config = config or synth.config
         self._notices_sent: set[str] = set()
         self._pending_notices: list[str] = []
-        if sink is None:
-            sink, why = make_sink(self)
-            if why:
-                self._post_notice("no-output", why)
-            on_error = getattr(sink, "on_error", False)
-            if on_error is None:
-                sink.on_error = lambda msg: self._post_notice("playback", msg)  # type: ignore[attr-defined]
-        self.sink = sink
+        self._sink: AudioSink | None = sink
+        self._held = start_later  # prepare()'s jobs wait for start()
+        if sink is None and not start_later:
+            self.open_output()
         # lines without a clip are "played" here, timed by an estimate from their words
         self._silent = fallback_sink or SilentSink(self)
         #: The WAV file whose sound is playing now (set as each clip starts; None when the
         #: line is only shown, or played on the silent sink). Voice commands cancel its echo.
         self.audible_clip: Path | None = None
         self._clips: dict[str, tuple[Path, float]] = {}
+        self._lengths = ClipLengths(self.synth.cache_dir)
+        self._lengths_timer = QTimer(self)  # saves the index a while after it changed
+        self._lengths_timer.setSingleShot(True)
+        self._lengths_timer.setInterval(2000)
+        self._lengths_timer.timeout.connect(self._lengths.save)
         self._disk_seconds: dict[str, float] = {}  # lengths read from the disk cache
         self._current: _Utterance | None = None
         self._mode = "clips"  # "clips" | "direct" (cache unwritable) | "captions" (no engine)
@@ -155,6 +162,39 @@ class SpeechService(QObject):
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.close)
+
+    @property
+    def sink(self) -> AudioSink:
+        """Where clips play; opened on first use when it was left for later."""
+        if self._sink is None:
+            self.open_output()
+        assert self._sink is not None
+        return self._sink
+
+    @property
+    def output_open(self) -> bool:
+        return self._sink is not None
+
+    def start(self) -> None:
+        """Open the sound output and synthesise what was prepared (see ``start_later``)."""
+        self.open_output()
+        self._held = False
+        if self._outstanding and not self._threads and not self._closed:
+            self._start_threads()
+
+    def open_output(self) -> None:
+        """Open the sound output now, if it is not open yet (a notice when there is none)."""
+        if self._sink is not None:
+            return
+        from .sinks import make_sink
+
+        sink, why = make_sink(self)
+        if why:
+            self._post_notice("no-output", why)
+        on_error = getattr(sink, "on_error", False)
+        if on_error is None:
+            sink.on_error = lambda msg: self._post_notice("playback", msg)  # type: ignore[attr-defined]
+        self._sink = sink
 
     # ------------------------------------------------------------------ public API
     def say(self, text: str, utterance_id: str = "", priority: Priority = Priority.NORMAL) -> None:
@@ -203,15 +243,21 @@ class SpeechService(QObject):
         session planned at start-up is timed by the clips of earlier runs."""
         if text in self._disk_seconds:  # a cached clip never changes for one voice
             return self._disk_seconds[text]
-        path = self.synth.cached(text)
-        if path is None:
-            return None
         try:
-            seconds = clip_seconds(path)
+            # the index beside the clips (clip_index) spares reading each header at start-up
+            seconds = self._lengths.seconds(self.synth.path_for(text))
         except (OSError, EOFError):  # a damaged clip is made again when it is needed
             return None
+        if seconds is None:
+            return None
         self._disk_seconds[text] = seconds
+        self._save_lengths_soon()
         return seconds
+
+    def _save_lengths_soon(self) -> None:
+        """Write the clip-length index once the burst of look-ups or new clips is over."""
+        if self._lengths.changed and not self._lengths_timer.isActive():
+            self._lengths_timer.start()
 
     def speech_seconds(self, text: str) -> float:
         """Real length when known, else an estimate from the words (for re-timing a script)."""
@@ -249,8 +295,8 @@ class SpeechService(QObject):
         self._clips.clear()
         self._disk_seconds.clear()
         self._set_ready(False)
-        if hasattr(self.sink, "set_volume"):
-            self.sink.set_volume(1.0)  # the volume is in the clip itself
+        if hasattr(self._sink, "set_volume"):  # a sink opened later starts at 1.0
+            self._sink.set_volume(1.0)  # the volume is in the clip itself
 
     @property
     def mode(self) -> str:
@@ -262,13 +308,16 @@ class SpeechService(QObject):
         if self._closed:
             return
         self._closed = True
+        self._lengths_timer.stop()
+        self._lengths.save()
         self._interrupt()
         for _ in self._threads:
             self._jobs.put((-1, next(self._seq), None, None, 0))
         self.synth.close()
         for thread in self._threads:
             thread.join(timeout=2.0)
-        self.sink.close()
+        if self._sink is not None:
+            self._sink.close()
 
     # ------------------------------------------------------------------ playback
     def _play(self, utterance: _Utterance, path: Path | None, seconds: float) -> None:
@@ -296,7 +345,8 @@ class SpeechService(QObject):
 
     def _interrupt(self) -> None:
         utterance, self._current = self._current, None
-        self.sink.stop()
+        if self._sink is not None:  # nothing plays on an output not opened yet
+            self._sink.stop()
         self._silent.stop()
         if utterance is not None and utterance.started:
             if log.isEnabledFor(logging.INFO):
@@ -321,12 +371,17 @@ class SpeechService(QObject):
     def _submit(self, urgency: int, text: str) -> None:
         self._release_timer.stop()
         self._outstanding += 1
-        if not self._threads:
-            for i in range(self.synth.workers):
-                thread = threading.Thread(target=self._run_jobs, name=f"speech-{i}", daemon=True)
-                thread.start()
-                self._threads.append(thread)
         self._jobs.put((urgency, next(self._seq), text, self.config, self._generation))
+        if urgency == _URGENT:
+            self._held = False  # a line said now: nothing waits any more
+        if not self._threads and not self._held:
+            self._start_threads()
+
+    def _start_threads(self) -> None:
+        for i in range(self.synth.workers):
+            thread = threading.Thread(target=self._run_jobs, name=f"speech-{i}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def _run_jobs(self) -> None:
         """Background thread: synthesise one job at a time, report to the UI thread."""
@@ -372,6 +427,8 @@ class SpeechService(QObject):
             return
         if path is not None:
             self._clips[text] = (path, float(seconds))
+            self._lengths.record(path, float(seconds))
+            self._save_lengths_soon()
         else:
             self._failed(error)
         current = self._current

@@ -24,8 +24,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 
-from .pulse import pulse_server_reachable
-
 Callback = Callable[[], None]
 
 
@@ -359,6 +357,14 @@ def audio_outputs() -> list[str]:
     except ImportError:
         return []
     return [d.description() for d in QMediaDevices.audioOutputs()]
+
+
+def pulse_server_reachable() -> bool:
+    """Whether a PulseAudio server answers (``pulse`` is imported here, not with this
+    module: its ctypes and subprocess imports were ~10 ms of the window's first frame)."""
+    from .pulse import pulse_server_reachable as reachable
+
+    return reachable()
 
 
 def make_sink(parent: QObject | None = None) -> tuple[AudioSink, str | None]:

@@ -16,22 +16,25 @@ import errno
 import json
 import os
 import queue
-import subprocess
 import sys
 import threading
-import uuid
 import wave
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..digest import sha256
 from ..durable_files import durable_replace
 from .clips import trim_trailing_silence
 from .config import VoiceConfig
+
+# subprocess, uuid (with platform) and concurrent.futures are imported where they are used:
+# the window makes a Synthesizer before its first frame but starts a worker only later, and
+# those imports were ~10 ms of that first frame
+if TYPE_CHECKING:
+    import subprocess
 
 WORKER_FLAG = "--voice-worker"
 PARENT_ENV = "STENOSIS_PLAYER_PARENT_PID"
@@ -109,6 +112,8 @@ class _Worker:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         env.pop("PYTHONSTARTUP", None)
         env[PARENT_ENV] = str(os.getpid())  # the worker ends itself if this process is gone
+        import subprocess  # here, not at the top: see the imports above
+
         try:
             self.proc = subprocess.Popen(
                 list(argv),
@@ -191,6 +196,8 @@ class _Worker:
         return self.proc.poll() is None
 
     def kill(self) -> None:
+        import subprocess
+
         if self.proc.poll() is None:
             self.proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -204,6 +211,8 @@ class _Worker:
 
 
 def _end(proc: subprocess.Popen[str]) -> None:
+    import subprocess
+
     if proc.poll() is None:
         with contextlib.suppress(OSError):
             proc.kill()
@@ -309,6 +318,8 @@ class Synthesizer:
                     self._inflight.pop(path.name, None)
 
     def _synthesize_to(self, text: str, config: VoiceConfig, path: Path) -> Path:
+        import uuid
+
         tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.tmp.wav")
         try:
             self._reserve(tmp)
@@ -394,6 +405,8 @@ class Synthesizer:
             for text in todo:
                 one(text)
         else:
+            from concurrent.futures import ThreadPoolExecutor
+
             with ThreadPoolExecutor(len(self._all_slots), thread_name_prefix="voice") as pool:
                 list(pool.map(one, todo))
         if self._unavailable is not None and not done:
@@ -425,6 +438,8 @@ class Synthesizer:
 
     def warm_up(self) -> None:
         """Start the worker processes now (so the first clip does not wait for them)."""
+        from concurrent.futures import ThreadPoolExecutor
+
         slots = [self._slots.get() for _ in self._all_slots]
         try:
             with ThreadPoolExecutor(len(slots), thread_name_prefix="voice-start") as pool:

@@ -40,6 +40,7 @@ def test_the_voice_box_lists_the_engines_voices(qtbot, catalog, tmp_path):
     try:
         w = MainWindow(catalog, settings=Settings(tmp_path / "settings.json"), speech=speech)
         qtbot.addWidget(w)
+        w.show()  # listed after the first frame (it starts a speech worker)
         qtbot.waitUntil(lambda: len(w.voice_ids) > 0, timeout=20000)  # fetched off the UI thread
         w.open_settings()
         combo = w.settings_dialog.editors["voice.name"]
