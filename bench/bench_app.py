@@ -49,7 +49,7 @@ from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 original = main_window.MainWindow.paintEvent
 original_show_event = main_window.MainWindow.showEvent
-state = {"painted": None, "gaps": [], "last": None, "painted_ms": 0, "samples": []}
+state = {"painted": None, "gaps": [], "last": None, "painted_ms": 0, "samples": [], "cpu": []}
 clock = QElapsedTimer()
 MAIN = threading.main_thread().ident
 def where():
@@ -70,10 +70,12 @@ def watchdog():
         if clock.isValid() and last is not None and clock.elapsed() - last > 12:
             state["samples"].append((clock.elapsed(), where()))
 def beat():
-    now = clock.elapsed()
+    now, cpu = clock.elapsed(), time.thread_time() * 1000
     if state["last"] is not None:
         state["gaps"].append((now, now - state["last"]))
-    state["last"] = now
+        # the main thread's own CPU time in that gap: the stall less the wait for a core
+        state["cpu"].append((now, cpu - state["last_cpu"], now - state["last"]))
+    state["last"], state["last_cpu"] = now, cpu
 def stall_where(t, g):
     found = collections.Counter(w for at, w in state["samples"] if t - g <= at <= t)
     return found.most_common(1)[0][0] if found else "(not sampled)"
@@ -85,6 +87,14 @@ def report():
         "stall_max_ms": (after[0][0] if after else 5) - 5,
         "stall_after_2s_ms": max((g for t, g in gaps if t > painted + 2000), default=0) - 5,
         "stalls": [[g - 5, t - painted, stall_where(t, g)] for g, t in after[:3]],
+        # the longest pieces of the main thread's own work (CPU ms between two beats),
+        # which no load can explain away: [cpu ms, wall ms, at, where]
+        "cpu_pieces": [
+            [round(c, 1), g - 5, t - painted, stall_where(t, g)]
+            for t, c, g in sorted(
+                (x for x in state["cpu"] if x[0] > painted), key=lambda x: -x[1]
+            )[:3]
+        ],
         "beats": len(gaps),
     }), flush=True)
     QApplication.instance().quit()
@@ -366,6 +376,15 @@ def main() -> None:
             for ms, at, where in r.get("stalls", [])[:2]:
                 print(
                     f"    run {i}: {ms:4.0f} ms at {at / 1000:5.2f} s after the first frame, in {where}"
+                )
+        print(
+            "  main thread's own work, longest piece between two heartbeats (CPU time, "
+            f"not waiting for a core): {_spread([r['cpu_pieces'][0][0] for r in runs if r.get('cpu_pieces')], '{:.1f}')} ms"
+        )
+        for i, r in enumerate(runs, 1):
+            for cpu, wall, at, where in r.get("cpu_pieces", [])[:2]:
+                print(
+                    f"    run {i}: {cpu:5.1f} ms CPU ({wall:.0f} ms wall) at {at / 1000:5.2f} s, in {where}"
                 )
         print(
             f"  main process resident: max {_spread(figures('main_rss_max'))} MB, second half "

@@ -1,6 +1,7 @@
-"""Ten years of daily sessions: database size, history screen open time, CSV export time.
+"""Ten years of daily sessions: database size, history screen open time, CSV export time;
+and what one session's writes cost the thread that asks for them.
 
-    python bench/bench_store.py [--sessions 3650] [--keep PATH]
+    python bench/bench_store.py [--sessions 3650] [--keep PATH] [--writes-only]
 
 Seeds 3,650 sessions of the real 'step-by-step' script (about 200 segments each, with
 check-ins and the odd hurt) through the Store's own SQL, in bulk, then measures. Prints
@@ -117,10 +118,58 @@ def seed(store: Store, n_sessions: int) -> int:
     return rows
 
 
+WRITTEN = {"SegmentFinished", "SegmentStarted", "SessionFinished"}  # what the recorder writes
+
+
+def session_writes(path: Path, threaded: bool) -> tuple[list[float], float]:
+    """Per event list, the ms the calling thread spends in the recorder; then the ms until
+    the writer has landed everything (0 when written on the calling thread)."""
+    from stenosis_player.engine import Engine
+    from stenosis_player.recorder import SessionRecorder
+
+    script = build_script(load_catalog(REPO / "exercises.json"), "step-by-step")
+    store = Store.open(path)
+    if threaded:
+        store.start_writer()
+    t = [0.0]
+    engine = Engine(script, lambda: t[0])
+    rec = SessionRecorder(store, "step-by-step", script)
+    costs: list[float] = []
+    events = engine.start()
+    while True:
+        if any(type(e).__name__ in WRITTEN for e in events):
+            t0 = time.perf_counter()
+            rec.handle(events)
+            costs.append((time.perf_counter() - t0) * 1000)
+        if engine.stage.value != "running":
+            break
+        t[0] += 0.5
+        events = engine.tick()
+    t0 = time.perf_counter()
+    store.writer.wait_idle(60)
+    drain_ms = (time.perf_counter() - t0) * 1000
+    store.close()
+    return costs, drain_ms
+
+
+def print_session_writes(path: Path) -> None:
+    import statistics
+
+    for threaded in (False, True):
+        costs, drain = session_writes(path, threaded)
+        where = "writer thread  " if threaded else "calling thread "
+        print(
+            f"session_writes_{where.strip().replace(' ', '_'):15} {len(costs)} event lists: "
+            f"median {statistics.median(costs):.2f} ms, max {max(costs):.1f} ms on the "
+            f"calling thread; all landed {drain:.0f} ms after the last"
+        )
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--sessions", type=int, default=3650)
     p.add_argument("--keep", metavar="PATH", help="write the database here and keep it")
+    p.add_argument("--writes-only", action="store_true", help="only the session's writes")
     args = p.parse_args()
 
     tmp = tempfile.TemporaryDirectory()
@@ -133,6 +182,10 @@ def main() -> int:
         rows = seed(store, args.sessions)
     seed_s = time.perf_counter() - t0
     size = path.stat().st_size
+    print_session_writes(path)
+    if args.writes_only:
+        tmp.cleanup()
+        return 0
 
     from PySide6.QtWidgets import QApplication
 
