@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QAbstractButton, QLabel, QLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QLabel,
+    QLayout,
+    QListView,
+    QWidget,
+)
 
 FACTOR_STEP = 0.94  # each try is this much smaller than the last
 SMALLEST = 0.3  # text never goes below 30% of the design size
@@ -90,6 +97,22 @@ def clipped(widget: QWidget) -> str | None:
     return None
 
 
+def rows_short(view: QAbstractItemView) -> bool:
+    """Does a list that asks for it (property ``fitRows``: N) show fewer than its first N
+    rows (or all, if fewer)? A list may scroll, but one squeezed to a row or two by large
+    text hides the choice it is there for."""
+    rows = view.property("fitRows")
+    if not rows:
+        return False
+    model = view.model()
+    n = min(int(rows), model.rowCount())
+    view.doItemsLayout()  # the rows as wrapped at the new font and width, not as cached
+    need = sum(view.visualRect(model.index(i, 0)).height() for i in range(n))
+    if isinstance(view, QListView):
+        need += 2 * view.spacing() * n
+    return view.viewport().height() < need
+
+
 def nothing_cut(widget: QWidget) -> bool:
     """Laid out at its current size, does every shown label and button fit its text, and
     the layout's minimum fit the widget? (Lists and scroll areas may shrink: they scroll.)"""
@@ -106,6 +129,8 @@ def nothing_cut(widget: QWidget) -> bool:
         if not child.isVisibleTo(widget):
             continue
         if clipped(child):
+            return False
+        if isinstance(child, QAbstractItemView) and rows_short(child):
             return False
         parent = child.parentWidget()
         if (

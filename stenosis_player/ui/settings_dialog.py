@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -121,12 +121,24 @@ class SettingsDialog(QDialog):
         self._shown_display: tuple[float, bool] | None = None
         self.show_display_settings()
         self.draft.subscribe(lambda _key, _value: self.show_display_settings(), "display.")
-        fit_dialog_to_screen(self, parent, 960, 720)  # never larger than the screen
+        # larger text gets a larger dialog (never larger than the screen): at x2 on a
+        # laptop a fixed 960x720 left a scroll area four lines tall
+        grow = max(1.0, self._shown_display[0]) ** 0.5
+        fit_dialog_to_screen(self, parent, round(960 * grow), round(720 * grow))
 
         self.editors: dict[str, QWidget] = {}  # global key → its widget
         self.dose_spins: dict[tuple[str, str], QSpinBox] = {}
         self.mod_combos: dict[str, QComboBox] = {}
         self.reset_buttons: dict[str, QPushButton] = {}
+
+        # on the Program tab (what they share), not under every tab: with large text a row
+        # of them took a fifth of a laptop screen from the settings themselves
+        self.export_button = QPushButton("E&xport program…")
+        self.export_button.setToolTip("Save this program with your changes, for a therapist")
+        self.export_button.clicked.connect(self._export_clicked)
+        self.import_button = QPushButton("&Import program…")
+        self.import_button.setToolTip("Take the order and doses from a shared program file")
+        self.import_button.clicked.connect(self._import_clicked)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_exercises_tab(), "&Exercises")
@@ -139,17 +151,11 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(_scrolling(self.reminders_tab), "&Reminders")
         self.saved.connect(lambda: apply_reminders(self.settings, self))
 
-        self.export_button = QPushButton("E&xport program…")
-        self.export_button.setToolTip("Save this program with your changes, for a therapist")
-        self.export_button.clicked.connect(self._export_clicked)
-        self.import_button = QPushButton("&Import program…")
-        self.import_button.setToolTip("Take the order and doses from a shared program file")
-        self.import_button.clicked.connect(self._import_clicked)
-
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status.setAccessibleName("Messages")
+        self.status.hide()  # shown with a message: empty, it kept a line of large text
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -162,19 +168,14 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         for button in (*self.buttons.buttons(), self.export_button, self.import_button):
+            button.setIcon(QIcon())  # the style's icons stay 16 px beside large words
             button.setAutoDefault(False)  # Enter in a spin box must not close the dialog
             button.setDefault(False)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
 
-        # two rows: with large text one row of four buttons is wider than a small screen
-        sharing = QHBoxLayout()
-        sharing.addWidget(self.export_button)
-        sharing.addWidget(self.import_button)
-        sharing.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.status)
-        layout.addLayout(sharing)
         layout.addWidget(self.buttons)
         make_all_plain(self)  # exercise names, quotes and typed values shown as written
         self._fit = ScreenFit(self, theme_for(self._shown_display[1]).stylesheet)
@@ -327,6 +328,14 @@ class SettingsDialog(QDialog):
         buttons.addStretch(1)
         layout.addWidget(self.program_list, 1)
         layout.addLayout(buttons)
+        share = QLabel("Share this program with your therapist, or take theirs:")
+        share.setWordWrap(True)
+        sharing = QHBoxLayout()
+        sharing.addWidget(self.export_button)
+        sharing.addWidget(self.import_button)
+        sharing.addStretch(1)
+        layout.addWidget(share)
+        layout.addLayout(sharing)
         return page
 
     def move_current(self, step: int) -> None:
@@ -560,6 +569,7 @@ class SettingsDialog(QDialog):
 
     def show_message(self, text: str, *, error: bool = False) -> None:
         self.status.setText(text)
+        self.status.setVisible(bool(text))
         self.status.setProperty("error", error)
         # the theme colours it (QLabel[error="true"]): dark red would vanish on black
         self.status.style().unpolish(self.status)

@@ -37,7 +37,8 @@ def dose_summary(script: Script, exercise_id: str) -> str:
         parts.append(f"{first.sets} sets")
     if first.side:
         parts.append("each side")
-    return " · ".join(parts)
+    # wrapped lines break between the parts, never inside one ("hold 2 / s")
+    return " · ".join(part.replace(" ", "\u00a0") for part in parts)
 
 
 class StartView(QWidget):
@@ -102,6 +103,10 @@ class StartView(QWidget):
         history.clicked.connect(self.history_requested)
         self.notices = NoticeArea()  # every notice, newest first (the window's board)
 
+        for lst in (self.programs, self.exercises):  # long names wrap, never cut off
+            lst.setWordWrap(True)
+            lst.setProperty("horizontalScrollBarPolicy", "ScrollBarAlwaysOff")  # no Qt enums
+            lst.setProperty("fitRows", 3)  # larger text shrinks before these hide the choice
         lists = QHBoxLayout()
         lists.addWidget(self.programs, 2)
         lists.addWidget(self.exercises, 3)

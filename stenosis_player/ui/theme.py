@@ -38,6 +38,10 @@ class Theme:
         QLabel#notice {{ color: {self.danger}; font-size: {round(20 * scale)}px; }}
         QListWidget, QTextBrowser {{ font-size: {round(24 * scale)}px; border: 2px solid {self.muted}; }}
         QListWidget::item:selected {{ background: {self.accent}; color: {self.background}; }}
+        QListWidget::item {{ padding-left: 4px; }}
+        QListWidget::indicator {{ width: {box}px; height: {box}px; border: 3px solid {self.text};
+                                  border-radius: 4px; background: {self.background}; }}
+        QListWidget::indicator:checked {{ background: {self.accent}; border: 3px solid {self.text}; }}
         QProgressBar {{ border: 2px solid {self.muted}; border-radius: 8px; height: {min(28, round(22 * scale))}px;
                         text-align: center; font-size: {round(18 * scale)}px; }}
         QProgressBar::chunk {{ background: {self.accent}; border-radius: 6px; }}

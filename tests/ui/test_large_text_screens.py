@@ -1,0 +1,63 @@
+"""Large text on a laptop-sized window: the start screen's lists keep showing the choice,
+and Settings spends its room on the settings (real window and dialog, offscreen)."""
+
+from __future__ import annotations
+
+from stenosis_player.settings import Settings
+from stenosis_player.ui.main_window import MainWindow
+from stenosis_player.ui.speech_port import CaptionOnlySpeech
+
+
+def _window(qtbot, catalog, tmp_path, scale: float) -> MainWindow:
+    settings = Settings(tmp_path / "settings.json")
+    settings.set("display.text_scale", scale)
+    w = MainWindow(catalog, settings=settings, speech=CaptionOnlySpeech())
+    qtbot.addWidget(w)
+    w.resize(1280, 760)  # a 1280x800 laptop's window under a desktop's panel and frame
+    w.show()
+    qtbot.waitUntil(lambda: w.start_view.isVisible())
+    qtbot.wait(20)
+    return w
+
+
+def _rows_shown(lst, rows: int) -> bool:
+    model = lst.model()
+    view = lst.viewport().rect()
+    return all(view.contains(lst.visualRect(model.index(i, 0))) for i in range(rows))
+
+
+def test_start_lists_show_every_program_at_twice_the_text(qtbot, catalog, tmp_path):
+    w = _window(qtbot, catalog, tmp_path, 2.0)
+    sv = w.start_view
+    assert sv.programs.count() == len(catalog.programs) == 3
+    assert _rows_shown(sv.programs, 3)  # each whole, wrapped where long, none cut off
+    assert _rows_shown(sv.exercises, 3)
+    assert sv.programs.wordWrap() and sv.exercises.wordWrap()
+    # and the text is still larger than at the default size
+    fit = next(f for f in w._screen_fits if f.screen is sv)
+    assert fit.factor > 1.0
+
+
+def test_a_dose_never_wraps_inside_a_number_and_its_unit(qtbot, catalog, tmp_path):
+    w = _window(qtbot, catalog, tmp_path, 2.0)
+    texts = [w.start_view.exercises.item(i).text() for i in range(w.start_view.exercises.count())]
+    assert any("hold\u00a02\u00a0s" in t for t in texts), texts
+    assert not any("hold 2 s" in t for t in texts)
+
+
+def test_settings_keeps_its_room_for_the_settings(qtbot, catalog, tmp_path):
+    w = _window(qtbot, catalog, tmp_path, 2.0)
+    w.open_settings()
+    d = w.settings_dialog
+    qtbot.waitUntil(lambda: d.isVisible())
+    # Save and Cancel without the style's 16 px icons beside large words
+    assert all(b.icon().isNull() for b in d.buttons.buttons())
+    # sharing lives on the Program tab, not under every tab
+    program_page = d.tabs.widget(1)
+    assert program_page.isAncestorOf(d.export_button)
+    assert program_page.isAncestorOf(d.import_button)
+    assert not d.status.isVisible()  # no empty line of large text
+    d.show_message("Hold must be 0 to 600 s", error=True)
+    assert d.status.isVisible()
+    d.show_message("")
+    assert not d.status.isVisible()
