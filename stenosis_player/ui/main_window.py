@@ -634,7 +634,7 @@ class MainWindow(QMainWindow):
         """The safety notice (first run, and the Help menu); ``then`` runs once it is read."""
         from .safety_notice import SafetyNotice
 
-        self.safety_dialog = SafetyNotice(self.catalog, self)
+        self.safety_dialog = SafetyNotice(self.catalog, self, self._text_scale())
         self.safety_dialog.setStyleSheet(self.styleSheet())
         # large text, but a dozen lines at least: the words scroll, never a word a line
         lines = max(20, self.safety_dialog.height() // 14)

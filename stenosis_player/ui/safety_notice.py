@@ -4,6 +4,7 @@ the Help menu, with where its words come from."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QScrollArea, QVBoxLayout, QWidget
 
 from ..catalog import Catalog
@@ -36,7 +37,9 @@ class SafetyNotice(QDialog):
     All of it is readable at every text size: the words scroll (the scroll bar shows there
     is more) and the dialog is never larger than the screen it is on."""
 
-    def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, catalog: Catalog, parent: QWidget | None = None, text_scale: float = 1.0
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Before you start")
         safety = catalog.safety
@@ -60,15 +63,21 @@ class SafetyNotice(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText("I understand (Enter)")
+        self.ok_button.setIcon(QIcon())  # the style's 16 px icon beside large words
         buttons.accepted.connect(self.accept)
         layout = QVBoxLayout(self)
         layout.addWidget(self.scroll, 1)
         layout.addWidget(buttons)
-        fit_dialog_to_screen(self, parent, 960, 680)
+        fit_dialog_to_screen(self, parent, 960, 680, text_scale)
 
 
-def fit_dialog_to_screen(dialog: QDialog, parent: QWidget | None, width: int, height: int) -> None:
-    """At most ``width``×``height``, and never larger than the screen (minus its frame)."""
+def fit_dialog_to_screen(
+    dialog: QDialog, parent: QWidget | None, width: int, height: int, text_scale: float = 1.0
+) -> None:
+    """At most ``width``×``height`` (larger with larger text: at x2 on a laptop a fixed size
+    left four lines of words to read), and never larger than the screen (minus its frame)."""
+    grow = max(1.0, text_scale) ** 0.5
+    width, height = round(width * grow), round(height * grow)
     screen = (parent.screen() if parent is not None else None) or dialog.screen()
     if screen is not None:
         avail = screen.availableGeometry()

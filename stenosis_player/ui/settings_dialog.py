@@ -121,10 +121,7 @@ class SettingsDialog(QDialog):
         self._shown_display: tuple[float, bool] | None = None
         self.show_display_settings()
         self.draft.subscribe(lambda _key, _value: self.show_display_settings(), "display.")
-        # larger text gets a larger dialog (never larger than the screen): at x2 on a
-        # laptop a fixed 960x720 left a scroll area four lines tall
-        grow = max(1.0, self._shown_display[0]) ** 0.5
-        fit_dialog_to_screen(self, parent, round(960 * grow), round(720 * grow))
+        fit_dialog_to_screen(self, parent, 960, 720, self._shown_display[0])
 
         self.editors: dict[str, QWidget] = {}  # global key → its widget
         self.dose_spins: dict[tuple[str, str], QSpinBox] = {}

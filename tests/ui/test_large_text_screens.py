@@ -61,3 +61,19 @@ def test_settings_keeps_its_room_for_the_settings(qtbot, catalog, tmp_path):
     assert d.status.isVisible()
     d.show_message("")
     assert not d.status.isVisible()
+
+
+def test_the_safety_notice_grows_with_the_text_up_to_the_screen(qtbot, catalog, tmp_path):
+    from stenosis_player.ui.safety_notice import SafetyNotice
+
+    w = _window(qtbot, catalog, tmp_path, 2.0)
+    avail = w.screen().availableGeometry()
+    small = SafetyNotice(catalog, w, 1.0)
+    large = SafetyNotice(catalog, w, 2.0)
+    for d in (small, large):
+        qtbot.addWidget(d)
+        assert d.ok_button.icon().isNull()
+        assert d.width() <= avail.width() and d.height() <= avail.height()
+    assert large.width() >= small.width() and large.height() >= small.height()
+    if avail.width() > 1000:  # room to grow: it does
+        assert large.width() > small.width()
