@@ -24,7 +24,9 @@ under --data-dir PATH.
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; ``commands=False``: the window's options only (building
+    the subcommands' parsers is ~3 ms of every start, and opening the window needs none)."""
     p = argparse.ArgumentParser(
         prog="stenosis-player",
         description="Hands-free, voice-guided home exercises for lumbar spinal stenosis.",
@@ -58,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="check catalogue, script, speech and window, print one line, exit",
     )
+    if not commands:
+        p.set_defaults(command=None)
+        return p
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     c = sub.add_parser("check", help="validate an exercises.json (exit 1 listing every problem)")
@@ -103,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .voice.worker import main as worker_main
 
         return worker_main()
-    parser = build_parser()
+    parser = build_parser(commands=not _window_options_only(argv))
     args, extra = parser.parse_known_args(argv)
     if extra:
         misplaced = _misplaced_global_options(parser, args, extra)
@@ -155,6 +160,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 GLOBAL_OPTIONS = ("--data-dir", "--exercises", "--start", "--speed", "--fullscreen")
+_TAKES_A_VALUE = ("--data-dir", "--exercises", "--start", "--speed")
+
+
+def _window_options_only(argv: Sequence[str]) -> bool:
+    """Is ``argv`` only options, and values right after the options that take one? Then
+    it names no command and the parser without subcommands reads it the same way (any
+    other word, or --help, gets the whole parser and its messages)."""
+    after_option = False
+    for arg in argv:
+        if arg in ("-h", "--help") or arg == "--":
+            return False
+        if arg.startswith("-"):
+            after_option = arg in _TAKES_A_VALUE
+        elif after_option:
+            after_option = False
+        else:
+            return False
+    return True
 
 
 def _misplaced_global_options(

@@ -211,7 +211,9 @@ class ScreenFit(QObject):
     def _apply(self, f: float) -> None:
         if f != self._applied:
             self._applied = f
-            self.screen.setStyleSheet(self.stylesheet(f))
+            sheet = self.stylesheet(f)
+            if sheet != self.screen.styleSheet():  # setting it again restyles every child
+                self.screen.setStyleSheet(sheet)
         self.factor = f
 
     def refit(self) -> None:

@@ -110,13 +110,17 @@ class MainWindow(QMainWindow):
         self.safety_dialog: SafetyNotice | None = None
 
         self.setWindowTitle("Stenosis Player")
+        # the theme's sheet before any child exists: set later, it restyles every child
+        # (about as long again as making the start screen)
+        self.theme = theme_for(bool(self._setting("display.high_contrast", False)))
+        self.setStyleSheet(self.theme.stylesheet(self._text_scale()))
         self.stack = QStackedWidget()
         self.start_view = StartView(catalog)
         # before the change signal is connected: one preview
         self.start_view.select_program(self.session.program_id)
-        self.stack.addWidget(self.start_view)
         self._screen_fits: list[ScreenFit] = []
         self._refit_pending = False
+        self.stack.addWidget(self.start_view)
         self._fit_screen(self.start_view)
         # The first frame shows the start screen only: the player, end and pain screens are
         # built on first use, or just after the first frame (see paintEvent).
@@ -130,7 +134,6 @@ class MainWindow(QMainWindow):
         self.notice_board = NoticeBoard()  # every notice, shown on the start and player screens
         self.notice_board.listeners.append(self.start_view.set_notices)
         self.notice_board.listeners.append(lambda _items: self._refit_soon())
-        self.theme = theme_for(False)
         self.history_view: QWidget | None = None
         self.setCentralWidget(self.stack)
 
@@ -312,13 +315,21 @@ class MainWindow(QMainWindow):
             self._checkin = PainCheckIn()
             self._checkin.answered.connect(self.session.pain_answered)
             checkin = self._checkin
-            self._fit_screen(checkin, lambda f: self.theme.stylesheet(f) + checkin.style_rules(f))
+            self._fit_screen(checkin, checkin.style_rules)
             self.stack.addWidget(self._checkin)
         return self._checkin
 
-    def _fit_screen(self, screen: QWidget, sheet: Callable[[float], str] | None = None) -> None:
-        """Keep ``screen`` inside the window at the largest text that fits (see fit.py)."""
-        fit = ScreenFit(screen, sheet or (lambda f: self.theme.stylesheet(f)))
+    def _fit_screen(self, screen: QWidget, rules: Callable[[float], str] | None = None) -> None:
+        """Keep ``screen`` inside the window at the largest text that fits (see fit.py),
+        with the theme's sheet plus the screen's own ``rules`` at that text factor."""
+
+        def sheet(f: float) -> str:
+            extra = rules(f) if rules is not None else ""
+            # at the window's own text size the theme comes from the window's sheet: the
+            # same rules again on the screen would restyle all of it (5-10 ms a screen)
+            return extra if f == self._text_scale() else self.theme.stylesheet(f) + extra
+
+        fit = ScreenFit(screen, sheet)
         fit.scale = self._text_scale()
         self._screen_fits.append(fit)
 
@@ -777,7 +788,9 @@ class MainWindow(QMainWindow):
         high = self._setting("display.high_contrast", getattr(self, "_contrast", False))
         scale = self._text_scale()
         self.theme = theme_for(bool(high))
-        self.setStyleSheet(self.theme.stylesheet(scale))
+        sheet = self.theme.stylesheet(scale)
+        if sheet != self.styleSheet():  # the same sheet again would restyle every child
+            self.setStyleSheet(sheet)
         if self._player is not None:
             self._player.ring.theme = self.theme
             self._player.set_text_scale(scale)

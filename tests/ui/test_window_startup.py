@@ -88,3 +88,32 @@ def test_the_last_program_is_chosen_and_another_can_be_started(qtbot, catalog, t
     qtbot.keyClick(programs, Qt.Key.Key_Return)
     assert w.stack.currentWidget() is w.player
     assert w.controller is not None and w.controller.script.program_id == "stretch-and-strengthen"
+
+
+def _title_px(w: MainWindow) -> int:
+    from PySide6.QtWidgets import QLabel
+
+    return w.start_view.findChild(QLabel, "title").font().pixelSize()
+
+
+def test_the_start_screen_takes_the_windows_theme_and_its_own_when_it_must_shrink(
+    qtbot, catalog, tmp_path
+):
+    """At the user's text size the start screen is styled by the window's sheet alone (a
+    copy on the screen restyled all of it before the first frame); smaller, it has its own."""
+    w = make_window(qtbot, catalog, tmp_path)
+    w.resize(1280, 800)
+    show(qtbot, w)
+    qtbot.waitUntil(lambda: w.stack.count() == 3)
+    assert w.start_view.styleSheet() == ""
+    assert "font-size: 54px" in w.styleSheet() and _title_px(w) == 54
+    w.showNormal()
+    w.resize(700, 420)  # too small for the design size: the text gets smaller
+    qtbot.waitUntil(lambda: _title_px(w) < 54)
+    assert "QLabel#title" in w.start_view.styleSheet()
+    w.resize(1280, 800)  # and back to the window's own sheet
+    qtbot.waitUntil(lambda: _title_px(w) == 54)
+    assert w.start_view.styleSheet() == ""
+    w.toggle_contrast()  # the theme changes on the start screen too
+    assert "#000000" in w.styleSheet()
+    assert w.start_view.palette().window().color().name() == "#000000"
