@@ -14,7 +14,6 @@ again, and ``on_problem`` says so.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable
 
 from .digest import sha256
@@ -31,7 +30,7 @@ from .store import (
     Store,
     StoreError,
 )
-from .store_writer import op, save_problem_text, session_ref
+from .store_writer import new_key, op, save_problem_text, session_ref
 
 __all__ = [
     "SessionRecorder",
@@ -123,7 +122,7 @@ class SessionRecorder:
         self.script = script
         self.on_problem = on_problem
         self.problem: str | None = None  # the notice while saving fails
-        self._key = uuid.uuid4().hex  # names this session in jobs queued before its row exists
+        self._key = new_key()  # names this session in jobs queued before its row exists
         self._begun = False
         self._ended = False  # a SessionFinished was handed in (it may still be pending)
         if resume is not None:

@@ -31,9 +31,7 @@ import os
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Callable
-from concurrent.futures import Future
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,6 +78,11 @@ WRITES = frozenset(
 _TYPES: dict[str, type] = {t.__name__: t for t in (SegmentDone, PlannedExercise, DoseChange)}
 
 
+def new_key() -> str:
+    """A random key (os.urandom: the uuid module costs ~20 ms to import)."""
+    return os.urandom(16).hex()
+
+
 def journal_path(database: Path) -> Path:
     return database.with_name(database.name + ".pending.json")
 
@@ -97,7 +100,7 @@ def op(name: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 
 
 def _encode(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and type(value).__name__ in _TYPES:
+    if type(value).__name__ in _TYPES and dataclasses.is_dataclass(value):
         return {"$type": type(value).__name__, "fields": dataclasses.asdict(value)}
     if isinstance(value, dict):
         return {k: _encode(v) for k, v in value.items()}
@@ -121,13 +124,54 @@ def _decode(value: Any, sessions: dict[str, int]) -> Any:
     return value
 
 
-@dataclasses.dataclass
+class Outcome:
+    """What became of a job: its result or the error that refused it (set once)."""
+
+    __slots__ = ("_done", "_error", "_result")
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._result: Any = None
+        self._error: BaseException | None = None
+
+    def set_result(self, result: Any) -> None:
+        self._result = result
+        self._done.set()
+
+    def set_exception(self, error: BaseException) -> None:
+        self._error = error
+        self._done.set()
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def exception(self) -> BaseException | None:
+        return self._error
+
+    def result(self) -> Any:
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+
 class Job:
-    ops: list[dict[str, Any]]
-    at: str  # when it was asked for: its rows are stamped with this time, however late
-    binds: str | None = None  # the session key this job's result (a session id) names
-    token: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
-    future: Future = dataclasses.field(default_factory=Future, repr=False, compare=False)
+    """One or more store calls committed together (a plain class: dataclasses cost
+    milliseconds to make, and this module is imported just after the first frame)."""
+
+    __slots__ = ("at", "binds", "future", "ops", "token")
+
+    def __init__(
+        self,
+        ops: list[dict[str, Any]],
+        at: str,  # when it was asked for: its rows are stamped with this time, however late
+        binds: str | None = None,  # the session key this job's result (a session id) names
+        token: str | None = None,
+    ) -> None:
+        self.ops = ops
+        self.at = at
+        self.binds = binds
+        self.token = token or new_key()
+        self.future = Outcome()
 
     def to_json(self, sessions: dict[str, int]) -> dict[str, Any]:
         def known(value: Any) -> Any:  # sessions already made are named by their id

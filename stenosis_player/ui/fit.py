@@ -8,7 +8,7 @@ its ``refit`` (on resize, new text, a panel shown) keeps the content inside it i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import (
@@ -152,6 +152,23 @@ def best_factor(
 ) -> float:
     """The largest factor that fits among ``largest`` and the ``LADDER`` steps below it, by
     bisection (at most ~6 tries); the smallest when none does. Leaves it applied."""
+    steps = best_factor_steps(apply, fits, largest, last, climb)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def best_factor_steps(
+    apply: Callable[[float], None],
+    fits: Callable[[], bool],
+    largest: float,
+    last: float | None = None,
+    climb: bool = True,
+) -> Generator[None, None, float]:
+    """:func:`best_factor`, pausing after each try (a layout pass of a few ms): a hidden
+    screen can then be fitted one try per turn of the event loop. Returns the factor."""
     factors = [largest] + [f for f in LADDER if f < largest * 0.99]
     if last is not None and last in factors[1:]:
         # the last fit first: new text of about the same length usually fits it still
@@ -160,18 +177,22 @@ def best_factor(
         if fits():
             if not climb:  # new text only (the size is the same): keep what fits
                 return factors[k]
+            yield
             apply(factors[k - 1])
             if not fits():
                 apply(factors[k])
                 return factors[k]
+        yield
     apply(factors[0])
     if fits():
         return factors[0]
+    yield
     lo, hi = 1, len(factors) - 1  # factors[lo - 1] does not fit
     apply(factors[hi])
     if not fits():
         return factors[hi]
     while lo < hi:
+        yield
         mid = (lo + hi) // 2
         apply(factors[mid])
         if fits():

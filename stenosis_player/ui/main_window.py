@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         self._checkin: PainCheckIn | None = None
         self._other_screens_scheduled = False
         self._screens_built = False
+        self._prefit: Iterator[None] | None = None  # the hidden player's fit, one try a turn
         self._when_built: list[Callable[[], None]] = []
         self._caption = ""  # what the speech said last, for a player screen built later
         self.notice_board = NoticeBoard()  # every notice, shown on the start and player screens
@@ -388,7 +389,9 @@ class MainWindow(QMainWindow):
             elif piece == "week":
                 self.show_week()
             elif piece == "prefit_player":
-                self._prefit_player()
+                if self._prefit_player():  # one layout try per turn: more are left
+                    QTimer.singleShot(0, self, lambda: self._build_other_screens(step))
+                    return
             elif piece == "list_voices":
                 self._list_voices()
             else:
@@ -400,11 +403,21 @@ class MainWindow(QMainWindow):
         for run in waiting:
             run()
 
-    def _prefit_player(self) -> None:
-        """The previewed program's first step, fitted on the hidden player (see prefit)."""
-        script = self._previewed
-        if script is not None and len(script) and self.session.controller is None:
-            self.player.prefit(script[0], (self.stack.width(), self.stack.height()))
+    def _prefit_player(self) -> bool:
+        """One layout try of fitting the previewed program's first step on the hidden
+        player (see prefit_steps: the whole fit is 20-30 ms); True while tries are left."""
+        if self._prefit is None:
+            script = self._previewed
+            if script is None or not len(script) or self.session.controller is not None:
+                return False
+            size = (self.stack.width(), self.stack.height())
+            self._prefit = self.player.prefit_steps(script[0], size)
+        try:
+            next(self._prefit)
+        except StopIteration:
+            self._prefit = None
+            return False
+        return True
 
     def when_built(self, run: Callable[[], None]) -> None:
         """Run ``run`` once the first frame is shown and the other screens are built (a

@@ -14,6 +14,7 @@ the question (with its seconds left), the "It hurts" choices, or the stop questi
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 from ..catalog import Catalog
 from ..resources import assets_dir
 from ..script import Kind, Script, Segment, mmss
-from .fit import best_factor, content_key, layout_fits
+from .fit import best_factor_steps, content_key, layout_fits
 from .notices import NoticeArea
 from .plain import plain_label
 from .widgets import CountdownRing, ExerciseImage
@@ -317,6 +318,11 @@ class PlayerView(QWidget):
         """Choose the largest text (at most the user's) that fits; the caption goes first.
         A hidden screen waits for its showEvent: a fit is 10-40 ms of layout, and at a
         session's start the plan, the notices and the first step each used to ask for one."""
+        for _ in self._fit_steps():
+            pass
+
+    def _fit_steps(self) -> Iterator[None]:
+        """:meth:`refit`, pausing after each layout try (see ``prefit_steps``)."""
         if self._fitting or self.width() < 2 or not (self.isVisible() or self._prefitting):
             return
         key = (self.scale, content_key(self))
@@ -333,9 +339,11 @@ class PlayerView(QWidget):
                 self._apply(self.scale)
                 if layout_fits(self):
                     last = None
+            # (a second look: the first one after new styles can be wrong; kept as it was)
             if last is not None or not layout_fits(self):
                 self.caption.hide()  # the voice says it; the cue and sentence show it
-                best_factor(
+                yield
+                yield from best_factor_steps(
                     self._apply, lambda: layout_fits(self), self.scale, last, climb=not same_size
                 )
             self._last_fit = self.factor
@@ -350,13 +358,28 @@ class PlayerView(QWidget):
         """Fit, while hidden, to ``seg`` at ``size`` (the stack's): the styles and sizes
         of a session's first step are then made on the start screen, and showing the
         player at the start finds its fit all but done (a few ms instead of tens)."""
+        for _ in self.prefit_steps(seg, size):
+            pass
+
+    def prefit_steps(self, seg: Segment, size: tuple[int, int]) -> Iterator[None]:
+        """:meth:`prefit` one layout try at a time (each a few ms; the whole fit is 20-30
+        ms of CPU, more than a frame), for the caller to run one per event-loop turn.
+        Shown meanwhile (a session started), it stops and the player fits at once."""
         self.resize(*size)
         self.show_segment(seg)
         self._prefitting = True
+        steps = self._fit_steps()
         try:
-            self.refit()
+            for _ in steps:
+                yield
+                if self.isVisible():
+                    break
         finally:
             self._prefitting = False
+            if self.isVisible():
+                steps.close()
+                self._fit_key = None  # what the tries left is no fit: fit what is shown
+                self.refit()
 
     def event(self, event: QEvent) -> bool:
         handled = super().event(event)
