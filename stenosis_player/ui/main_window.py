@@ -46,7 +46,10 @@ __all__ = ["MainWindow"]  # the safety notice is imported when shown (not on the
 # Built after the first frame, one piece per turn of the event loop, so that none keeps the
 # window from answering for longer than about a frame (each piece is 1-20 ms here).
 _AFTER_FIRST_FRAME = (
-    "store",  # first: a session is started only once it is open
+    "import_week",
+    # first: a session is started only once it is open. What it changes on the start
+    # screen (a resume offer, grown doses, the week line) comes in one step, 1-2 frames in
+    "store",
     "speech_output",
     "qt_namespace",
     "import_widgets",
@@ -56,8 +59,6 @@ _AFTER_FIRST_FRAME = (
     "import_session",
     "end_view",
     "checkin",
-    "import_week",
-    "week",
     "list_voices",  # starts a speech worker process: not while the first frame is made
 )
 
@@ -367,6 +368,7 @@ class MainWindow(QMainWindow):
             piece = _AFTER_FIRST_FRAME[step]
             if piece == "store":
                 self.open_store_now()
+                self.show_week()
             elif piece == "speech_output":
                 # the sound output and the speech worker, which the app left for now
                 start = getattr(self.speech, "start", None)
@@ -386,8 +388,6 @@ class MainWindow(QMainWindow):
                 from . import controller  # noqa: F401
             elif piece == "import_week":
                 from . import reminders_tab  # noqa: F401 - the week line's reminder days
-            elif piece == "week":
-                self.show_week()
             elif piece == "prefit_player":
                 if self._prefit_player():  # one layout try per turn: more are left
                     QTimer.singleShot(0, self, lambda: self._build_other_screens(step))
