@@ -187,21 +187,16 @@ def mix(speech: np.ndarray, noise: np.ndarray, snr_db: float, power: float) -> n
 
 
 def app_script() -> list[str]:
-    data = json.loads(EXERCISES.read_text())
+    """Every line the app speaks in the shipped catalogue's programs, as it says them (the
+    catalogue's version-2 steps and cautions are objects; the script builder reads them)."""
+    from stenosis_player.catalog import load_catalog
+    from stenosis_player.script import build_script
+    from stenosis_player.voice.lines import speech_texts
+
+    catalog = load_catalog(EXERCISES)
     lines: list[str] = list(APP_CUES)
-    for ex in data["exercises"]:
-        lines.append(ex["name"] + ".")
-        lines.extend(ex.get("setup", []))
-        lines.extend(v for v in ex.get("steps", {}).values() if isinstance(v, str))
-        # a caution is its text, or {text, source} when it comes from another article
-        lines.extend(c if isinstance(c, str) else c["text"] for c in ex.get("cautions", []))
-        for mod in ex.get("modifications", []):
-            if isinstance(mod.get("text"), str):
-                lines.append(mod["text"])
-        if ex.get("check", {}).get("question"):
-            lines.append(ex["check"]["question"])
-    for key in ("before_starting", "stop_if_it_hurts"):
-        lines.append(data["safety"][key])
+    for program_id in catalog.programs:
+        lines.extend(t for t in speech_texts(build_script(catalog, program_id)) if t not in lines)
     return lines
 
 

@@ -7,12 +7,23 @@ its estimate; what is left is the user (and noise), which the recognizer then li
 This is what lets "player pause", "player stop" and "it hurts" be heard over the app's voice.
 
 The filter is a partitioned-block frequency-domain adaptive filter (overlap-save): blocks of
-256 samples (16 ms), 16 partitions, so it models echo paths up to 256 ms long. Output latency
-beyond that (Bluetooth speakers add 150-300 ms) is found by cross-correlating the clip with
-the microphone (GCC-PHAT over the last 2 s, once a second) and taken off before the filter. Two copies run side by side: a background filter that always adapts and a foreground
-filter whose output is used; the background is copied to the foreground only when it cancels
-better. While the user talks over the app (double talk) the background filter is pushed off
-course, but the foreground keeps the good estimate, with no level thresholds to tune.
+256 samples (16 ms), 16 partitions, so it models echo paths up to 256 ms long. Two copies run
+side by side: a background filter that always adapts and a foreground filter whose output is
+used; the background is copied to the foreground only when it cancels better. While the user
+talks over the app (double talk) the background filter is pushed off course, but the
+foreground keeps the good estimate, with no level thresholds to tune.
+
+Alignment comes from the sound itself. Where a clip's sound really lands in the microphone
+stream cannot be known from clocks: on a real PulseAudio server, placing clips from the
+playback's and the capture's timing leaves them 10-15 ms apart from clip to clip (30 ms on a
+busy machine), and a playback underrun moves the rest of a clip by tens of ms
+(bench/voice_commands/bench_echo_alignment.py). A filter that learned the room for one clip
+is then wrong for the next, and never has the seconds it needs to learn again. So every
+quarter second of the app's voice, the clip is cross-correlated with the microphone
+(GCC-PHAT over the last 0.5 s), and the reference is moved so that the direct sound always
+lands at the same place in the filter (``DELAY_MARGIN_S`` in): what the filter learned on
+one clip fits the next. This also takes off output latency beyond the filter's reach
+(Bluetooth speakers add 150-300 ms).
 
 Needs numpy. Audio stays in memory, as everywhere in voice commands.
 """
@@ -66,10 +77,16 @@ class EchoCanceller:
     last filter length, audio passes through untouched (and nearly free).
     """
 
-    #: Lags searched for the bulk delay, and where in the filter the direct sound is put.
+    #: Lags searched for the echo, and where in the filter its direct sound is put.
     MAX_DELAY_S = 0.6
     DELAY_MARGIN_S = 0.02
-    _WINDOW = 32768  # samples correlated at a time (2 s)
+    _WINDOW = 8192  # samples correlated at a time (0.5 s)
+    _EVERY = 4096  # samples of the app's voice between two looks (0.25 s)
+    #: A direct sound found this close to its place is left there: the filter follows a
+    #: fraction of a sample, and moving by one would make it learn again.
+    DEADBAND = 2
+    #: How far before its schedule the reference may be read (clips placed late).
+    MAX_EARLY_S = 0.2
 
     def __init__(self, block: int = 256, partitions: int = 16, step: float = 0.5) -> None:
         self.block = block
@@ -95,14 +112,25 @@ class EchoCanceller:
         self._ref = np.zeros(0, np.float32)  # the reference, from stream sample _ref_start
         self._ref_start = 0
         self._last_ref = -(10**12)  # stream sample after the last non-silent reference block
-        #: The reference is played this many samples later than scheduled (output latency
-        #: beyond what the filter covers; kept from clip to clip: the device does not change).
+        #: The reference's direct sound reaches the microphone this many samples (minus
+        #: the margin) later than scheduled; negative: earlier. Found from the sound and kept
+        #: from clip to clip (the next clip starts with the last alignment).
         self.delay = 0
-        # The last 2 s of microphone input and of the reference as the filter saw it, as
-        # blocks (joined only when a second of them is correlated).
+        #: Whether the echo has been found at least once (before, the filter's learning is
+        #: about an unknown alignment and is dropped when the echo is found).
+        self.aligned = False
+        #: How many times the reference was moved to follow the echo.
+        self.moves = 0
+        #: Where the echo was last found at its place: (the stream sample up to which that
+        #: look went: it covered the 0.5 s before; the delay then); None before it ever was.
+        self.found: tuple[int, int] | None = None
+        # The last 0.5 s of microphone input and of the reference as the filter saw it, as
+        # blocks (joined only when they are correlated).
         self._hist_d: deque[np.ndarray] = deque(maxlen=self._WINDOW // block)
         self._hist_x: deque[np.ndarray] = deque(maxlen=self._WINDOW // block)
-        self._hist_fill = 0  # samples of reference-bearing history since the last estimate
+        self._hist_fill = 0  # samples of reference-bearing history since the last look
+        self._last_lag: int | None = None  # what the last look found
+        self._w_aligned = np.zeros_like(self._w_fg)  # the filter when the echo was last found
 
     @property
     def active(self) -> bool:
@@ -112,7 +140,12 @@ class EchoCanceller:
 
     def add_reference(self, samples: np.ndarray, at: int) -> None:
         """The app plays *samples* (float, 16 kHz) starting at stream sample *at*."""
-        at = max(int(at), self._pos - self.delay)  # what was processed cannot be changed
+        at, samples = int(at), np.asarray(samples, np.float32)
+        first = self._pos - self.delay  # what was processed cannot be changed: drop it
+        if at < first:
+            samples, at = samples[first - at :], first
+        if not len(samples):
+            return
         if not len(self._ref):
             self._ref_start = at
         elif at < self._ref_start:
@@ -203,39 +236,89 @@ class EchoCanceller:
         elif self._err_bg > 4.0 * self._err_fg + 1e-9:
             self._w_bg[:] = self._w_fg
         self._pos += n
+        if float(e_fg @ e_fg) > float(d @ d):
+            # Louder after than before: the echo moved (a playback underrun) and is not
+            # found yet. Subtracting it in the wrong place would add a second voice.
+            e_fg = d
         return e_fg.astype(np.float32), y_fg.astype(np.float32)
 
     def _track_delay(self, d: np.ndarray, x: np.ndarray) -> None:
-        """Once a second of reference-bearing audio, check where the echo is; if its direct
-        sound falls outside the start of the filter, move the reference and start afresh."""
+        """Every quarter second of the app's voice, find where its echo is; if its direct
+        sound is not at its place in the filter, move the reference there."""
         self._hist_d.append(d)
         self._hist_x.append(x)
         if np.any(x):
             self._hist_fill += self.block
-        if self._hist_fill < SAMPLE_RATE or len(self._hist_d) < self._hist_d.maxlen:
+        if self._hist_fill < self._EVERY or len(self._hist_d) < self._hist_d.maxlen:
             return
         self._hist_fill = 0
-        lag = _phat_lag(
-            np.concatenate(self._hist_d),
-            np.concatenate(self._hist_x),
-            int(self.MAX_DELAY_S * SAMPLE_RATE),
-        )
-        margin = int(self.DELAY_MARGIN_S * SAMPLE_RATE)
-        if lag is None or 0 <= lag - margin <= self.block * self.partitions // 2:
-            return  # unknown, or where the filter can follow it
-        self.delay = max(0, self.delay + lag - margin)
-        self._w_bg[:] = 0
-        self._w_fg[:] = 0
-        self._x[:] = 0
-        self._hist_x.clear()  # the old alignment no longer holds
-        self._hist_d.clear()
+        voiced = sum(1 for b in self._hist_x if np.any(b))
+        lag = None
+        if voiced * self.block >= self._WINDOW // 2:  # half the window has the app's voice
+            lag = _phat_lag(
+                np.concatenate(self._hist_d),
+                np.concatenate(self._hist_x),
+                int(self.MAX_DELAY_S * SAMPLE_RATE),
+            )
+        last, self._last_lag = self._last_lag, lag
+        if lag is None:
+            return  # no clear echo: silence, or the user louder than the app
+        move = lag - int(self.DELAY_MARGIN_S * SAMPLE_RATE)
+        if abs(move) <= self.DEADBAND:
+            self._w_aligned[:] = self._w_fg  # learned at the right alignment: keep it
+            self.aligned = True
+            self.found = (self._pos + self.block, self.delay)
+            return
+        if last is None or abs(lag - last) > self.DEADBAND:
+            return  # moved only when two looks a quarter second apart agree
+        early = int(self.MAX_EARLY_S * SAMPLE_RATE)
+        self.delay = max(-early, self.delay + move)
+        self.moves += 1
+        if self.aligned:
+            # Learned at the right alignment before (an earlier clip): that is the room.
+            self._w_fg[:] = self._w_aligned
+            self._w_bg[:] = self._w_aligned
+        else:  # the first time: what was learned so far, moved with the reference
+            self._w_fg[:] = self._shifted(self._w_fg, move)
+            self._w_bg[:] = self._shifted(self._w_bg, move)
+        # The reference history as the new alignment would have read it (*move* samples
+        # later), for the looks (the next one, a quarter second on, can confirm it) and for
+        # the filter, which then cancels on without a gap.
+        past = np.concatenate(self._hist_x)
+        moved = np.zeros_like(past)
+        if 0 <= move < len(past):
+            moved[move:] = past[: len(past) - move]
+        elif -len(past) < move < 0:
+            moved[:move] = past[-move:]
+        blocks = moved.reshape(-1, self.block)
+        self._hist_x.clear()
+        self._hist_x.extend(blocks)
+        for p in range(self.partitions):  # newest first, as _block keeps them
+            self._x[p] = np.fft.rfft(np.concatenate([blocks[-2 - p], blocks[-1 - p]]))
+        self._x_prev = blocks[-1].copy()
+        self._last_lag = None
         self._err_bg = self._err_fg = 0.0
+
+    def _shifted(self, w: np.ndarray, move: int) -> np.ndarray:
+        """The filter *w* for a reference read *move* samples later: its impulse response
+        (the partitions' taps one after the other) moved *move* samples earlier."""
+        n = self.block
+        taps = np.fft.irfft(w, axis=1)[:, :n].reshape(-1)
+        moved = np.zeros_like(taps)
+        if 0 <= move < len(taps):
+            moved[: len(taps) - move] = taps[move:]
+        elif -len(taps) < move < 0:
+            moved[-move:] = taps[:move]
+        parts = np.concatenate([moved.reshape(-1, n), np.zeros((self.partitions, n))], axis=1)
+        return np.fft.rfft(parts, axis=1)
 
 
 def _phat_lag(d: np.ndarray, x: np.ndarray, max_lag: int) -> int | None:
     """How many samples *d* lags behind *x* (negative: leads), by GCC-PHAT; None without a
     clear peak (silence, or a user talking louder than the echo)."""
     n = len(d)
+    if float(d @ d) < 1e-9 * n or float(x @ x) < 1e-9 * n:
+        return None  # (near) digital silence: whitening would make a peak of rounding
     cross = np.fft.rfft(d, 2 * n) * np.conj(np.fft.rfft(x, 2 * n))
     corr = np.fft.irfft(cross / (np.abs(cross) + 1e-12), 2 * n)
     lags = np.concatenate([corr[: max_lag + 1], corr[-max_lag:]])  # 0..max, then -max..-1

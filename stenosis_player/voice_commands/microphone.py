@@ -12,6 +12,7 @@ import queue
 import threading
 import time
 import wave
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -205,6 +206,33 @@ class Microphone(AudioSource):
             self._queue.put_nowait(None)
 
 
+class CaptureClock:
+    """When each sample was captured, from when the blocks holding it arrived.
+
+    A block arrives some time after its last sample was captured, and how long after varies
+    with how busy the machine is (here 36-156 ms apart for 100 ms blocks under load, when
+    they should be 100 ms apart). The earliest arrival over the last ``window_s``, less the
+    samples that came since, is the best bound: the sound server's own fixed latency stays,
+    which the echo canceller finds from the sound. The window is short enough for the two
+    clocks' drift (a sound card's clock is off by up to ~100 ppm: 1 ms in 10 s)."""
+
+    def __init__(self, rate: int = SAMPLE_RATE, window_s: float = 10.0) -> None:
+        self.rate = rate
+        self._offsets: deque[tuple[int, float]] = deque()  # (samples so far, arrival - them)
+        self._window = int(window_s * rate)
+
+    def captured(self, samples: int, arrived: float) -> float:
+        """The monotonic time the *samples*-th sample was captured; its block arrived at
+        *arrived*."""
+        offset = arrived - samples / self.rate
+        while self._offsets and self._offsets[-1][1] >= offset:  # a later arrival: never
+            self._offsets.pop()  # the earliest again (a running minimum, kept short)
+        self._offsets.append((samples, offset))
+        while self._offsets[0][0] < samples - self._window:
+            self._offsets.popleft()
+        return self._offsets[0][1] + samples / self.rate
+
+
 class PulseMicrophone(AudioSource):
     """The default input, read straight from the sound server (libpulse-simple) on a thread
     of its own into a queue. On Linux it replaces PortAudio, whose device scan loads every
@@ -221,13 +249,16 @@ class PulseMicrophone(AudioSource):
                 f"No microphone found ({exc}). Plug one in or choose it in the system's sound "
                 "settings; the session goes on without voice commands."
             ) from exc
-        self._queue: queue.Queue[tuple[bytes, float] | None] = queue.Queue(maxsize=100)
+        self._queue: queue.Queue[tuple[bytes, float, float] | None] = queue.Queue(maxsize=100)
         self._closed = threading.Event()
         self._failed: str | None = None
+        #: When the last block reached this process (``captured_at`` is when it was heard).
+        self.arrived_at: float | None = None
         self._thread = threading.Thread(target=self._read, name="pulse-microphone", daemon=True)
         self._thread.start()
 
     def _read(self) -> None:
+        clock, read = CaptureClock(), 0
         try:
             while not self._closed.is_set():
                 try:
@@ -235,8 +266,10 @@ class PulseMicrophone(AudioSource):
                 except OSError as exc:
                     self._failed = str(exc)
                     break
+                arrived = time.monotonic()
+                read += len(data) // 2
                 with contextlib.suppress(queue.Full):  # the recogniser fell behind: drop
-                    self._queue.put_nowait((data, time.monotonic()))
+                    self._queue.put_nowait((data, clock.captured(read, arrived), arrived))
         finally:
             self._recorder.close()
             with contextlib.suppress(queue.Full):
@@ -251,7 +284,7 @@ class PulseMicrophone(AudioSource):
                         f"The microphone stopped delivering sound ({self._failed})."
                     )
                 return
-            data, self.captured_at = block
+            data, self.captured_at, self.arrived_at = block
             yield data
 
     def close(self) -> None:

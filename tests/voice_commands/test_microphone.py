@@ -64,3 +64,17 @@ def test_close_ends_the_stream(manifest):
     next(it)
     src.close()
     assert list(it) == []
+
+
+def test_the_capture_clock_keeps_the_earliest_arrival_not_the_late_ones():
+    """Blocks of 100 ms that reach the process late (a busy machine) do not move the time
+    each sample is said to be captured; a block that came in time does."""
+    from stenosis_player.voice_commands.microphone import CaptureClock
+
+    clock = CaptureClock(rate=16000, window_s=10.0)
+    late = [0.0, 0.05, 0.002, 0.08, 0.0, 0.03]  # how late each block arrived
+    got = [clock.captured(1600 * (i + 1), 100.0 + 0.1 * (i + 1) + d) for i, d in enumerate(late)]
+    assert got == pytest.approx([100.0 + 0.1 * (i + 1) for i in range(len(late))], abs=1e-9)
+    # after the window, an old early arrival no longer holds: the clocks may drift apart
+    drifted = [clock.captured(1600 * k, 100.0 + 0.1 * k + 0.004) for k in range(7, 120)]
+    assert drifted[-1] == pytest.approx(100.0 + 0.1 * 119 + 0.004, abs=1e-9)
