@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import collections
 import dataclasses
+import functools
 import statistics
 import sys
 import time
@@ -244,6 +245,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="(hybrid) also report the rule that takes none of the network's own commands",
     )
+    ap.add_argument(
+        "--model", type=Path, help="(neural) this model file instead of the shipped one"
+    )
+    ap.add_argument(
+        "--thresholds", type=Path, help="(neural) this thresholds file instead of the shipped one"
+    )
+    ap.add_argument(
+        "--held-out-only",
+        action="store_true",
+        help="run the held-out voices only (not the tuned-on voices' comparison)",
+    )
     args = ap.parse_args(argv)
 
     global _RECOGNIZER
@@ -255,8 +267,12 @@ def main(argv: list[str] | None = None) -> int:
         _RECOGNIZER, settings = burst_grammar.CommandRecognizer, burst_grammar.Settings()
     else:  # nothing of the shipped recognizer is tuned on the tune split: skip it
         manifest = [e for e in manifest if e["split"] == "test"]
+        if args.held_out_only:
+            manifest = [e for e in manifest if e["voice"] in HELD_OUT]
         if args.recognizer == "neural":
-            _RECOGNIZER, settings = NeuralRecognizer, NeuralSettings.load()
+            _RECOGNIZER, settings = NeuralRecognizer, NeuralSettings.load(args.thresholds)
+            if args.model:
+                _RECOGNIZER = functools.partial(NeuralRecognizer, model=args.model)
         elif args.recognizer == "hybrid":
             _RECOGNIZER, settings = HybridRecognizer, HybridSettings.load()
         else:
@@ -275,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
             ("voices the thresholds were tuned on (slt, kal, espeak), new texts and noise", ()),
         ):
             shown = [o for o in test if (o.entry["voice"] in HELD_OUT) == bool(voices_shown)]
+            if not shown:
+                continue
             report(shown, lambda v: settings, title)
             if args.recognizer == "hybrid" and args.verified_only_too:
                 # the same run, counting only pocketsphinx's commands the network confirmed

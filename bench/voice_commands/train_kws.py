@@ -9,6 +9,16 @@ The shipped model: ``make_train_data.py /tmp/kws-train`` (defaults), then this s
 defaults (seed 19, a 20-minute budget: 1,956 steps of 96 on this 2-core machine, in the
 model's ``info``); ``--steps 1956`` repeats that schedule whatever the machine's speed.
 
+The second model (issue 19, helper kws2) goes on from the first one (``--init``, batch norm
+frozen as folded in) with ``--augment v2``: pitch with the vocal tract (-4..+3 semitones) and
+tempo (0.75-1.2, WSOLA) drawn apart, so that a deeper voice is not always a slower one; a
+pause of 0.2-0.8 s after "player" in 40 % of commands; band limiting and a resonance like a
+laptop microphone's; most noise at 0-20 dB; half of the commands from the Festival/flite
+voices (60 of the 200 configurations)::
+
+    nice -n 10 /work/train-venv/bin/python bench/voice_commands/train_kws.py /tmp/kws-train3 \
+        --minutes 15 --lr 1e-3 --init stenosis_player/data/kws_player.npz --out /tmp/b.npz
+
 Each example is a ~2 s window of audio made on the fly from the training voices' clean clips:
 a command said on its own with the window ending 0.12-0.7 s after it (that command's class), or
 filler: ordinary speech, a command word or the leading word alone, a command run into other
@@ -29,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy.signal import fftconvolve, lfilter
+from scipy.signal import butter, fftconvolve, iirpeak, lfilter
 from torch import nn
 
 REPO = Path(__file__).resolve().parents[2]
@@ -81,6 +91,8 @@ class Clips:
             name: {"phrase": {}, "word": {}, "sentence": [], "embedded": []}
             for name in ("train", "val")
         }
+        for part in self.split.values():
+            part["engine_of"] = {i: c["engine"] for i, c in enumerate(meta["configs"])}
         for i, m in enumerate(meta["clips"]):
             x = audio[offsets[i] : offsets[i + 1]].astype(np.float32) / 32768.0
             part = self.split["val" if m["config"] in val_cfgs else "train"]
@@ -154,23 +166,85 @@ class NoiseBank:
         return src[a : a + length]
 
 
+def resample(x: np.ndarray, factor: float) -> np.ndarray:
+    """Played *factor* times faster: pitch, formants and tempo all move together."""
+    t = np.arange(0, len(x) - 1, factor)
+    return np.interp(t, np.arange(len(x)), x).astype(np.float32)
+
+
+def wsola(x: np.ndarray, rate: float, frame: int = 480, tol: int = 160) -> np.ndarray:
+    """*x* said *rate* times faster at the same pitch: overlap-add of 30 ms Hann frames, each
+    taken within +-10 ms of where the tempo puts it, where it best continues the frame before
+    (waveform-similarity overlap-add)."""
+    if len(x) < 2 * frame or abs(rate - 1.0) < 0.01:
+        return x
+    hop = frame // 2
+    win = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(frame) / frame)).astype(np.float32)
+    pad = frame + tol
+    xp = np.concatenate([np.zeros(pad, np.float32), x, np.zeros(2 * pad, np.float32)])
+    n_out = int(len(x) / rate)
+    out = np.zeros(n_out + frame, dtype=np.float32)
+    prev = pad
+    for k in range(n_out // hop + 1):
+        nominal = pad + int(k * hop * rate)
+        if k == 0:
+            pos = nominal
+        else:
+            target = xp[prev + hop : prev + hop + frame]
+            lo = nominal - tol
+            region = xp[lo : nominal + tol + frame]
+            pos = lo + int(np.argmax(np.correlate(region, target, "valid")))
+        out[k * hop : k * hop + frame] += xp[pos : pos + frame] * win
+        prev = pos
+    return out[:n_out]
+
+
+def band_limit(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A small laptop microphone or a phone-like line: highs and lows cut, a resonance."""
+    lo = rng.uniform(80, 400)
+    hi = rng.uniform(3400, 7500)
+    b, a = butter(2, [lo / (RATE / 2), hi / (RATE / 2)], btype="band")
+    y = lfilter(b, a, x)
+    if rng.random() < 0.5:  # a peak somewhere in the speech band
+        f0 = rng.uniform(800, 4000)
+        b2, a2 = iirpeak(f0 / (RATE / 2), rng.uniform(1.0, 4.0))
+        y = y + rng.uniform(0.3, 1.5) * lfilter(b2, a2, y)
+    return y.astype(np.float32)
+
+
 class Examples:
-    def __init__(self, part: dict, bank: NoiseBank, seed: int) -> None:
+    def __init__(self, part: dict, bank: NoiseBank, seed: int, strong: bool = True) -> None:
         self.part = part
         self.bank = bank
         self.rng = np.random.default_rng(seed)
         self.phrases = CLASSES[1:]
+        self.strong = strong  # the second version's augmentation (False: the first one's)
+        # Festival and flite voices are few (60 of 200 configurations) but sound more like
+        # recorded people: half of the commands are drawn from them.
+        cfgs = {c for by in part["phrase"].values() for c in by}
+        self.engine_of = part.get("engine_of", {})
+        self.rare = sorted(c for c in cfgs if self.engine_of.get(c, "espeak") != "espeak")
+        self.common = sorted(cfgs - set(self.rare))
+
+    def _config(self, by_cfg: dict) -> int:
+        rng = self.rng
+        if self.strong and self.rare and self.common:
+            pool = self.rare if rng.random() < 0.5 else self.common
+            pool = [c for c in pool if c in by_cfg] or list(by_cfg)
+            return pool[int(rng.integers(len(pool)))]
+        return list(by_cfg)[int(rng.integers(len(by_cfg)))]
 
     def _phrase(self, cls: int) -> np.ndarray:
         rng = self.rng
         text = self.phrases[cls - 1]
         by_cfg = self.part["phrase"][text]
-        cfg = list(by_cfg)[int(rng.integers(len(by_cfg)))]
+        cfg = self._config(by_cfg)
         words = self.part["word"]
-        if text.startswith("player ") and rng.random() < 0.3:
+        if text.startswith("player ") and rng.random() < (0.4 if self.strong else 0.3):
             word = text.split()[1]
             if cfg in words.get("player", {}) and cfg in words.get(word, {}):
-                gap = np.zeros(int(rng.uniform(0.12, 0.85) * RATE), dtype=np.float32)
+                gap_s = rng.uniform(0.2, 0.8) if self.strong else rng.uniform(0.12, 0.85)
+                gap = np.zeros(int(gap_s * RATE), dtype=np.float32)
                 return np.concatenate([words["player"][cfg], gap, words[word][cfg]])
         return by_cfg[cfg]
 
@@ -185,11 +259,22 @@ class Examples:
         return s[int(self.rng.integers(len(s)))]
 
     def _perturb(self, x: np.ndarray) -> np.ndarray:
-        """Speed, pitch and vocal tract together (resampling)."""
-        if self.rng.random() < 0.6:
-            f = self.rng.uniform(0.85, 1.15)
-            t = np.arange(0, len(x) - 1, f)
-            x = np.interp(t, np.arange(len(x)), x).astype(np.float32)
+        """Pitch with vocal tract (resampling) and tempo (WSOLA), each on its own, so that a
+        deeper voice is not always a slower one: a voice two semitones down at its own speed
+        is one the training voices never gave."""
+        rng = self.rng
+        if not self.strong:
+            if rng.random() < 0.6:
+                x = resample(x, rng.uniform(0.85, 1.15))
+            return x
+        if rng.random() < 0.85:
+            shift = 2 ** (rng.uniform(-4.0, 3.0) / 12)  # > 1: higher and shorter
+            x = resample(x, shift)
+        else:
+            shift = 1.0
+        if rng.random() < 0.75:
+            tempo = rng.uniform(0.75, 1.2)  # the tempo the voice ends up with
+            x = wsola(x, tempo / shift)
         return x
 
     def _place(self, out: np.ndarray, x: np.ndarray, end: int) -> None:
@@ -272,8 +357,11 @@ class Examples:
                 if rng.random() < 0.5
                 else (lfilter([1, -a], [1], sig).astype(np.float32))
             )
+        if self.strong and rng.random() < 0.3:
+            sig = band_limit(sig, rng)
         if rng.random() < 0.88:
-            snr = rng.uniform(-3, 30)
+            # most of them in the 0-20 dB a living room with a TV gives
+            snr = rng.uniform(0, 20) if self.strong and rng.random() < 0.6 else rng.uniform(-3, 30)
             noise = self.bank.take(rng, W) * math.sqrt(power / 10 ** (snr / 10))
             if rng.random() < 0.3:
                 noise = noise + self.bank.take(rng, W) * math.sqrt(power / 10 ** (snr / 10 + 0.5))
@@ -292,11 +380,12 @@ class Examples:
 class Stream(torch.utils.data.IterableDataset):
     """Batches made in a worker process, so that making them overlaps training."""
 
-    def __init__(self, part: dict, bank: NoiseBank, seed: int, batch: int) -> None:
+    def __init__(self, part: dict, bank: NoiseBank, seed: int, batch: int, strong: bool) -> None:
         self.part, self.bank, self.seed, self.batch = part, bank, seed, batch
+        self.strong = strong
 
     def __iter__(self):
-        gen = Examples(self.part, self.bank, seed=self.seed)
+        gen = Examples(self.part, self.bank, seed=self.seed, strong=self.strong)
         while True:
             yield gen.batch(self.batch)
 
@@ -338,6 +427,27 @@ class Net(nn.Module):
         x = self.conv(feats[:, None])
         x = x.mean(dim=3).flatten(1)
         return self.fc2(self.drop(torch.relu(self.fc1(x))))
+
+
+def load_exported(net: Net, path: Path) -> None:
+    """Start from an exported model (batch norm already folded into the convolutions): the
+    batch-norm layers become identities and stay frozen while training goes on."""
+    with np.load(path) as data:
+        convs = [m for m in net.conv if isinstance(m, nn.Conv2d)]
+        bns = [m for m in net.conv if isinstance(m, nn.BatchNorm2d)]
+        with torch.no_grad():
+            for i, (conv, bn) in enumerate(zip(convs, bns, strict=True)):
+                conv.weight.copy_(torch.from_numpy(data[f"conv{i}_w"]))
+                conv.bias.copy_(torch.from_numpy(data[f"conv{i}_b"]))
+                bn.weight.fill_(1.0)
+                bn.bias.zero_()
+                bn.running_mean.zero_()
+                bn.running_var.fill_(1.0 - bn.eps)
+                for q in bn.parameters():
+                    q.requires_grad_(False)
+            for i, fc in enumerate((net.fc1, net.fc2)):
+                fc.weight.copy_(torch.from_numpy(data[f"fc{i}_w"]).T)
+                fc.bias.copy_(torch.from_numpy(data[f"fc{i}_b"]))
 
 
 def spec_augment(f: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -392,6 +502,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=19)
     ap.add_argument("--steps", type=int, default=0, help="a fixed number of steps, not a time")
+    ap.add_argument(
+        "--init",
+        type=Path,
+        help="go on from this exported model (its batch norm frozen as folded in)",
+    )
+    ap.add_argument(
+        "--augment",
+        choices=("v1", "v2"),
+        default="v2",
+        help="v1: the first model's augmentation; v2: pitch and tempo apart, longer pauses "
+        "after the leading word, band limiting, more noise at 0-20 dB, Festival/flite half",
+    )
     args = ap.parse_args(argv)
     torch.manual_seed(args.seed)
     torch.set_num_threads(2)
@@ -400,15 +522,20 @@ def main(argv: list[str] | None = None) -> int:
     bank = NoiseBank(train["sentence"], np.random.default_rng(7001))
     batches = iter(
         torch.utils.data.DataLoader(
-            Stream(train, bank, args.seed, args.batch), batch_size=None, num_workers=1
+            Stream(train, bank, args.seed, args.batch, args.augment == "v2"),
+            batch_size=None,
+            num_workers=1,
         )
     )
     gen_val = Examples(val, NoiseBank(val["sentence"], np.random.default_rng(7002)), seed=99)
     val_batches = [gen_val.batch(200) for _ in range(3)]
     feats, net = Features(), Net()
+    if args.init:
+        load_exported(net, args.init)
     n_params = sum(p.numel() for p in net.parameters())
     print(f"{n_params} parameters; window {W} samples", flush=True)
-    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-3)
+    trainable = [q for q in net.parameters() if q.requires_grad]
+    opt = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=1e-3)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.02)
     gen = torch.Generator().manual_seed(args.seed)
     budget = args.minutes * 60
@@ -422,6 +549,10 @@ def main(argv: list[str] | None = None) -> int:
             g["lr"] = lr
         x, y = next(batches)
         net.train()
+        if args.init:  # the folded batch norm stays as it is
+            for m in net.conv:
+                if isinstance(m, nn.BatchNorm2d):
+                    m.eval()
         with torch.no_grad():
             f = spec_augment(feats(x), gen)
         loss = loss_fn(net(f), y)
@@ -450,6 +581,8 @@ def main(argv: list[str] | None = None) -> int:
         "steps": step,
         "batch": args.batch,
         "seed": args.seed,
+        "augment": args.augment,
+        "init": str(args.init or ""),
         "data": str(args.data),
         # which synthesisers and voices it learnt from (never the evaluation's held-out ones)
         "voices": clips.voices,

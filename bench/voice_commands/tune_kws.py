@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import collections
 import dataclasses
+import functools
 import json
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -51,12 +52,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--hybrid", action="store_true", help="choose the hybrid's verify value instead"
     )
+    ap.add_argument("--model", type=Path, help="this model file instead of the shipped one")
+    ap.add_argument(
+        "--lead",
+        type=float,
+        default=None,
+        help="the margin by which a phrase must lead the others to fire (NeuralSettings.margin; "
+        "default: the shipped value)",
+    )
+    ap.add_argument(
+        "--out", type=Path, help="write the thresholds here instead of the shipped file"
+    )
     args = ap.parse_args(argv)
     if args.hybrid:
         tune_hybrid(args.data, args.jobs, 0.02, args.write)
         return 0
     ev._RECOGNIZER = NeuralRecognizer
+    if args.model:
+        ev._RECOGNIZER = functools.partial(NeuralRecognizer, model=args.model)
     base = NeuralSettings.load()
+    if args.lead is not None:
+        base = dataclasses.replace(base, margin=args.lead)
     probe = dataclasses.replace(base, emit_all=True)
     tune = [
         e
@@ -114,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     for key in sorted(cells):
         got = [p >= chosen[ph] for ph, p in cells[key]]
         print(f"  {key[0]:7s} {key[1]:7s} {sum(got) / len(got):6.1%} of {len(got)}")
-    if args.write:
+    if args.write or args.out:
         path = REPO / "stenosis_player" / "data" / NEURAL_SETTINGS_RESOURCE
         data = {
             "note": "chosen by bench/voice_commands/tune_kws.py on the tune split of "
@@ -123,7 +139,11 @@ def main(argv: list[str] | None = None) -> int:
             "tuned_on_voices": list(TRAINING_VOICES),
             "refractory_s": base.refractory_s,
             "smooth_steps": base.smooth_steps,
+            "margin": base.margin,
         }
+        saved = json.loads(path.read_text())  # the hybrid's values stay as they were
+        data.update({k: v for k, v in saved.items() if k not in data})
+        path = args.out or path
         path.write_text(json.dumps(data, indent=2) + "\n")
         print(f"wrote {path}")
     return 0

@@ -52,6 +52,10 @@ class NeuralSettings:
     # long before the moment it was heard.
     end_before_s: float = 0.2
     near_miss: float = 0.5  # share of the threshold above which a refusal is reported
+    # A phrase fires only when it leads every other phrase by this much: two phrases close
+    # together ("player yes" and "player next" on a voice never trained on) are a miss, not
+    # a wrong command.
+    margin: float = 0.0
     # For tuning only: every rise above this is returned, with its peak as the score.
     emit_all: bool = False
     probe: float = 0.2
@@ -77,6 +81,7 @@ class _Event:
     start_step: int
     peak: float
     fired: bool = False
+    unclear: float = 0.0  # highest score that passed its threshold without the margin
 
 
 class NeuralRecognizer(StreamPosition):
@@ -248,8 +253,14 @@ class NeuralRecognizer(StreamPosition):
         score = np.mean(self._history, axis=0)
         self.recent.append((now, score))
         out: list[Heard] = []
-        # Only the likeliest phrase may fire ("player back" rises with "player pause").
-        best = max(self._phrase_cmd, key=lambda ph: score[self._class_index[ph]])
+        # Only the likeliest phrase may fire ("player back" rises with "player pause"), and
+        # only when it leads the next likeliest by the margin.
+        ranked = sorted(self._phrase_cmd, key=lambda ph: -score[self._class_index[ph]])
+        best = ranked[0]
+        lead = float(score[self._class_index[best]])
+        if len(ranked) > 1:
+            lead -= float(score[self._class_index[ranked[1]]])
+        clear = lead >= s.margin
         for phrase, cmd in self._phrase_cmd.items():
             p = float(score[self._class_index[phrase]])
             thr = s.threshold(phrase)
@@ -257,9 +268,14 @@ class NeuralRecognizer(StreamPosition):
             low = s.probe if s.emit_all else min(thr, s.near_miss * thr)
             if p >= low:
                 if ev is None:
-                    ev = self._events[phrase] = _Event(phrase, self._step, p)
-                ev.peak = max(ev.peak, p)
+                    ev = self._events[phrase] = _Event(phrase, self._step, 0.0)
+                # (for tuning, the peak counts only the looks that could have fired)
+                if not s.emit_all or (phrase == best and clear):
+                    ev.peak = max(ev.peak, p)
                 if not s.emit_all and not ev.fired and p >= thr and phrase == best:
+                    if not clear:
+                        ev.unclear = max(ev.unclear, p)
+                        continue
                     ev.fired = True
                     if self._step > self._quiet_until_step:
                         heard = self._decide(cmd, phrase, p, now)
@@ -271,13 +287,17 @@ class NeuralRecognizer(StreamPosition):
             elif ev is not None:  # the rise is over
                 del self._events[phrase]
                 if s.emit_all:
-                    h = self._decide(cmd, phrase, ev.peak, now)
+                    h = self._decide(cmd, phrase, ev.peak, now) if ev.peak >= s.probe else None
                     if h is not None:
                         out.append(h)
                 elif not ev.fired:
-                    self.rejected.append(
-                        Rejected(phrase, f"score {ev.peak:.2f} below {thr:.2f}", now)
-                    )
+                    why = f"score {ev.peak:.2f} below {thr:.2f}"
+                    if ev.unclear:
+                        why = (
+                            f"score {ev.unclear:.2f}, but less than {s.margin:.2f} "
+                            "ahead of another phrase"
+                        )
+                    self.rejected.append(Rejected(phrase, why, now))
         return out
 
     def _decide(self, cmd: Command, phrase: str, score: float, now: float) -> Heard | None:

@@ -90,3 +90,41 @@ def test_the_default_leading_word_uses_the_neural_spotter():
 def test_disabled_commands_are_never_heard():
     rec = NeuralRecognizer(commands={Command.PAUSE})
     assert set(rec._phrase_cmd.values()) == {Command.PAUSE}
+
+
+def _twin_model(a: str, b: str) -> KwsModel:
+    """The shipped network with phrase *b*'s output made a copy of phrase *a*'s: whenever the
+    network hears *a* it is exactly as sure of *b* (a confusable pair, made certain)."""
+    model = KwsModel(default_model_path())
+    w2, b2 = (x.copy() for x in model.fc[1])
+    i, j = model.classes.index(a), model.classes.index(b)
+    w2[:, j], b2[j] = w2[:, i], b2[i]
+    return model.with_output(w2, b2)
+
+
+def test_two_phrases_equally_likely_give_no_command_but_a_reason(manifest):
+    from dataclasses import replace
+
+    from vc_data import feed_all, read_pcm
+
+    from stenosis_player.voice_commands.neural import NeuralSettings
+
+    entry = next(e for e in manifest if e["phrase"] == "player stop" and e["voice"] == "slt")
+    pcm = read_pcm(entry["path"])
+    model = _twin_model("player stop", "player back")
+    # the twins share what the network gives "player stop": half each, so lower thresholds
+    base = NeuralSettings.load()
+    base = replace(base, thresholds={**base.thresholds, "player stop": 0.3, "player back": 0.3})
+    plain = NeuralRecognizer(model=model, cancel_echo=False, settings=base)
+    heard = feed_all(plain, pcm) + plain.flush()
+    # without a margin one of the twins fires (the control: the audio is heard as that pair)
+    assert [h.command for h in heard] in ([Command.STOP], [Command.BACK])
+    settings = replace(base, margin=0.1)
+    rec = NeuralRecognizer(model=model, cancel_echo=False, settings=settings)
+    heard = feed_all(rec, pcm) + rec.flush()
+    assert heard == []
+    reasons = [r.reason for r in rec.rejected if r.phrase in ("player stop", "player back")]
+    assert any("ahead of another phrase" in r for r in reasons), reasons
+    # a clear lead still fires with the margin: the shipped network on the same audio
+    clear = NeuralRecognizer(cancel_echo=False, settings=settings)
+    assert [h.command for h in feed_all(clear, pcm) + clear.flush()] == [Command.STOP]
