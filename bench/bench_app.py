@@ -167,7 +167,11 @@ def _paint_ms(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall time from the start to the first frame, and the process's CPU time by then
     (ms): the CPU time hardly depends on what else the machine is running."""
     t0 = time.monotonic()
-    out = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=True)
+    # cwd: "python -c" puts the current folder first on sys.path, before PYTHONPATH: run
+    # from anywhere else, it would time whatever stenosis_player that folder holds
+    out = subprocess.run(
+        argv, capture_output=True, text=True, env=env, timeout=120, check=True, cwd=REPO
+    )
     lines = [s for s in out.stdout.splitlines() if s.strip()]
     painted, cpu = lines[-1].split()
     return (float(painted) - t0) * 1000, float(cpu) * 1000
@@ -250,7 +254,7 @@ def session(seconds: float, speed: float, env: dict[str, str]) -> dict[str, floa
     argv = [sys.executable, "-c", PROBE, "session", str(seconds), "--data-dir", data]
     argv += ["--start", "--speed", str(speed)]
     proc = subprocess.Popen(
-        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO
     )
     main_rss, tree_pss, tree_rss, procs = [], [], [], []
     while proc.poll() is None:
