@@ -144,7 +144,10 @@ class SessionCoordinator:
         self.progress.store = store
         self.ask_pain = store is not None
         if self.controller is None:
-            self.preview(self.program_id)  # its grown doses
+            before = self._last_plan
+            script = self.planned_script(self.program_id)  # with its grown doses
+            if self._last_plan is not before:  # they changed the plan: show the new one
+                self.view.show_preview(script)
             self.offer_resume()
 
     def setting(self, key: str, default: Any) -> Any:

@@ -7,6 +7,7 @@ the start screen and the app keeps going with what works.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import signal
 import sys
@@ -113,6 +114,12 @@ def already_running_box(text: str) -> QMessageBox:
     box = QMessageBox(QMessageBox.Icon.Information, "Stenosis Player", text)
     box.setTextFormat(Qt.TextFormat.PlainText)
     return box
+
+
+def import_store() -> None:
+    """The store's modules, a slice before it opens (each slice stays short)."""
+    with contextlib.suppress(ImportError):
+        from .. import store, store_writer  # noqa: F401
 
 
 def open_store(database_file) -> tuple[Any, list[str]]:
@@ -223,7 +230,7 @@ def run_app(args: argparse.Namespace) -> int:
     )
     window.data_dir = paths.data_dir
     # the store opens just after the first frame, or before it when a session starts first
-    window.open_store_later(lambda: open_store(paths.database_file))
+    window.open_store_later(lambda: open_store(paths.database_file), warm_up=import_store)
     if instance is not None and hasattr(instance, "listen"):
         window.when_built(instance.listen)
     if instance is not None and hasattr(instance, "activation_requested"):

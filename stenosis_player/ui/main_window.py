@@ -47,6 +47,7 @@ __all__ = ["MainWindow"]  # the safety notice is imported when shown (not on the
 # window from answering for longer than about a frame (each piece is 1-20 ms here).
 _AFTER_FIRST_FRAME = (
     "import_week",
+    "import_store",
     # first: a session is started only once it is open. What it changes on the start
     # screen (a resume offer, grown doses, the week line) comes in one step, 1-2 frames in
     "store",
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self.speed = speed
         self.store = store
         self._store_opener: Callable[[], tuple[Any, list[str]]] | None = None
+        self._store_warm_up: Callable[[], None] | None = None
         self.session = SessionCoordinator(
             catalog,
             self,
@@ -220,11 +222,17 @@ class MainWindow(QMainWindow):
         self.open_store_now()
         self.session.resume_session()
 
-    def open_store_later(self, opener: Callable[[], tuple[Any, list[str]]]) -> None:
+    def open_store_later(
+        self,
+        opener: Callable[[], tuple[Any, list[str]]],
+        warm_up: Callable[[], None] | None = None,
+    ) -> None:
         """Open the progress store just after the first frame (its import and opening are
         10-20 ms), or at once when something needs it first (a session's start, History).
-        ``opener`` returns the store (None: progress is not saved) and notices to show."""
+        ``opener`` returns the store (None: progress is not saved) and notices to show;
+        ``warm_up`` (its imports) runs one event-loop turn before it, a slice of its own."""
         self._store_opener = opener
+        self._store_warm_up = warm_up
 
     def open_store_now(self) -> None:
         """Open the store left for later (see ``open_store_later``), if it is not open yet."""
@@ -366,7 +374,10 @@ class MainWindow(QMainWindow):
         one piece per turn of the event loop, then whatever waited for them."""
         if step < len(_AFTER_FIRST_FRAME):
             piece = _AFTER_FIRST_FRAME[step]
-            if piece == "store":
+            if piece == "import_store":
+                if self._store_opener is not None and self._store_warm_up is not None:
+                    self._store_warm_up()
+            elif piece == "store":
                 self.open_store_now()
                 self.show_week()
             elif piece == "speech_output":

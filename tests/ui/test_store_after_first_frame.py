@@ -131,3 +131,18 @@ def test_a_store_that_cannot_open_is_a_notice_and_sessions_still_run(qtbot, cata
     qtbot.keyClick(w, Qt.Key.Key_Return)
     assert "Progress will not be saved: the disk is full" in w.start_view.notices.text()
     assert w.store is None and w.stack.currentWidget() is w.player  # no check-in to ask
+
+
+def test_doses_grown_in_earlier_sessions_show_once_the_store_opens(qtbot, catalog, tmp_path):
+    from stenosis_player.progression import DoseChange
+
+    store, _ = open_store(tmp_path / "progress.sqlite3")
+    store.record_dose_change(DoseChange("lumbar-flexion-lying", "reps", 10, 12, "it went well"))
+    store.close()
+    w, _, opened = window_with_store_later(qtbot, catalog, tmp_path, build_after_frame=False)
+    first = w.start_view.exercises.item(0).text()
+    assert first.startswith("1. Lumbar flexion in lying") and "10\u00a0reps" in first
+    w.open_store_now()  # what the first slice after the frame does
+    assert "12\u00a0reps" in w.start_view.exercises.item(0).text()
+    assert w.session.planned_script("step-by-step") is w._previewed  # the session's plan
+    opened[0].close()
