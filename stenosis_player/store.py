@@ -57,6 +57,8 @@ def _writes(method: F) -> F:
 
     @functools.wraps(method)
     def routed(self: Store, *args: Any, **kwargs: Any) -> Any:
+        if self._writer is None and self._thread_wanted:
+            self.start_writer()
         if self._writer is None:
             return method(self, *args, **kwargs)
         return self._writer.call(method.__name__, args, kwargs)
@@ -435,6 +437,7 @@ class Store:
         self._depth = 0
         self._writer: StoreWriter | None = None  # the writer thread, once started
         self._inline: StoreWriter | None = None  # the same queue, run on the caller's thread
+        self._thread_wanted = False  # start the writer thread at the first write
 
     # ------------------------------------------------------------------ open / close
     @classmethod
@@ -554,6 +557,8 @@ class Store:
         """The queue every write of a session goes through: the writer thread once
         :meth:`start_writer` has run (the app), else one that writes on the caller's
         thread (tools, scripts), with the same order, retries and journal."""
+        if self._writer is None and self._thread_wanted:
+            self.start_writer()
         if self._writer is not None:
             return self._writer
         if self._inline is None:
@@ -575,6 +580,18 @@ class Store:
             self._writer = StoreWriter(self, threaded=True, clock=clock)
             self._conn.execute("PRAGMA query_only = 1")
         return self._writer
+
+    def writer_thread(self) -> StoreWriter | None:
+        """Ask for the writer thread (see :meth:`start_writer`) without starting it yet:
+        it starts at the first write (its module and thread cost the slice that opens the
+        store 5-15 ms), or now if the last run left writes to replay (reads must see them).
+        Returns the writer when it started now."""
+        if self._writer is not None:
+            return self._writer
+        self._thread_wanted = True
+        if self.path.with_name(self.path.name + ".pending.json").exists():
+            return self.start_writer()
+        return None
 
     def close(self, timeout: float | None = None) -> None:
         """Write what is queued (waiting at most ``timeout`` seconds for a stuck disk or

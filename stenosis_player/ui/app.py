@@ -132,10 +132,12 @@ def open_store(database_file) -> tuple[Any, list[str]]:
     except StoreError as exc:
         return None, [f"Progress will not be saved: {exc}"]
     notices = [n for n in [getattr(store, "opened_notice", None)] if n]
-    if hasattr(store, "start_writer"):
-        # every write runs on the store's writer thread: no commit on the UI thread
-        writer = store.start_writer()
-        notices += [writer.journal_notice] if writer.journal_notice else []
+    if hasattr(store, "writer_thread"):
+        # every write runs on the store's writer thread (no commit on the UI thread); it
+        # starts at the first write, or now when the last run left writes to replay
+        writer = store.writer_thread()
+        if writer is not None and writer.journal_notice:
+            notices.append(writer.journal_notice)
     return store, notices
 
 

@@ -256,3 +256,46 @@ def test_an_unreadable_journal_is_kept_aside_with_a_notice(db_path, fake_now):
     assert len(kept) == 1 and kept[0].read_text() == "{not json"
     assert not journal.exists()
     store.close()
+
+
+def writer_threads() -> int:
+    return sum(t.name == "store-writer" and t.is_alive() for t in threading.enumerate())
+
+
+def test_the_app_starts_the_writer_thread_at_the_first_write(db_path, step_script):
+    from stenosis_player.ui.app import open_store
+
+    before = writer_threads()
+    store, notices = open_store(db_path)
+    assert notices == []
+    assert writer_threads() == before  # not in the slice that opens the store
+    rec = SessionRecorder(store, "step-by-step", step_script)
+    rec.record_checkin("before", 3)
+    assert writer_threads() == before + 1
+    assert store.connection.execute("SELECT pain FROM checkins").fetchall() == [(3,)]
+    store.close()
+    assert writer_threads() == before
+
+
+def test_writes_a_stuck_close_kept_are_there_when_the_app_opens_the_store(
+    db_path, fake_now, step_script, tick_clock
+):
+    from stenosis_player.ui.app import open_store
+
+    store = Store.open(db_path, now=fake_now)
+    store.start_writer(clock=tick_clock)
+    rec = SessionRecorder(store, "step-by-step", step_script, clock=tick_clock)
+    other = hold_lock(db_path)
+    finished = play(Engine(step_script, tick_clock), rec, tick_clock, until=5)
+    store.close(timeout=0.2)
+    assert journal_path(db_path).exists()
+    other.execute("ROLLBACK")
+    other.close()
+
+    again, notices = open_store(db_path)
+    assert notices == []
+    info = again.unfinished_session()  # the resume offer, read at once
+    assert info is not None and info.resume_index == 5
+    assert again.done_indices(info.session_id) == finished
+    assert not journal_path(db_path).exists()
+    again.close()
