@@ -4,9 +4,12 @@
 
 On the test WAVs (Festival slt in quiet; the held-out rms voice in babble at 10 dB):
 (1) cutting takes out of the stream (TakeRecorder) as a share of one core at real time,
-(2) the wait after a take ends: a fresh recogniser set up and decoding the take,
+(2) the wait after a take ends: a fresh recogniser set up and decoding the take, for
+    pocketsphinx and for the network adapted to the takes before it (what checks with "player"),
 (3) the SNR it estimates on held-out files mixed at a known SNR,
-(4) saving and loading a whole enrolment (8 commands x 3 takes) and its size on disk.
+(4) a whole enrolment (every phrase: 26 takes): the wait for "Checking how well it hears
+    you" (every take heard again, left out of its own adaptation), then saving and loading
+    it and its size on disk.
 """
 
 from __future__ import annotations
@@ -32,12 +35,17 @@ def pcm(path: Path) -> bytes:
 
 def main() -> int:
     sys.path.insert(0, str(REPO))
-    from stenosis_player.voice_commands.commands import Command
+    import stenosis_player  # noqa: F401  (one BLAS thread, as in the app)
+    from stenosis_player.voice_commands.commands import Command, phrase_to_command
     from stenosis_player.voice_commands.enrolment import (
         EnrolmentResult,
+        NetworkCheck,
+        PlannedTake,
+        TakeListener,
         TakeRecorder,
         enrolment_plan,
         load_enrolment,
+        recheck,
         recognise_take,
         run_takes,
         save_enrolment,
@@ -50,7 +58,9 @@ def main() -> int:
     step = int(0.1 * RATE) * 2
     TakeRecorder().feed(bytes(step))  # imports and first calls out of the figures
     for name, paths in files.items():
-        cut, decode, audio_s = [], [], 0.0
+        cut, decode, network, audio_s = [], [], [], 0.0
+        check = NetworkCheck()
+        command = phrase_to_command()
         for path in paths:
             data = pcm(path) + bytes(2 * RATE)
             rec = TakeRecorder()
@@ -66,13 +76,19 @@ def main() -> int:
             t0 = time.perf_counter()
             recognise_take(take)
             decode.append(time.perf_counter() - t0)
+            phrase = path.stem.split("_", 2)[-1].replace("_", " ")
+            planned = PlannedTake(command.get(phrase, Command.YES), phrase, 1)
+            t0 = time.perf_counter()
+            check.hear(take, planned)
+            network.append(time.perf_counter() - t0)
         share = 100 * sum(cut) / audio_s
         print(f"{name}: {len(paths)} takes")
         print(f"  cutting the takes: {share:.2f} % of one core at real time")
-        print(
-            f"  after a take ends, recogniser set-up + decoding: median "
-            f"{1000 * statistics.median(decode):.0f} ms, max {1000 * max(decode):.0f} ms"
-        )
+        for who, times in (("pocketsphinx", decode), ("adapted network", network)):
+            print(
+                f"  after a take ends, {who} set-up + decoding: median "
+                f"{1000 * statistics.median(times):.0f} ms, max {1000 * max(times):.0f} ms"
+            )
 
     # the SNR estimate against the SNR the held-out files were mixed at (speech RMS over
     # noise RMS, where our estimate is the burst's level over the level before it)
@@ -92,12 +108,28 @@ def main() -> int:
             f"(range {min(values):.1f} to {max(values):.1f}, {len(values)} takes)"
         )
 
+    plan = enrolment_plan()
+    blocks = []
+    for planned in plan:
+        data = pcm(CLEAN / f"slt_1.0_{planned.phrase.replace(' ', '_')}.wav")
+        blocks += [bytes(RATE), data, bytes(2 * RATE)]
+    listener = TakeListener()  # as the window's worker: each take heard as it comes in
     takes = []
-    for cmd in Command:
-        name = "it_hurts" if cmd is Command.IT_HURTS else f"player_{cmd.value}"
-        data = pcm(CLEAN / f"slt_1.0_{name}.wav")
-        takes += run_takes([data, bytes(2 * RATE)] * 3, enrolment_plan(commands=[cmd]))
-    result = EnrolmentResult(datetime(2026, 12, 1, 12, 0), "player", tuple(takes), 24)
+    for planned, block in zip(plan, blocks[1::3], strict=True):
+        listener.listen(planned)
+        for b in (bytes(RATE), block, bytes(2 * RATE)):
+            got = listener.feed(b)
+            if got is not None:
+                takes.append(got)
+                break
+    t0, c0 = time.perf_counter(), time.process_time()
+    takes = recheck(takes, listener.checker)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(
+        f"checking a whole enrolment again ({len(takes)} takes, each left out of its own "
+        f"adaptation): {wall:.2f} s ({cpu:.2f} s of CPU)"
+    )
+    result = EnrolmentResult(datetime(2026, 12, 1, 12, 0), "player", tuple(takes), len(plan))
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         save_enrolment(tmp, result)

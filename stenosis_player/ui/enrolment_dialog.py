@@ -1,10 +1,12 @@
 """“Teach it my voice”: the enrolment window, read from the mat (large text, every step
 spoken where there is a voice).
 
-Flow: an introduction (what is recorded, where it is kept) → for each take, “Say: “player
-next”” is shown and spoken, then the microphone listens until the burst of speech ends
-(a live level meter shows what it hears) → the result of each command as it goes → a
-summary with advice, saved as the current enrolment. Keys: Enter or Space starts, pauses
+Flow: an introduction (what is recorded, where it is kept) → for each take of every phrase,
+“Say: “player next”” is shown and spoken, then the microphone listens until the burst of
+speech ends (a live level meter shows what it hears) → the result of each take as it goes,
+heard by the recogniser that will listen (``enrolment.check``) → every take heard again by
+it adapted to the other takes (on a thread: “Checking…”) → a summary with advice, saved as
+the current enrolment. Keys: Enter or Space starts, pauses
 after the current take and goes on; Esc cancels (the previous enrolment is kept).
 
 The microphone is read on a worker thread (``voice_commands.enrolment.TakeListener``);
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -42,13 +45,17 @@ from ..voice_commands.enrolment import (
     MicrophoneWatch,
     Outcome,
     PlannedTake,
+    TakeChecker,
     TakeListener,
     TakeRecorder,
     TakeResult,
+    checker_for,
     enrolment_folder,
     enrolment_plan,
+    recheck,
     save_enrolment,
 )
+from ..voice_commands.reader_thread import StoppableReader
 from .fit import ScreenFit
 from .plain import make_all_plain
 from .safety_notice import fit_dialog_to_screen
@@ -75,7 +82,7 @@ def privacy_text(data_dir: Path | None) -> str:
     )
 
 
-class _Worker(QObject):
+class _Worker(QObject, StoppableReader):
     """Reads the microphone on a thread of its own and records the takes asked for."""
 
     opened = Signal()
@@ -89,11 +96,14 @@ class _Worker(QObject):
         leading_word: str,
         recorder_factory: Callable[[], TakeRecorder],
         clock: Callable[[], float],
+        checker: TakeChecker,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._source_factory = source_factory
-        self.listener = TakeListener(leading_word, recorder_factory=recorder_factory)
+        self.listener = TakeListener(
+            leading_word, recorder_factory=recorder_factory, checker=checker
+        )
         self.watch = MicrophoneWatch(clock)
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -106,14 +116,8 @@ class _Worker(QObject):
         self._thread.start()
 
     def stop(self, timeout: float = 2.0) -> None:
-        self._stop.set()
         self.listener.cancel()
-        with self._lock:
-            if self._source is not None:
-                self._source.close()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        super().stop(timeout)
 
     @property
     def running(self) -> bool:
@@ -136,7 +140,8 @@ class _Worker(QObject):
                 if self._stop.is_set():
                     return
                 self.watch.block_arrived()
-                result = self.listener.feed(block)
+                with self.watch.working():  # hearing a take may take seconds
+                    result = self.listener.feed(block)
                 now = time.monotonic()
                 if now - shown >= 0.08:  # the meter at ~12 Hz is plenty
                     shown = now
@@ -159,8 +164,28 @@ class _Worker(QObject):
                 self._source = None
 
 
+class _Recheck(QObject):
+    """Hears every take again on a thread of its own (the adapted network, leaving each take
+    out of its own adaptation): a second or two, too long for the window's thread."""
+
+    done = Signal(object)  # list[TakeResult]
+
+    def start(self, takes: list[TakeResult], checker: TakeChecker) -> None:
+        threading.Thread(
+            target=self._run, args=(takes, checker), name="voice-enrolment-check", daemon=True
+        ).start()
+
+    def _run(self, takes: list[TakeResult], checker: TakeChecker) -> None:
+        try:
+            checked = recheck(takes, checker)
+        except Exception as exc:  # the takes as heard while recording are still a result
+            logging.getLogger(__name__).warning("enrolment not re-checked: %s", exc)
+            checked = takes
+        self.done.emit(checked)
+
+
 class EnrolmentDialog(QDialog):
-    """Say each command three times; the result per command and advice at the end."""
+    """Say every phrase two or three times; the result per phrase and advice at the end."""
 
     listening_started = Signal(object)  # the PlannedTake the microphone now waits for
     take_finished = Signal(object)  # its TakeResult
@@ -197,7 +222,8 @@ class EnrolmentDialog(QDialog):
         self.plan: list[PlannedTake] = enrolment_plan(leading_word, commands, takes)
         self.results: list[TakeResult] = []
         self.enrolment: EnrolmentResult | None = None
-        self.state = "intro"  # intro, ready (counting down), running, paused, finished, failed
+        # intro, ready (counting down), running, paused, checking, finished, failed
+        self.state = "intro"
         self._speech = speech
         self._source_factory = source_factory
         self._timeout_s = take_timeout_s
@@ -207,6 +233,8 @@ class EnrolmentDialog(QDialog):
         self._clock = clock
         self._now = now
         self._worker: _Worker | None = None
+        self._checker: TakeChecker | None = None  # made at the first start, kept after
+        self._recheck: _Recheck | None = None
         self._index = 0
         self._prompt_id = ""
         self._waiting_prompt = False
@@ -307,10 +335,11 @@ class EnrolmentDialog(QDialog):
         self.heard.setVisible(bool(text))
 
     def _show_intro(self) -> None:
-        n = len({p.command for p in self.plan})
-        takes = max((p.number for p in self.plan), default=0)
+        n = len({p.phrase for p in self.plan})
+        counts = sorted({p.of_phrase[1] for p in self.plan})
+        times = " or ".join(str(c) for c in counts) if counts else "0"
         self._show(
-            f"Say each of {n} commands {takes} times, when asked.",
+            f"Say each of {n} phrases {times} times, when asked.",
             "Sit or lie where you exercise, as far from the laptop as usual.",
         )
         self.primary.setText("Start (Enter)")
@@ -345,9 +374,13 @@ class EnrolmentDialog(QDialog):
         self._show("Opening the microphone…", "")
         self._show_results()
         recorder = functools.partial(TakeRecorder, timeout_s=self._timeout_s)
+        if self._checker is None:  # (kept over a retry: it knows the takes so far)
+            self._checker = checker_for(self.leading_word)
         # no Qt parent: a microphone stuck in a read keeps its thread, and with it this
         # object, alive after the dialog is gone (its signals then reach no one)
-        self._worker = _Worker(self._source_factory, self.leading_word, recorder, self._clock)
+        self._worker = _Worker(
+            self._source_factory, self.leading_word, recorder, self._clock, self._checker
+        )
         self._worker.opened.connect(self._opened)
         self._worker.level.connect(self._show_level)
         self._worker.take_done.connect(self._take_done)
@@ -409,17 +442,17 @@ class EnrolmentDialog(QDialog):
             self._finish()
             return
         planned = self.plan[self._index]
-        commands = list(dict.fromkeys(p.command for p in self.plan))
-        takes = sum(p.command is planned.command for p in self.plan)
+        phrases = list(dict.fromkeys(p.phrase for p in self.plan))
+        take, takes = planned.of_phrase
         self._show(
             f"Say: “{planned.phrase}”",
-            f"Take {planned.number} of {takes} · command {commands.index(planned.command) + 1}"
-            f" of {len(commands)}",
-            self.heard.text() if planned.number > 1 else "",  # the last take's result
+            f"Take {take} of {takes} · phrase {phrases.index(planned.phrase) + 1}"
+            f" of {len(phrases)}",
+            self.heard.text() if planned.again else "",  # the last take's result
             meter=True,
         )
         self._prompt_id = f"enrolment-{self._index}"
-        spoken = f"Say: {planned.phrase}." if planned.number == 1 else f"Again: {planned.phrase}."
+        spoken = f"Again: {planned.phrase}." if planned.again else f"Say: {planned.phrase}."
         self._waiting_prompt = False
         if self._speech is not None:
             self._speech.say(spoken, self._prompt_id)
@@ -473,7 +506,7 @@ class EnrolmentDialog(QDialog):
         self.state = "running"
         self.results = list(takes)
         self._index = len(self.plan)
-        self._finish()
+        self._finished(self.results)
 
     def _current_result(self) -> EnrolmentResult:
         return EnrolmentResult(self._now(), self.leading_word, tuple(self.results), len(self.plan))
@@ -487,8 +520,38 @@ class EnrolmentDialog(QDialog):
         self.summary.setText("\n".join(reversed(result.summary_lines())))
 
     def _finish(self) -> None:
+        """All takes recorded: every take heard again by the recogniser that will listen,
+        each left out of its own adaptation (on a thread), then the summary."""
         self._stop_worker()
+        if self._checker is None or not any(
+            t.audio is not None and not t.audio.timed_out for t in self.results
+        ):
+            self._finished(self.results)
+            return
+        self.show_checking()
+        self._recheck = _Recheck()  # no Qt parent: the thread may outlive the dialog
+        self._recheck.done.connect(self._checked)
+        self._recheck.start(list(self.results), self._checker)
+
+    def show_checking(self) -> None:
+        """The wait while every take is heard again (the layout audit shows it this way)."""
+        self.state = "checking"
+        self._show(
+            "Checking how well it hears you…",
+            "Each take is heard again, as voice commands will hear it.",
+        )
+        self.primary.setEnabled(False)
+
+    def _checked(self, takes: list[TakeResult]) -> None:
+        if self.state != "checking":  # cancelled meanwhile: nothing is saved
+            return
+        self._recheck = None
+        self._finished(takes)
+
+    def _finished(self, takes: Sequence[TakeResult]) -> None:
+        self.results = list(takes)
         self.state = "finished"
+        self.primary.setEnabled(True)
         self.enrolment = self._current_result()
         self._show(
             f"Done: {self.enrolment.right} of {len(self.plan)} heard.",

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..voice_commands.enrolment import (
+    HEARD_BY,
     EnrolmentFileProblem,
     EnrolmentResult,
     forget_recordings,
@@ -27,13 +28,15 @@ def _when(t: datetime) -> str:
 
 
 def enrolment_text(result: EnrolmentResult | None, leading_word: str = "player") -> str:
-    """What Settings says about the last enrolment, and whether listening uses it."""
+    """What Settings says about the last enrolment, who heard it, and whether listening uses
+    it. The results are what the recogniser that listens hears, where that is still so."""
     from ..voice_commands.recognizer import DEFAULT_ENGINE, engine_for
 
     if result is None:
-        return "Not done yet. Teaching it your voice takes about two minutes."
+        return "Not done yet. Teaching it your voice takes about three minutes."
     when = _when(result.created)
-    lines = [f"Last done {when}:" if result.complete else f"Last done {when} (not finished):"]
+    done = f"Last done {when}" + ("" if result.complete else " (not finished)")
+    lines = [f"{done}, as heard by {HEARD_BY[result.heard_by]}:"]
     lines += result.summary_lines()
     if result.level_text():
         lines.append(result.level_text() + ".")
@@ -42,12 +45,21 @@ def enrolment_text(result: EnrolmentResult | None, leading_word: str = "player")
         gone = result.recordings_forgotten
         lines.append(f"Your recordings were deleted on {gone.day} {gone:%B %Y}.")
     lines += [f"Note: {p}" for p in result.problems[:3]]
-    if engine_for(leading_word, result) != DEFAULT_ENGINE:
+    listens = engine_for(leading_word, result)
+    if listens != DEFAULT_ENGINE:
         lines.append("Voice commands listen with a recogniser tuned to these recordings.")
+        if result.heard_by != listens:  # saved before the results were re-checked with it
+            lines.append("Teach it your voice again to see how well the tuned one hears you.")
     elif result.has_recordings and leading_word != "player":
         lines.append(
             "Voice commands can be tuned to your recordings only with the leading word "
-            f"“player”; with “{leading_word}” the standard recogniser listens."
+            f"“player”; with “{leading_word}” the standard recogniser listens, and it may "
+            "hear you less well than this."
+        )
+    elif result.heard_by != listens:
+        lines.append(
+            "Now the standard recogniser listens (your recordings are deleted), and it may "
+            "hear you less well than this."
         )
     return "\n".join(lines)
 
@@ -77,8 +89,8 @@ class EnrolmentSection(QGroupBox):
         self.dialog: EnrolmentDialog | None = None
 
         intro = QLabel(
-            "Say each command three times so the app can check how well it hears you, in "
-            "your room, and tell you what would help."
+            "Say each command a few times, so the app learns your voice, checks how well it "
+            "hears you in your room, and tells you what would help."
         )
         intro.setWordWrap(True)
         self.status = QLabel()

@@ -308,6 +308,8 @@ def audit_enrolment(
         for cmd in Command
         for n in (1, 2, 3)
     ]
+    d.show_checking()  # every take heard again by what will listen
+    audit.check("enrolment-checking", d)
     d.finish_with(takes)  # a noisy room (the voice 9 dB above it), one command missed
     audit.check("enrolment-summary", d)
     d.reject()

@@ -1,6 +1,6 @@
 """Adapting the neural spotter to one user's voice from their enrolment takes (numpy only).
 
-Settings' enrolment records each command a few times (enrolment.py). Each take gives
+Settings' enrolment records every phrase two or three times (the enrolment package). Each take gives
 windows the network should call that command (ending 0.15-0.6 s after the speech) and windows
 it should call filler (the phrase cut off, the room before it, long after it). Only the last
 layer is retrained on them, a few hundred plain gradient steps pulled back towards the shipped
@@ -9,7 +9,7 @@ weights (so ordinary speech stays filler), which takes well under a second.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,37 +79,44 @@ def _windows(model: KwsModel, take: Take) -> list[tuple[np.ndarray, bool]]:
     return out
 
 
-def adapt_output(
+@dataclass(frozen=True)
+class TakeWindows:
+    """One take's training windows as the network's last hidden layer sees them (the layers
+    before it never change, so these are computed once per take and reused by every fit)."""
+
+    phrase: str
+    hidden: np.ndarray  # (windows, hidden units)
+    labels: np.ndarray  # class index per window (0: filler)
+
+
+def take_windows(model: KwsModel, take: Take) -> TakeWindows | None:
+    """*take*'s windows, or None when the model does not know its phrase or it has no speech."""
+    classes = {c: i for i, c in enumerate(model.classes)}
+    if take.phrase not in classes:
+        return None
+    pairs = _windows(model, take)
+    if not pairs:
+        return None
+    hidden = np.stack([model.embedding(w) for w, _ in pairs]).astype(np.float64)
+    labels = np.array([classes[take.phrase] if positive else 0 for _, positive in pairs])
+    return TakeWindows(take.phrase, hidden, labels)
+
+
+def fit_output(
     model: KwsModel,
-    takes: Iterable[Take],
+    windows: Sequence[TakeWindows],
     steps: int = 300,
     rate: float = 1.0,
     pull: float = 0.003,
-) -> Adaptation:
-    """A copy of *model* whose last layer also fits *takes*. Takes of phrases the model does
-    not know, or without speech, are left out; with none left the model is returned as is."""
-    classes = {c: i for i, c in enumerate(model.classes)}
-    hidden, labels = [], []
-    used = 0
-    phrases = set()
-    for take in takes:
-        if take.phrase not in classes:
-            continue
-        pairs = _windows(model, take)
-        if not pairs:
-            continue
-        used += 1
-        phrases.add(take.phrase)
-        for window, positive in pairs:
-            hidden.append(model.embedding(window))
-            labels.append(classes[take.phrase] if positive else 0)
-    if not used:
-        return Adaptation(model, 0, ())
-    h = np.stack(hidden).astype(np.float64)
-    y = np.array(labels)
+) -> KwsModel:
+    """A copy of *model* whose last layer also fits *windows* (*model* itself if none)."""
+    if not windows:
+        return model
+    h = np.concatenate([t.hidden for t in windows])
+    y = np.concatenate([t.labels for t in windows])
     w0, b0 = (a.astype(np.float64) for a in model.fc[1])
     w, b = w0.copy(), b0.copy()
-    onehot = np.eye(len(classes))[y]
+    onehot = np.eye(len(model.classes))[y]
     # a stable step for a softmax layer on inputs of this size: 1 / |h|^2
     step_w = rate / (float(np.mean(np.sum(h**2, axis=1))) + 1e-9)
     for _ in range(steps):
@@ -120,4 +127,20 @@ def adapt_output(
         g = (p - onehot) / len(y)  # mean cross-entropy gradient
         w -= step_w * (h.T @ g) + pull * (w - w0)
         b -= rate * g.sum(axis=0) + pull * (b - b0)
-    return Adaptation(model.with_output(w, b), used, tuple(sorted(phrases)))
+    return model.with_output(w, b)
+
+
+def adapt_output(
+    model: KwsModel,
+    takes: Iterable[Take],
+    steps: int = 300,
+    rate: float = 1.0,
+    pull: float = 0.003,
+) -> Adaptation:
+    """A copy of *model* whose last layer also fits *takes*. Takes of phrases the model does
+    not know, or without speech, are left out; with none left the model is returned as is."""
+    windows = [w for w in (take_windows(model, t) for t in takes) if w is not None]
+    if not windows:
+        return Adaptation(model, 0, ())
+    adapted = fit_output(model, windows, steps, rate, pull)
+    return Adaptation(adapted, len(windows), tuple(sorted({w.phrase for w in windows})))

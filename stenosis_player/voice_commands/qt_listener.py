@@ -27,10 +27,11 @@ from PySide6.QtCore import QObject, Signal
 
 from .commands import DEFAULT_LEADING_WORD
 from .microphone import AudioSource, MicrophoneUnavailable, default_microphone
+from .reader_thread import StoppableReader
 from .recognizer import CommandRecognizer, Heard, RecognizerError, engine_for
 
 
-class VoiceCommandListener(QObject):
+class VoiceCommandListener(QObject, StoppableReader):  # .stop(timeout) from it
     command_heard = Signal(str)  # a Command value, e.g. "pause"
     listening_changed = Signal(bool)
     failed = Signal(str)  # a sentence for the user
@@ -71,15 +72,6 @@ class VoiceCommandListener(QObject):
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="voice-commands", daemon=True)
         self._thread.start()
-
-    def stop(self, timeout: float = 2.0) -> None:
-        self._stop.set()
-        with self._lock:
-            if self._source is not None:
-                self._source.close()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     def set_app_speaking(
         self,
