@@ -254,6 +254,7 @@ def run_app(args: argparse.Namespace) -> int:
     )
     window.when_built(schema.start)
     first_run = settings is not None and not settings.get("safety.notice_seen")
+    window.safety_first = first_run  # every session start waits for the notice to be read
     if args.start is not None:
         program = args.start or None
         if program and program not in catalog.programs:
@@ -261,9 +262,7 @@ def run_app(args: argparse.Namespace) -> int:
         elif first_run:
             # the very first session waits for the safety notice to be read (Enter)
             window.hands_free = True
-            window.when_built(
-                lambda: window.show_safety(then=lambda: window.start_session(program))
-            )
+            window.when_built(lambda: window.start_session(program))
         else:
             window.hands_free = True  # no questions before the session: it just starts
             # after the first frame, with the player screen built (not on the way to it)

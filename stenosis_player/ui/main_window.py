@@ -111,6 +111,8 @@ class MainWindow(QMainWindow):
         )
         self.voice = VoiceControl(self)
         self.safety_dialog: SafetyNotice | None = None
+        #: Set by the app on a first run: no session starts before the safety notice is read.
+        self.safety_first = False
 
         self.setWindowTitle("Stenosis Player")
         # the theme's sheet before any child exists: set later, it restyles every child
@@ -215,6 +217,11 @@ class MainWindow(QMainWindow):
 
     # what the session does, for menus, buttons and tests
     def start_session(self, program_id: str | None = None, resume_from: int = 0, **kw) -> None:
+        if self.safety_first:
+            # the first run's safety notice is read before any session, even one started by
+            # an Enter on the first frame (the notice itself comes a few slices after it)
+            self.show_safety(then=lambda: self.start_session(program_id, resume_from, **kw))
+            return
         self.open_store_now()  # an Enter on the first frame: the session is still recorded
         self.session.start_session(program_id, resume_from, **kw)
 
@@ -667,6 +674,10 @@ class MainWindow(QMainWindow):
 
     def show_safety(self, then: Callable[[], None] | None = None) -> None:
         """The safety notice (first run, and the Help menu); ``then`` runs once it is read."""
+        if self.safety_dialog is not None and self.safety_dialog.isVisible():
+            if then is not None:  # already on screen (asked for twice): read once
+                self.safety_dialog.accepted.connect(then)
+            return
         from .safety_notice import SafetyNotice
 
         self.safety_dialog = SafetyNotice(self.catalog, self, self._text_scale())
@@ -684,6 +695,7 @@ class MainWindow(QMainWindow):
         self.safety_dialog.open()
 
     def _safety_seen(self) -> None:
+        self.safety_first = False
         if self.settings is not None:
             with contextlib.suppress(Exception):
                 self.settings.set("safety.notice_seen", True)

@@ -117,3 +117,27 @@ def test_the_start_screen_takes_the_windows_theme_and_its_own_when_it_must_shrin
     w.toggle_contrast()  # the theme changes on the start screen too
     assert "#000000" in w.styleSheet()
     assert w.start_view.palette().window().color().name() == "#000000"
+
+
+def test_an_enter_on_a_first_runs_first_frame_shows_the_safety_notice_first(
+    qtbot, catalog, tmp_path
+):
+    """The first run's notice comes a few slices after the first frame; an Enter pressed
+    before it does not start a session past it."""
+    w = make_window(qtbot, catalog, tmp_path)
+    w.safety_first = True  # as the app sets it on a first run
+    w._other_screens_scheduled = True  # the slices after the first frame have not run
+    show(qtbot, w)
+    qtbot.keyClick(w, Qt.Key.Key_Return)
+    assert w.controller is None
+    assert w.safety_dialog is not None and w.safety_dialog.isVisible()
+    w.show_safety()  # the app's own call, once the screens are built: still one notice
+    dialog = w.safety_dialog
+    dialog.reject()  # closed without reading: still no session
+    assert w.controller is None
+    qtbot.keyClick(w, Qt.Key.Key_Return)
+    assert w.safety_dialog is not dialog and w.safety_dialog.isVisible()
+    w.safety_dialog.accept()
+    assert w.controller is not None and w.stack.currentWidget() is w.player
+    assert w.settings.get("safety.notice_seen") is True
+    assert not w.safety_first
