@@ -540,6 +540,7 @@ class EnrolmentDialog(QDialog):
             "Checking how well it hears you…",
             "Each take is heard again, as voice commands will hear it.",
         )
+        self.primary.setText("Checking…")  # (nothing to pause; Esc still cancels)
         self.primary.setEnabled(False)
 
     def _checked(self, takes: list[TakeResult]) -> None:

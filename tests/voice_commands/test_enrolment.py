@@ -149,7 +149,7 @@ def test_a_noisy_room_gives_the_noise_advice():
     assert result.snr_db is not None and 5 < result.snr_db < 15
     assert result.noise_is_high() and not result.speech_is_quiet()
     assert any(ADVICE_NOISE in line for line in result.advice())
-    assert result.advice()[0].startswith("The room is noisy: your voice was hardly louder")
+    assert result.advice()[0].startswith("The room is too noisy for voice commands")
     assert result.level_text() == (
         "A loud room (as loud as a voice); your voice was hardly louder than the noise"
     )

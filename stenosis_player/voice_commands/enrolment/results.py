@@ -234,7 +234,7 @@ class EnrolmentResult:
             ]
         if self.noise_is_high():
             lines.append(
-                f"The room is noisy: your voice was hardly louder than the noise; {ADVICE_NOISE}."
+                f"The room is too noisy for voice commands to hear you well: {ADVICE_NOISE}."
             )
         if self.speech_is_quiet():
             lines.append(f"Your voice was quiet at the microphone: {ADVICE_QUIET}.")
