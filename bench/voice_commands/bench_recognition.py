@@ -105,7 +105,9 @@ def print_recall(by_cond, by_phrase) -> None:
         print(f"{p:16s}" + "".join(f"{pct(*by_phrase[(p, s)][:2]):>18s}" for s in snrs))
 
 
-def false_alarms(data: Path, manifest: list[dict], settings: Settings, jobs: int) -> None:
+def false_alarms(
+    data: Path, manifest: list[dict], settings: Settings, jobs: int, app_only: bool = False
+) -> None:
     negs = [e for e in manifest if e["kind"] == "negative"]
     ordinary = [e for e in negs if e["source"] != "app_script"]
     app = [e for e in negs if e["source"] == "app_script"]
@@ -117,6 +119,8 @@ def false_alarms(data: Path, manifest: list[dict], settings: Settings, jobs: int
         ("the app's own script, while speaking, with its text", app, "echo"),
         ("the app's own script through a loudspeaker and room, echo cancelled", app, "room"),
     ]
+    if app_only:  # over the app's own voice only: what over_app_margin_db could change
+        runs = [r for r in runs if r[1] is app and r[2] != "normal"]
     print("\nFalse commands per hour (count in brackets)")
     for title, entries, mode in runs:
         if not entries:
@@ -175,9 +179,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("data", nargs="?", default="/tmp/vc-data", type=Path)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--skip-false-alarms", action="store_true")
+    ap.add_argument(
+        "--app-false-alarms",
+        action="store_true",
+        help="only the false commands from the app's own script played into the microphone",
+    )
     args = ap.parse_args(argv)
     settings = Settings.load()
     manifest = load_manifest(args.data)
+    if args.app_false_alarms:
+        false_alarms(args.data, manifest, settings, args.jobs, app_only=True)
+        return 0
     print(
         f"data: {args.data}; thresholds: "
         + ", ".join(f"{p} {t:.0e}" for p, t in sorted(settings.thresholds.items()))

@@ -188,15 +188,15 @@ class EchoCanceller:
         """The reference samples that play during the next block (zeros where none)."""
         n = self.block
         now = self._pos - self.delay  # the reference sample heard at this block
-        behind = now - self._ref_start
-        if behind > 0:  # drop what has played, keeping memory bounded
+        # drop what has played, keeping memory bounded, but not what a move back may read
+        behind = now - self._ref_start - int(self.MAX_DELAY_S * SAMPLE_RATE)
+        if behind > 0:
             self._ref = self._ref[behind:]
-            self._ref_start = now
-        offset = self._ref_start - now
+            self._ref_start += behind
+        i = now - self._ref_start
         x = np.zeros(n)
-        if offset < n:
-            part = self._ref[: n - offset]
-            x[offset : offset + len(part)] = part
+        part = self._ref[max(0, i) : max(0, i + n)]
+        x[max(0, -i) : max(0, -i) + len(part)] = part
         return x
 
     def _block(self, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -209,7 +209,8 @@ class EchoCanceller:
             self._x_prev = x
             self._pos += n
             return d, np.zeros(n, np.float32)
-        self._track_delay(d, x)
+        if self._track_delay(d, x):
+            x = self._hist_x[-1]  # this block at the new alignment
         spectrum = np.fft.rfft(np.concatenate([self._x_prev, x]))
         self._x_prev = x
         self._x = np.roll(self._x, 1, axis=0)
@@ -242,15 +243,15 @@ class EchoCanceller:
             e_fg = d
         return e_fg.astype(np.float32), y_fg.astype(np.float32)
 
-    def _track_delay(self, d: np.ndarray, x: np.ndarray) -> None:
+    def _track_delay(self, d: np.ndarray, x: np.ndarray) -> bool:
         """Every quarter second of the app's voice, find where its echo is; if its direct
-        sound is not at its place in the filter, move the reference there."""
+        sound is not at its place in the filter, move the reference there (True)."""
         self._hist_d.append(d)
         self._hist_x.append(x)
         if np.any(x):
             self._hist_fill += self.block
         if self._hist_fill < self._EVERY or len(self._hist_d) < self._hist_d.maxlen:
-            return
+            return False
         self._hist_fill = 0
         voiced = sum(1 for b in self._hist_x if np.any(b))
         lag = None
@@ -262,15 +263,15 @@ class EchoCanceller:
             )
         last, self._last_lag = self._last_lag, lag
         if lag is None:
-            return  # no clear echo: silence, or the user louder than the app
+            return False  # no clear echo: silence, or the user louder than the app
         move = lag - int(self.DELAY_MARGIN_S * SAMPLE_RATE)
         if abs(move) <= self.DEADBAND:
             self._w_aligned[:] = self._w_fg  # learned at the right alignment: keep it
             self.aligned = True
             self.found = (self._pos + self.block, self.delay)
-            return
+            return False
         if last is None or abs(lag - last) > self.DEADBAND:
-            return  # moved only when two looks a quarter second apart agree
+            return False  # moved only when two looks a quarter second apart agree
         early = int(self.MAX_EARLY_S * SAMPLE_RATE)
         self.delay = max(-early, self.delay + move)
         self.moves += 1
@@ -293,11 +294,13 @@ class EchoCanceller:
         blocks = moved.reshape(-1, self.block)
         self._hist_x.clear()
         self._hist_x.extend(blocks)
-        for p in range(self.partitions):  # newest first, as _block keeps them
-            self._x[p] = np.fft.rfft(np.concatenate([blocks[-2 - p], blocks[-1 - p]]))
-        self._x_prev = blocks[-1].copy()
+        # the filter's history ends with the block before this one (newest first)
+        for p in range(self.partitions):
+            self._x[p] = np.fft.rfft(np.concatenate([blocks[-3 - p], blocks[-2 - p]]))
+        self._x_prev = blocks[-2].copy()
         self._last_lag = None
         self._err_bg = self._err_fg = 0.0
+        return True
 
     def _shifted(self, w: np.ndarray, move: int) -> np.ndarray:
         """The filter *w* for a reference read *move* samples later: its impulse response
