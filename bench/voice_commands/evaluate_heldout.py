@@ -23,6 +23,7 @@ import argparse
 import collections
 import dataclasses
 import functools
+import pickle
 import statistics
 import sys
 import time
@@ -216,6 +217,22 @@ def cpu(data: Path, manifest: list[dict], settings: Settings, seconds: float = 1
             )
 
 
+def judge(path: Path, settings: NeuralSettings) -> int:
+    """Report outcomes saved by --probe-to, keeping each rise whose peak passes its phrase's
+    threshold."""
+    outcomes = pickle.loads(path.read_bytes())
+    for o in outcomes:
+        o.candidates = [c for c in o.candidates if c[1] >= settings.threshold(c[0])]
+    print(
+        f"judged {len(outcomes)} saved outcomes at {settings.thresholds} (lead {settings.margin})"
+    )
+    for title, held in (("HELD-OUT voices (never tuned on), test split", True), ("others", False)):
+        shown = [o for o in outcomes if (o.entry["voice"] in HELD_OUT) == held]
+        if shown:
+            report(shown, lambda v: None, title)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("data", nargs="?", default="/tmp/vc-eval", type=Path)
@@ -256,7 +273,24 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run the held-out voices only (not the tuned-on voices' comparison)",
     )
+    ap.add_argument(
+        "--lead", type=float, help="(neural) NeuralSettings.margin instead of the shipped one"
+    )
+    ap.add_argument(
+        "--probe-to",
+        type=Path,
+        help="(neural) run with every rise returned (emit_all) and save the outcomes here, to "
+        "be judged later with --judge (while the thresholds are still being chosen)",
+    )
+    ap.add_argument(
+        "--judge",
+        type=Path,
+        help="(neural) report saved --probe-to outcomes at the --thresholds file's thresholds "
+        "(no refractory time between rises: an approximation of the streaming rule)",
+    )
     args = ap.parse_args(argv)
+    if args.judge:
+        return judge(args.judge, NeuralSettings.load(args.thresholds))
 
     global _RECOGNIZER
     manifest = load_manifest(args.data)
@@ -273,6 +307,10 @@ def main(argv: list[str] | None = None) -> int:
             _RECOGNIZER, settings = NeuralRecognizer, NeuralSettings.load(args.thresholds)
             if args.model:
                 _RECOGNIZER = functools.partial(NeuralRecognizer, model=args.model)
+            if args.lead is not None:
+                settings = dataclasses.replace(settings, margin=args.lead)
+            if args.probe_to:
+                settings = dataclasses.replace(settings, emit_all=True)
         elif args.recognizer == "hybrid":
             _RECOGNIZER, settings = HybridRecognizer, HybridSettings.load()
         else:
@@ -282,6 +320,10 @@ def main(argv: list[str] | None = None) -> int:
     t = time.time()
     outcomes = run(args.data, manifest, settings, args.jobs)
     print(f"ran {len(outcomes)} files in {time.time() - t:.0f} s")
+    if args.probe_to:
+        args.probe_to.write_bytes(pickle.dumps(outcomes))
+        print(f"saved {len(outcomes)} outcomes to {args.probe_to}")
+        return 0
     tune = [o for o in outcomes if o.entry["split"] == "tune"]
     test = [o for o in outcomes if o.entry["split"] == "test"]
     voices = sorted({o.entry["voice"] for o in outcomes})
