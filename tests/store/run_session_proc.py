@@ -56,10 +56,12 @@ def main() -> int:
         deadline = engine.next_deadline()
         if deadline is not None:
             time.sleep(max(0.0, deadline - system_clock()))
-        events = engine.tick()
-        recorder.handle(events)  # committed before anything is printed
-        for e in events:
+        # one event at a time: a late tick can finish several segments, and the kill after
+        # the Nth must find none of the later ones written
+        for e in engine.tick():
+            recorder.handle([e])
             if isinstance(e, SegmentFinished):
+                recorder.settle()  # the writer thread has committed it before it is printed
                 print(f"finished {e.segment.index}", flush=True)
                 finished += 1
                 if finished == args.wait_after:
