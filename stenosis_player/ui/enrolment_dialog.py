@@ -315,7 +315,7 @@ class EnrolmentDialog(QDialog):
             speech.clip_finished.connect(self._clip_finished)
 
         make_all_plain(self)  # phrases, paths and error texts shown as written
-        fit_dialog_to_screen(self, parent, 1100, 760)
+        fit_dialog_to_screen(self, parent, 1100, 760, scale)
         self._fit = ScreenFit(self, lambda f: stylesheet(f, high_contrast))
         self._fit.scale = scale
         self._show_intro()

@@ -75,5 +75,4 @@ def test_the_safety_notice_grows_with_the_text_up_to_the_screen(qtbot, catalog, 
         assert d.ok_button.icon().isNull()
         assert d.width() <= avail.width() and d.height() <= avail.height()
     assert large.width() >= small.width() and large.height() >= small.height()
-    if avail.width() > 1000:  # room to grow: it does
-        assert large.width() > small.width()
+    # that it grows where there is room: test_dialogs_on_a_laptop_screen.py (1366x768)
