@@ -743,10 +743,10 @@ def _add_reps(
             lead = (
                 phrases.say("last_one") if last_unit and s == plan.sets and len(units) > 2 else ""
             )
-            # a cue too long for the tempo gives way: the count in the release keeps time
-            move_parts = b.within_tempo(
-                [[lead, side_cue, cue], [side_cue, cue], [side_cue]], ex.move_s
-            )
+            # "Last one" gives way first; the cue itself never does: it is the signal to move,
+            # so with a voice too slow for the tempo the phase grows to the cue (a silent
+            # move left the user waiting, at 100-110 words a minute on most reps)
+            move_parts = b.within_tempo([[lead, side_cue, cue], [side_cue, cue]], ex.move_s)
         _add_phase(b, plan, Kind.MOVE, move_parts, ex.move_s, first, "end", rep)
         if plan.hold > 0:
             said = b.speech(_join(hold_parts)) + SPEECH_MARGIN_S if hold_parts else 0.0
