@@ -155,11 +155,13 @@ def _offscreen_laptop() -> str:
 
 
 def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": _offscreen_laptop(), "PYTHONPATH": str(REPO)}
-    # as installed: byte-code cached (a pip install compiles it)
+    env = {**os.environ, **(extra or {})}
+    env.update(QT_QPA_PLATFORM=_offscreen_laptop(), PYTHONPATH=str(REPO))
+    # as installed: byte-code cached (a pip install compiles it). Last: the sound server's
+    # environment is a copy of ours, and put back a PYTHONDONTWRITEBYTECODE=1 popped before
+    # it, which had every run compile all our modules again (some 60 ms of CPU)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "bench-app-pycache")
-    env.update(extra or {})
     return env
 
 
