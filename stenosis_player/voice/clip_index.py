@@ -14,6 +14,7 @@ import contextlib
 import json
 import math
 import os
+import threading
 import wave
 from pathlib import Path
 
@@ -42,6 +43,9 @@ class ClipLengths:
         self._entries: dict[str, list] | None = None  # read on first use
         self.changed = False
         self.headers_read = 0  # clips whose header had to be read (for tests and benchmarks)
+        self._write_lock = threading.Lock()
+        self._writes_asked = 0  # copies handed to _write, in the order they were taken
+        self._written = 0  # the latest of them on the disk
 
     def _load(self) -> dict[str, list]:
         if self._entries is None:
@@ -94,19 +98,55 @@ class ClipLengths:
         that cannot be written just means headers are read again next time."""
         if not self.changed or self._entries is None:
             return
-        # entries of clips deleted since are dropped, so the file does not grow forever
-        live = {n: e for n, e in self._entries.items() if (self.folder / n).is_file()}
-        text = json.dumps({"format": FORMAT, "clips": live}, separators=(",", ":"))
-        tmp = self.file.with_name(f".{INDEX_NAME}.{os.getpid()}.tmp")
-        try:
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, self.file)
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
-            return
-        self._entries = live
         self.changed = False
+        live = self._write(dict(self._entries), self._next_write())
+        if live is None:
+            self.changed = True
+        else:
+            self._entries = live
+
+    def save_in_background(self) -> threading.Thread | None:
+        """:meth:`save` on a thread of its own, for the window: its stat of every clip and
+        its write were 1-2 ms on a quiet disk, but up to 200 ms of a frozen window when
+        other programs kept the disk busy. The entries are copied here, on the caller's
+        thread; the thread only reads that copy and the files."""
+        if not self.changed or self._entries is None:
+            return None
+        self.changed = False  # a clip indexed meanwhile makes it changed again
+        entries, seq = dict(self._entries), self._next_write()
+
+        def run() -> None:
+            if self._write(entries, seq) is None:
+                self.changed = True  # not written: the next save tries again
+
+        thread = threading.Thread(target=run, name="clip-lengths-save", daemon=True)
+        thread.start()
+        return thread
+
+    def _next_write(self) -> int:
+        self._writes_asked += 1
+        return self._writes_asked
+
+    def _write(self, entries: dict[str, list], seq: int) -> dict[str, list] | None:
+        """Write ``entries`` less those of clips deleted since (so the file does not grow
+        forever); the entries written, or None when the folder cannot be written. One
+        write at a time, and never an older copy over a newer one: a save at close may
+        meet one still running in the background."""
+        live = {n: e for n, e in entries.items() if (self.folder / n).is_file()}
+        text = json.dumps({"format": FORMAT, "clips": live}, separators=(",", ":"))
+        with self._write_lock:
+            if seq < self._written:
+                return live  # a later copy is on the disk already
+            self._written = seq
+            tmp = self.file.with_name(f".{INDEX_NAME}.{os.getpid()}.tmp")
+            try:
+                tmp.write_text(text, encoding="utf-8")
+                os.replace(tmp, self.file)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    tmp.unlink(missing_ok=True)
+                return None
+        return live
 
 
 def _read_index(file: Path) -> dict[str, list] | None:

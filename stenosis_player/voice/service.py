@@ -140,7 +140,7 @@ class SpeechService(QObject):
         self._lengths_timer = QTimer(self)  # saves the index a while after it changed
         self._lengths_timer.setSingleShot(True)
         self._lengths_timer.setInterval(2000)
-        self._lengths_timer.timeout.connect(self._lengths.save)
+        self._lengths_timer.timeout.connect(self._lengths.save_in_background)
         self._disk_seconds: dict[str, float] = {}  # lengths read from the disk cache
         self._current: _Utterance | None = None
         self._mode = "clips"  # "clips" | "direct" (cache unwritable) | "captions" (no engine)

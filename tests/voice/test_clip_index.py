@@ -176,3 +176,35 @@ def test_the_speech_service_indexes_real_clips_for_the_next_start(qtbot, tmp_pat
             third.close()
     finally:
         second.close()
+
+
+def test_a_background_save_writes_what_the_next_start_reads(clips):
+    folder = clips["a"].parent
+    first = ClipLengths(folder)
+    for p in clips.values():
+        first.seconds(p)
+    thread = first.save_in_background()
+    assert thread is not None and not first.changed
+    write_clip(folder / "d.wav", 1.25)  # a clip made while the save runs
+    first.seconds(folder / "d.wav")
+    assert first.changed  # so the next save writes it
+    thread.join(10)
+    again = ClipLengths(folder)
+    assert [again.seconds(p) for p in clips.values()] == [1.5, 2.0, 0.75]
+    assert again.headers_read == 0
+    assert first.save_in_background() is not None  # the clip made meanwhile
+    assert first.save_in_background() is None  # nothing new: no thread
+
+
+def test_an_older_background_copy_never_overwrites_a_newer_save(clips):
+    folder = clips["a"].parent
+    index = ClipLengths(folder)
+    index.seconds(clips["a"])
+    older = index._next_write()  # a background copy taken first, written last
+    stale = dict(index._entries)
+    index.seconds(clips["b"])
+    index.save()  # the save at close: a and b
+    assert index._write(stale, older) is not None
+    again = ClipLengths(folder)
+    assert again.seconds(clips["a"]) == 1.5 and again.seconds(clips["b"]) == 2.0
+    assert again.headers_read == 0  # b's entry was not lost to the older copy
