@@ -581,6 +581,12 @@ class Store:
             self._conn.execute("PRAGMA query_only = 1")
         return self._writer
 
+    def start_wanted_writer(self) -> None:
+        """Start now the writer thread that :meth:`writer_thread` asked for (the window
+        does, in an idle slice of its own, so that a session's start does not)."""
+        if self._writer is None and self._thread_wanted:
+            self.start_writer()
+
     def writer_thread(self) -> StoreWriter | None:
         """Ask for the writer thread (see :meth:`start_writer`) without starting it yet:
         it starts at the first write (its module and thread cost the slice that opens the
@@ -600,6 +606,7 @@ class Store:
             if queue is not None:
                 self.close_notice = queue.close(timeout) or self.close_notice
         self._writer = self._inline = None
+        self._thread_wanted = False  # closed: no writer starts any more
         with contextlib.suppress(sqlite3.Error):
             self._conn.execute("PRAGMA query_only = 0")
             self._conn.execute("PRAGMA optimize")

@@ -58,6 +58,7 @@ _AFTER_FIRST_FRAME = (
     "player",
     "prefit_player",
     "import_session",
+    "store_writer",
     "end_view",
     "checkin",
     "list_voices",  # starts a speech worker process: not while the first frame is made
@@ -404,6 +405,11 @@ class MainWindow(QMainWindow):
                 # what a session's start imports (the engine's timer, the recorder)
                 from .. import recorder  # noqa: F401
                 from . import controller  # noqa: F401
+            elif piece == "store_writer":
+                # the store's writer thread, which a session's first write would start
+                # (2-3 ms of the session's start, itself the longest slice)
+                if self.store is not None and hasattr(self.store, "start_wanted_writer"):
+                    self.store.start_wanted_writer()
             elif piece == "import_week":
                 from . import reminders_tab  # noqa: F401 - the week line's reminder days
             elif piece == "prefit_player":
@@ -417,8 +423,16 @@ class MainWindow(QMainWindow):
             self._next_slice(step + 1)
             return
         self._screens_built = True
-        waiting, self._when_built = self._when_built, []
-        for run in waiting:
+        self._run_waiting()
+
+    def _run_waiting(self) -> None:
+        """What waited for the screens, one per turn of the event loop: the single-instance
+        socket (QtNetwork's import), the schema check's thread and a session's start
+        were 15-25 ms together."""
+        if self._when_built:
+            run = self._when_built.pop(0)
+            if self._when_built:
+                QTimer.singleShot(1, self, self._run_waiting)
             run()
 
     def _next_slice(self, step: int) -> None:
@@ -447,10 +461,12 @@ class MainWindow(QMainWindow):
     def when_built(self, run: Callable[[], None]) -> None:
         """Run ``run`` once the first frame is shown and the other screens are built (a
         session started by ``--start`` then begins without building them at once)."""
-        if self._screens_built:
+        if self._screens_built and not self._when_built:
             run()
             return
         self._when_built.append(run)
+        if self._screens_built:
+            return  # after those still waiting
         # a window that is never painted (shown minimised) still gets there, a bit later
         QTimer.singleShot(1000, self, self._build_unless_scheduled)
 

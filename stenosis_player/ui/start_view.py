@@ -55,6 +55,7 @@ class StartView(QWidget):
     def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.catalog = catalog
+        self._notices_waiting: list[tuple[str, str]] | None = None  # see set_notices
         title = QLabel("Stenosis Player", objectName="title")
         subtitle = QLabel(
             "Choose a program, then press Start (Enter). The voice guides you from there.",
@@ -154,7 +155,17 @@ class StartView(QWidget):
         self.week.setVisible(bool(text))
 
     def set_notices(self, items: list[tuple[str, str]]) -> None:
+        if self.isHidden():  # behind the player: made when it shows (1-2 ms of a start)
+            self._notices_waiting = list(items)
+            return
+        self._notices_waiting = None
         self.notices.set_items(items)
+
+    def showEvent(self, event) -> None:
+        waiting, self._notices_waiting = self._notices_waiting, None
+        if waiting is not None:
+            self.notices.set_items(waiting)
+        super().showEvent(event)
 
     def _program_changed(self, row: int) -> None:
         if row >= 0:
