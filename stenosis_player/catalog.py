@@ -564,6 +564,7 @@ def _cross_reference_problems(data: dict[str, Any], base_dir: Path) -> list[str]
             seen.add(item["id"])
         return seen
 
+    inside = base_dir.resolve()  # where every picture must stay
     source_ids = dupes("sources", data["sources"])
     exercise_ids = dupes("exercises", data["exercises"])
     program_ids = dupes("programs", data["programs"])
@@ -581,12 +582,12 @@ def _cross_reference_problems(data: dict[str, Any], base_dir: Path) -> list[str]
                 ref = item.get("source") if isinstance(item, dict) else None
                 if ref is not None and ref not in source_ids:
                     problems.append(f"{where}.{kind}[{j}].source: unknown source {ref!r}")
-        problems += _image_problems(ex.get("images", {}), f"{where}.images", base_dir)
+        problems += _image_problems(ex.get("images", {}), f"{where}.images", base_dir, inside)
         for j, mod in enumerate(ex.get("modifications", [])):
             mwhere = f"{where}.modifications[{j}]"
             if mod.get("replace_with") and mod["replace_with"] not in exercise_ids:
                 problems.append(f"{mwhere}.replace_with: unknown exercise {mod['replace_with']!r}")
-            problems += _image_problems(mod.get("images", {}), f"{mwhere}.images", base_dir)
+            problems += _image_problems(mod.get("images", {}), f"{mwhere}.images", base_dir, inside)
     mods = {ex["id"]: {m["id"] for m in ex.get("modifications", [])} for ex in data["exercises"]}
     for i, prog in enumerate(data["programs"]):
         if prog.get("source") and prog["source"] not in source_ids:
@@ -614,8 +615,14 @@ def _cross_reference_problems(data: dict[str, Any], base_dir: Path) -> list[str]
     return problems
 
 
-def _image_problems(images: dict[str, Any], where: str, base_dir: Path) -> list[str]:
+def _image_problems(
+    images: dict[str, Any], where: str, base_dir: Path, inside: Path | None = None
+) -> list[str]:
+    """``inside``: ``base_dir.resolve()``, once per catalogue (each picture resolving it
+    again was a ``realpath`` of every folder on the way: ~1 ms of a start)."""
     problems = []
+    if inside is None and images:
+        inside = base_dir.resolve()
     for phase, img in images.items():
         rel = img["path"]
         loc = f"{where}.{phase}.path"
@@ -626,7 +633,7 @@ def _image_problems(images: dict[str, Any], where: str, base_dir: Path) -> list[
             problems.append(f"{loc}: {rel!r} leaves the catalogue's folder")
         elif not (base_dir / pure).is_file():
             problems.append(f"{loc}: image file {rel!r} does not exist in {base_dir}")
-        elif not (base_dir / pure).resolve().is_relative_to(base_dir.resolve()):
+        elif not (base_dir / pure).resolve().is_relative_to(inside):
             # a symlinked file or folder: what it points at must stay inside too
             problems.append(f"{loc}: {rel!r} is a link that leads outside the catalogue's folder")
         elif why := picture_problem(base_dir / pure):

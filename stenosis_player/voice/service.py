@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
@@ -25,7 +26,6 @@ from ..script import estimate_speech_seconds
 from .clip_index import ClipLengths
 from .config import VoiceConfig
 from .lines import Priority, countdown_text, speech_texts
-from .sinks import AudioSink, SilentSink
 from .synth import (
     CacheUnwritable,
     SynthesisError,
@@ -33,6 +33,9 @@ from .synth import (
     Synthesizer,
     clip_seconds,
 )
+
+if TYPE_CHECKING:
+    from .sinks import AudioSink
 
 log = logging.getLogger(__name__)  # --verbose: clips started and stopped
 
@@ -131,7 +134,9 @@ class SpeechService(QObject):
         if sink is None and not start_later:
             self.open_output()
         # lines without a clip are "played" here, timed by an estimate from their words
-        self._silent = fallback_sink or SilentSink(self)
+        # the silent sink, made on first use: its module (QUrl's enums, three QObject
+        # classes) is 2-5 ms of the window's first frame, and most runs never need it
+        self._silent_sink: AudioSink | None = fallback_sink
         #: The WAV file whose sound is playing now (set as each clip starts; None when the
         #: line is only shown, or played on the silent sink). Voice commands cancel its echo.
         self.audible_clip: Path | None = None
@@ -170,6 +175,14 @@ class SpeechService(QObject):
             self.open_output()
         assert self._sink is not None
         return self._sink
+
+    @property
+    def _silent(self) -> AudioSink:
+        if self._silent_sink is None:
+            from .sinks import SilentSink
+
+            self._silent_sink = SilentSink(self)
+        return self._silent_sink
 
     @property
     def output_open(self) -> bool:
@@ -347,7 +360,8 @@ class SpeechService(QObject):
         utterance, self._current = self._current, None
         if self._sink is not None:  # nothing plays on an output not opened yet
             self._sink.stop()
-        self._silent.stop()
+        if self._silent_sink is not None:
+            self._silent_sink.stop()
         if utterance is not None and utterance.started:
             if log.isEnabledFor(logging.INFO):
                 self._log_clip(utterance, "stopped")

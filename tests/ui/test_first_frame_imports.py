@@ -17,6 +17,7 @@ DEFERRED = [
     "stenosis_player.store",  # the progress store opens after it (or when a session starts)
     "sqlite3",
     "stenosis_player.voice.pulse",  # the sound output opens after it
+    "stenosis_player.voice.sinks",  # with it (the silent sink: when a line is only shown)
     "PySide6.QtMultimedia",
     "ctypes",
     "subprocess",  # the speech worker starts after it
