@@ -146,3 +146,24 @@ def test_doses_grown_in_earlier_sessions_show_once_the_store_opens(qtbot, catalo
     assert "12\u00a0reps" in w.start_view.exercises.item(0).text()
     assert w.session.planned_script("step-by-step") is w._previewed  # the session's plan
     opened[0].close()
+
+
+def test_the_writer_thread_starts_in_an_idle_slice_before_any_session(qtbot, catalog, tmp_path):
+    w, clock, opened = window_with_store_later(qtbot, catalog, tmp_path)
+    built: list[bool] = []
+    w.when_built(lambda: built.append(True))
+    qtbot.waitUntil(lambda: built == [True], timeout=10_000)
+    store = opened[0]
+    writer = store._writer  # started by the window's slice, no write asked for yet
+    assert writer is not None and writer._thread is not None and writer._thread.is_alive()
+    assert w.controller is None
+    qtbot.keyClick(w, Qt.Key.Key_Return)
+    qtbot.keyClick(w.checkin, Qt.Key.Key_2)
+    assert store._writer is writer  # the session's writes go through that thread
+    for _ in range(6):
+        clock.now += 0.5
+        w.controller.tick()
+    assert w.recorder.settle(timeout=10)
+    db = sqlite3.connect(tmp_path / "progress.sqlite3")
+    assert db.execute("SELECT moment, pain FROM checkins").fetchall() == [("before", 2)]
+    db.close()
