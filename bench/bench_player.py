@@ -1,7 +1,9 @@
 """Player window benchmarks; prints numbers, asserts nothing.
 
-    python bench/bench_player.py [--speed 25] [--seconds 60]
+    python bench/bench_player.py [--speed 25] [--seconds 60] [--refit-only]
 
+0. The player's refit on each new step of the default program at text sizes x1 to x2.5
+   (1280x760): its main-thread CPU per step (goal 16 ms, one frame) and its layout tries.
 1. Start-up: process start → first painted frame, the player vs a bare QMainWindow with
    one QLabel started the same way (goal: within 1.5x of the bare window).
 2. During a real session (default program, the real speech service, offscreen, played
@@ -13,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -158,13 +161,79 @@ def session_run(speed: float, seconds: float, with_voice: bool = True) -> dict[s
     }
 
 
+REFIT = """
+import json, statistics, sys, time
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from stenosis_player.catalog import load_catalog
+from stenosis_player.script import build_script
+from stenosis_player.ui import player_view
+from stenosis_player.ui.player_view import PlayerView
+cat = load_catalog(schema_later=True)
+script = build_script(cat, cat.default_program)
+tries = [0]
+real = player_view.layout_fits
+def counted(widget):
+    tries[0] += 1
+    return real(widget)
+player_view.layout_fits = counted
+out = {}
+for scale in map(float, sys.argv[1:]):
+    p = PlayerView(cat)
+    p.resize(1280, 760)  # the stack of a maximised window on a 1280x800 laptop
+    p.set_text_scale(scale)
+    p.show()
+    app.processEvents()
+    cpu, n = [], []
+    for seg in script.segments:
+        tries[0] = 0
+        t = time.thread_time()
+        p.show_segment(seg)
+        p.refit()
+        app.processEvents()
+        cpu.append((time.thread_time() - t) * 1000)
+        n.append(tries[0])
+    out[scale] = [len(cpu), statistics.median(cpu), sorted(cpu)[int(0.9 * len(cpu))], max(cpu),
+                  statistics.median(n), max(n)]
+    p.close()
+print(json.dumps(out))
+"""
+
+
+def refit_costs(scales: list[float]) -> dict[str, list[float]]:
+    """The player's refit on each new step of the default program, at each text size: its
+    main-thread CPU (ms) and how many layout tries it took."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-c", REFIT, *map(str, scales)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=True,
+        cwd=REPO,
+    )
+    return json.loads(out.stdout.splitlines()[-1])
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--speed", type=float, default=25)
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--skip-session", action="store_true")
     p.add_argument("--no-voice", action="store_true", help="captions only (to isolate speech)")
+    p.add_argument(
+        "--refit-only", action="store_true", help="only the refit per new step, x1 to x2.5"
+    )
     a = p.parse_args()
+    print("player refit per new step (default program, 1280x760, offscreen):")
+    for scale, (steps, med, p90, top, tries, most) in refit_costs([1.0, 1.5, 2.0, 2.5]).items():
+        print(
+            f"  text x{float(scale):<4g}: CPU median {med:4.1f} ms, p90 {p90:4.1f}, max {top:4.1f} "
+            f"(goal 16); layout tries median {tries:g}, max {most} ({steps} steps)"
+        )
+    if a.refit_only:
+        return
     bare_med, bare_min = first_frame_ms(BARE)
     player_med, player_min = first_frame_ms(PLAYER)
     print(f"first frame, bare window : median {bare_med:6.0f} ms (best {bare_min:.0f})")
