@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from ..catalog import Catalog
 from ..resources import assets_dir
@@ -379,7 +380,9 @@ class PlayerView(QWidget):
             self.layout().activate()
         finally:
             self._fitting = False
-            self._fit_key = (self.scale, content_key(self))
+            # a window closed mid-fit leaves the fit's generator to be collected later
+            if isValid(self):
+                self._fit_key = (self.scale, content_key(self))
 
     def _fit_shape(self) -> tuple:
         """What a new step's fit depends on (:func:`content_key`: the size, what is shown
@@ -410,7 +413,7 @@ class PlayerView(QWidget):
                     break
         finally:
             self._prefitting = False
-            if self.isVisible():
+            if isValid(self) and self.isVisible():
                 steps.close()
                 self._fit_key = None  # what the tries left is no fit: fit what is shown
                 self.refit()
