@@ -51,6 +51,7 @@ _AFTER_FIRST_FRAME = (
     # first: a session is started only once it is open. What it changes on the start
     # screen (a resume offer, grown doses, the week line) comes in one step, 1-2 frames in
     "store",
+    "import_output",  # the sound output's modules, a slice before it opens
     "speech_output",
     "qt_namespace",
     "import_widgets",
@@ -388,6 +389,10 @@ class MainWindow(QMainWindow):
             elif piece == "store":
                 self.open_store_now()
                 self.show_week()
+            elif piece == "import_output":
+                warm_up = getattr(self.speech, "import_output", None)
+                if warm_up is not None:
+                    warm_up()
             elif piece == "speech_output":
                 # the sound output and the speech worker, which the app left for now
                 start = getattr(self.speech, "start", None)

@@ -78,9 +78,12 @@ def load_library() -> tuple[ctypes.CDLL, ctypes.CDLL]:
     global _lib
     if _lib is not None:
         return _lib
-    names = ("libpulse-simple.so.0", ctypes.util.find_library("pulse-simple"))
+    # find_library only where the usual name fails: it runs ldconfig (a subprocess; it
+    # was most of the slice that opens the sound output)
+    names = ("libpulse-simple.so.0", lambda: ctypes.util.find_library("pulse-simple"))
     simple = None
     for name in names:
+        name = name() if callable(name) else name
         if not name:
             continue
         try:

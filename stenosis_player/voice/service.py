@@ -10,6 +10,7 @@ emitted once as ``notice``.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
@@ -194,6 +195,16 @@ class SpeechService(QObject):
         self._held = False
         if self._outstanding and not self._threads and not self._closed:
             self._start_threads()
+
+    def import_output(self) -> None:
+        """Import what :meth:`open_output` will use (ctypes, libpulse's binding, the sinks):
+        about half of opening it, so the window can give it an idle slice of its own."""
+        if self._sink is not None:
+            return
+        from . import sinks  # noqa: F401
+
+        with contextlib.suppress(ImportError):
+            from . import pulse  # noqa: F401
 
     def open_output(self) -> None:
         """Open the sound output now, if it is not open yet (a notice when there is none)."""

@@ -42,3 +42,20 @@ def test_a_line_said_before_start_is_spoken(qtbot, make_synth):
         qtbot.waitUntil(lambda: service.clip_seconds(LINES[1]) is not None, timeout=30_000)
     finally:
         service.close()
+
+
+def test_importing_the_output_opens_nothing(qtbot, make_synth):
+    """The window's slice before the output opens: modules only, no output, no worker."""
+    import sys
+
+    service = SpeechService(make_synth(), start_later=True)
+    try:
+        service.prepare(LINES)
+        service.import_output()
+        assert "stenosis_player.voice.sinks" in sys.modules
+        assert not service.output_open and service.synth.live_workers() == 0
+        service.start()
+        assert service.output_open
+        qtbot.waitUntil(service.is_ready, timeout=30_000)
+    finally:
+        service.close()
