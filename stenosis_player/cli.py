@@ -92,8 +92,9 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     h = sub.add_parser("history", help="print past sessions")
     h.add_argument("--csv", action="store_true", help="as CSV, for your therapist")
 
-    li = sub.add_parser("listen", help="print the voice commands the microphone hears")
-    li.add_argument("--wav", metavar="FILE", help="listen to a WAV file instead")
+    # its options (--wav, --verbose, --engine, --question, --leading-word, --help) belong to
+    # the listen module's own parser, which gets everything after "listen"
+    sub.add_parser("listen", help="print the voice commands the microphone hears", add_help=False)
 
     from .reminders.args import add_parser as add_remind_parser
 
@@ -110,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return worker_main()
     parser = build_parser(commands=not _window_options_only(argv))
     args, extra = parser.parse_known_args(argv)
+    if args.command == "listen":  # its own parser reads them (but not the window's options)
+        args.listen_options = _listen_options(argv)
+        misplaced = any(a.split("=")[0] in GLOBAL_OPTIONS for a in args.listen_options)
+        extra = args.listen_options if misplaced else []
     if extra:
         misplaced = _misplaced_global_options(parser, args, extra)
         if misplaced:
@@ -223,10 +228,22 @@ def load_catalog_or_report(path: str | None):  # -> Catalog | None
         return None
 
 
+def _listen_options(argv: list[str]) -> list[str]:
+    """What follows "listen", for its own parser (the window's --verbose before the command
+    counts too)."""
+    i = 0
+    while i < len(argv) and argv[i] != "listen":
+        i += 2 if argv[i] in _TAKES_A_VALUE else 1  # "--data-dir listen" is a folder
+    return argv[i + 1 :]
+
+
 def cmd_listen(args: argparse.Namespace) -> int:
     from .voice_commands.listen import run_listen
 
-    return run_listen(["--wav", args.wav] if args.wav else [])
+    options = list(getattr(args, "listen_options", []))
+    if args.verbose and "--verbose" not in options and "-v" not in options:
+        options.append("--verbose")
+    return run_listen(options)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
