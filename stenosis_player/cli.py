@@ -88,6 +88,13 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     e = sub.add_parser("export-audio", help="render a whole guided session into one WAV file")
     e.add_argument("out", metavar="OUT.wav")
     e.add_argument("--program", metavar="ID")
+    for command in (s, r, e):  # the catalogue is named after these too, as the docs write it
+        command.add_argument(
+            "--exercises",
+            metavar="PATH",
+            default=argparse.SUPPRESS,  # unset here: the one before the command stays
+            help="use this exercises.json instead (also allowed before the command)",
+        )
 
     h = sub.add_parser("history", help="print past sessions")
     h.add_argument("--csv", action="store_true", help="as CSV, for your therapist")
