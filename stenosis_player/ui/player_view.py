@@ -347,13 +347,18 @@ class PlayerView(QWidget):
             known = self._fit_memory.get(shape) if shape is not None else None
             if known is not None and known < self.scale:
                 # a step of this shape was fitted smaller before (a rep, a set, a side
-                # again): start the search at its answer, which two tries confirm, not at
-                # the full size (at x2 text, 10 tries and 18 ms of CPU a step, measured)
+                # again): its answer, not the search from the full size (at x2 text, 10
+                # tries and 18 ms of CPU a step, measured)
                 self.caption.hide()
                 yield
-                yield from best_factor_steps(
-                    self._apply, lambda: layout_fits(self), self.scale, known, climb=True
-                )
+                # its search found this size the largest that fits; digits have one width in
+                # UI fonts, so a try that it still fits will do (else: the search again)
+                self._apply(known)
+                if not layout_fits(self):
+                    yield
+                    yield from best_factor_steps(
+                        self._apply, lambda: layout_fits(self), self.scale, known, climb=True
+                    )
             else:
                 if last is None or last >= self.scale or not same_size:
                     self._apply(self.scale)
