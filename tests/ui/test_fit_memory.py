@@ -1,5 +1,6 @@
-"""A new step whose shape the player fitted before (a rep, a set, a side again) starts its
-fit search at that answer: at large text it is the same layout, found in fewer tries."""
+"""A new step whose shape the player fitted before (a rep, a set, a side again) gets that
+size once a try shows it still fits: at large text it is the same layout as the search from
+the full size gives, in fewer tries; one that no longer fits is searched again."""
 
 from __future__ import annotations
 
