@@ -58,7 +58,8 @@ def where():
     frame, names = sys._current_frames().get(MAIN), []
     while frame is not None and len(names) < 3:
         code = frame.f_code
-        if "stenosis_player" in code.co_filename:
+        # (pyside_imports' hook runs inside every import: name the module importing)
+        if "stenosis_player" in code.co_filename and "pyside_imports" not in code.co_filename:
             mod = code.co_filename.rsplit("stenosis_player/", 1)[-1]
             names.append(f"{mod}:{code.co_name}")
         frame = frame.f_back
