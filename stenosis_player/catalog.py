@@ -14,7 +14,7 @@ import json
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -23,6 +23,7 @@ from . import resources, strict_json
 from .catalog_sense import sense_problems
 from .digest import sha256
 from .picture_files import picture_problem
+from .records import Record, record
 from .user_files import FileProblem, decode_utf8, read_limited
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -41,8 +42,8 @@ class CatalogError(Exception):
         super().__init__(f"{path}: {len(problems)} problem(s)\n" + "\n".join(problems))
 
 
-@dataclass(frozen=True)
-class Source:
+@record
+class Source(Record):
     id: str
     title: str
     publisher: str | None
@@ -60,8 +61,8 @@ class Source:
         return ", ".join(parts)
 
 
-@dataclass(frozen=True)
-class Quantity:
+@record
+class Quantity(Record):
     """One dose number: the value used, the article's range, its words, or the app's default."""
 
     value: int
@@ -75,8 +76,8 @@ class Quantity:
         return str(self.value) + (" (app default)" if self.app_default else "")
 
 
-@dataclass(frozen=True)
-class Dose:
+@record
+class Dose(Record):
     sides: Sides
     reps: Quantity | None = None
     sets: Quantity = Quantity(1, app_default=True)
@@ -90,8 +91,8 @@ class Dose:
         return self.duration_s is not None
 
 
-@dataclass(frozen=True)
-class Steps:
+@record
+class Steps(Record):
     """Each phase's full sentence (said on the first rep) and its short cue (later reps).
     A missing cue means the full sentence is said every time: text is never cut."""
 
@@ -106,8 +107,8 @@ class Steps:
         return getattr(self, f"{phase}_cue") or getattr(self, phase)
 
 
-@dataclass(frozen=True)
-class SideCue:
+@record
+class SideCue(Record):
     """How one side is named: ``label`` on screen, ``say`` when the side starts, ``cue``
     before each rep of that side when sides alternate rep by rep."""
 
@@ -116,8 +117,8 @@ class SideCue:
     cue: str | None = None
 
 
-@dataclass(frozen=True)
-class Note:
+@record
+class Note(Record):
     """A note or tip said once: with the intro, or after a given rep of the first set."""
 
     text: str
@@ -126,14 +127,14 @@ class Note:
     rep: int = 1
 
 
-@dataclass(frozen=True)
-class Image:
+@record
+class Image(Record):
     path: Path  # absolute, resolved against the catalogue's folder
     alt: str
 
 
-@dataclass(frozen=True)
-class Modification:
+@record
+class Modification(Record):
     id: str
     name: str
     text: str
@@ -147,8 +148,8 @@ class Modification:
     equipment: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
-class ProgressionRule:
+@record
+class ProgressionRule(Record):
     field: Literal["hold_s", "reps", "sets"]
     start: int
     target: int
@@ -157,8 +158,8 @@ class ProgressionRule:
     app_default: bool = False
 
 
-@dataclass(frozen=True)
-class Progression:
+@record
+class Progression(Record):
     text: str
     next: str | None = None
     rules: tuple[ProgressionRule, ...] = ()  # in order: each starts when the one before is done
@@ -170,8 +171,8 @@ class Progression:
         return self.rules[0] if self.rules else None
 
 
-@dataclass(frozen=True)
-class Check:
+@record
+class Check(Record):
     question: str
     on_no: Literal["remove", "note"]
     timeout_s: float = 20.0
@@ -180,8 +181,8 @@ class Check:
     settle_say: str | None = None
 
 
-@dataclass(frozen=True)
-class Caution:
+@record
+class Caution(Record):
     """A caution in its article's words, with that article: the exercise's own source unless
     the catalogue names another (a caution quoted from a different article)."""
 
@@ -190,8 +191,8 @@ class Caution:
     when: str = "before-move"  # intro / before-move / hold
 
 
-@dataclass(frozen=True)
-class Exercise:
+@record
+class Exercise(Record):
     id: str
     name: str
     source: Source
@@ -227,8 +228,8 @@ class Exercise:
         return self.images.get("start") or self.images.get("end")
 
 
-@dataclass(frozen=True)
-class ProgramItem:
+@record
+class ProgramItem(Record):
     exercise_id: str
     included: bool = True
     dose: dict[str, int] = field(default_factory=dict)
@@ -236,16 +237,16 @@ class ProgramItem:
     note: str | None = None  # why it is held back, or any remark for the reader
 
 
-@dataclass(frozen=True)
-class Program:
+@record
+class Program(Record):
     id: str
     name: str
     source: Source | None
     items: tuple[ProgramItem, ...]
 
 
-@dataclass(frozen=True)
-class Safety:
+@record
+class Safety(Record):
     before_starting: str
     stop_if_it_hurts: str | None = None
     app_addition: str | None = None
@@ -253,8 +254,8 @@ class Safety:
     stop_if_it_hurts_source: str | None = None  # ... stop_if_it_hurts names its own
 
 
-@dataclass(frozen=True)
-class Catalog:
+@record
+class Catalog(Record):
     path: Path
     sources: dict[str, Source]
     exercises: dict[str, Exercise]

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, field, replace
 from enum import StrEnum
 
 from . import phrases
 from .catalog import Catalog, Exercise, Modification, Note, Program
+from .records import Record, record
 
 # Positions in four groups for the transition table: getting up from the floor is slowest.
 POSITION_GROUP = {
@@ -70,8 +71,8 @@ class Kind(StrEnum):
 UNIT_STARTS = frozenset({Kind.INTRO, Kind.MOVE, Kind.TIMED, Kind.CHECK})
 
 
-@dataclass(frozen=True)
-class Segment:
+@record
+class Segment(Record):
     index: int
     kind: Kind
     start: float  # seconds from the session's start
@@ -116,8 +117,8 @@ class Segment:
         return " · ".join(parts)
 
 
-@dataclass(frozen=True)
-class DoseOverride:
+@record
+class DoseOverride(Record):
     """A user's (or therapist's) change to one exercise's dose; None keeps the article's."""
 
     reps: int | None = None
@@ -128,8 +129,8 @@ class DoseOverride:
     modification: str | None = None
 
 
-@dataclass(frozen=True)
-class ScriptOptions:
+@record
+class ScriptOptions(Record):
     overrides: Mapping[str, DoseOverride] = field(default_factory=dict)
     order: tuple[str, ...] | None = None  # exercise ids to run, in order; None: the program's
     removed: frozenset[str] = frozenset()  # taken out of the home program by a safety rule
@@ -146,8 +147,8 @@ class ScriptOptions:
     use_progression: bool = True
 
 
-@dataclass(frozen=True)
-class Script:
+@record
+class Script(Record):
     program_id: str
     program_name: str
     segments: tuple[Segment, ...]
@@ -404,8 +405,8 @@ def _dose_words(
     return out
 
 
-@dataclass(frozen=True)
-class _Plan:
+@record
+class _Plan(Record):
     """One exercise as this session runs it: the dose resolved (the user's value, then what
     progression reached, the program's, a rule's start, the article's), and its texts (a
     chosen version's own where it has them)."""
