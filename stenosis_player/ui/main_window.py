@@ -62,6 +62,7 @@ _AFTER_FIRST_FRAME = (
     "store_writer",
     "end_view",
     "checkin",
+    "safety_notice",  # on a first run, made before it is shown
     "list_voices",  # starts a speech worker process: not while the first frame is made
 )
 
@@ -113,6 +114,8 @@ class MainWindow(QMainWindow):
         )
         self.voice = VoiceControl(self)
         self.safety_dialog: SafetyNotice | None = None
+        self._safety_made: SafetyNotice | None = None  # made ahead on a first run, unshown
+        self._safety_scale = 1.0  # the text size it was made at
         #: Set by the app on a first run: no session starts before the safety notice is read.
         self.safety_first = False
 
@@ -415,6 +418,9 @@ class MainWindow(QMainWindow):
                 # (2-3 ms of the session's start, itself the longest slice)
                 if self.store is not None and hasattr(self.store, "start_wanted_writer"):
                     self.store.start_wanted_writer()
+            elif piece == "safety_notice":
+                if self.safety_first and self.safety_dialog is None and self._safety_made is None:
+                    self._safety_made = self._make_safety_dialog()
             elif piece == "import_week":
                 from . import reminders_tab  # noqa: F401 - the week line's reminder days
             elif piece == "prefit_player":
@@ -706,21 +712,30 @@ class MainWindow(QMainWindow):
             if then is not None:  # already on screen (asked for twice): read once
                 self.safety_dialog.accepted.connect(then)
             return
+        dialog, self._safety_made = self._safety_made, None
+        if dialog is None or self._safety_scale != self._text_scale():
+            dialog = self._make_safety_dialog()
+        self.safety_dialog = dialog
+        if then is not None:
+            dialog.accepted.connect(then)
+        dialog.open()
+
+    def _make_safety_dialog(self) -> Any:
+        """The safety notice, not shown yet (a first run makes it in an idle slice after
+        the first frame: 10-20 ms, most of showing it)."""
         from .safety_notice import SafetyNotice
 
-        self.safety_dialog = SafetyNotice(self.catalog, self, self._text_scale())
-        self.safety_dialog.setStyleSheet(self.styleSheet())
+        scale = self._safety_scale = self._text_scale()
+        dialog = SafetyNotice(self.catalog, self, scale)
+        dialog.setStyleSheet(self.styleSheet())
         # large text, but a dozen lines at least: the words scroll, never a word a line
-        lines = max(20, self.safety_dialog.height() // 14)
-        scale = self._text_scale()
-        self.safety_dialog.text.setStyleSheet(f"font-size: {min(round(38 * scale), lines)}px;")
-        self.safety_dialog.ok_button.setStyleSheet(
+        lines = max(20, dialog.height() // 14)
+        dialog.text.setStyleSheet(f"font-size: {min(round(38 * scale), lines)}px;")
+        dialog.ok_button.setStyleSheet(
             f"font-size: {min(round(24 * scale), 36)}px; min-height: {min(round(44 * scale), 60)}px;"
         )
-        self.safety_dialog.accepted.connect(self._safety_seen)
-        if then is not None:
-            self.safety_dialog.accepted.connect(then)
-        self.safety_dialog.open()
+        dialog.accepted.connect(self._safety_seen)
+        return dialog
 
     def _safety_seen(self) -> None:
         self.safety_first = False
