@@ -409,6 +409,9 @@ class PlayerView(QWidget):
         Shown meanwhile (a session started), it stops and the player fits at once."""
         self.resize(*size)
         self.show_segment(seg)
+        yield  # the step's text set (2-3 ms), the styles and tries in the next turns
+        if self.isVisible():
+            return  # shown meanwhile: its showEvent fitted it
         self._prefitting = True
         steps = self._fit_steps()
         try:

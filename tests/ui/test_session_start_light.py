@@ -94,7 +94,8 @@ def test_each_slice_after_the_first_frame_gets_its_own_turn_of_the_event_loop(
         w.activateWindow()
     qtbot.waitUntil(lambda: any(name == "waited 2" for name, _, _ in work), timeout=10_000)
     beat.stop()
-    assert len(work) == len(main_window._AFTER_FIRST_FRAME) + 3
+    steps = {f"slice {n}" for n in range(len(main_window._AFTER_FIRST_FRAME))}
+    assert steps <= {name for name, _, _ in work}  # every slice ran (the prefit's, more)
     assert [name for name, _, _ in work][-3:] == ["waited 0", "waited 1", "waited 2"]
     back_to_back = [
         (a[0], b[0])
