@@ -122,6 +122,12 @@ def import_store() -> None:
         from .. import store, store_writer  # noqa: F401
 
 
+def import_network() -> None:
+    """QtNetwork, for the single-instance socket opened in the next slice."""
+    with contextlib.suppress(ImportError):
+        from PySide6 import QtNetwork  # noqa: F401
+
+
 def open_store(database_file) -> tuple[Any, list[str]]:
     try:
         from ..store import Store, StoreError
@@ -234,6 +240,7 @@ def run_app(args: argparse.Namespace) -> int:
     # the store opens just after the first frame, or before it when a session starts first
     window.open_store_later(lambda: open_store(paths.database_file), warm_up=import_store)
     if instance is not None and hasattr(instance, "listen"):
+        window.when_built(import_network)  # a turn of its own: half of opening the socket
         window.when_built(instance.listen)
     if instance is not None and hasattr(instance, "activation_requested"):
         instance.activation_requested.connect(
