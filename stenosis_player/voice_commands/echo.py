@@ -87,6 +87,23 @@ class EchoCanceller:
     DEADBAND = 2
     #: How far before its schedule the reference may be read (clips placed late).
     MAX_EARLY_S = 0.2
+    #: The echo floor (see :attr:`last_floor_db`): the reference's level is taken as its
+    #: loudest over this much before and after each block (the echo's reverberation, and
+    #: where it really is when the alignment is off by some tens of ms) ...
+    FLOOR_BACK_S = 0.25
+    FLOOR_AHEAD_S = 0.06
+    #: ... and the leftover as this share of the app's voice's blocks in the last
+    #: FLOOR_HISTORY_S left it after cancelling, relative to that level. (A command said
+    #: over the app's voice is a minority of those blocks.)
+    FLOOR_SHARE = 0.75
+    FLOOR_HISTORY_S = 8.0
+    #: A block this much louder than the leftover is the user talking: not learned, unless
+    #: blocks as loud fill most of the last FLOOR_RECENT_S (longer than any command: then
+    #: the echo itself got louder).
+    FLOOR_GATE_DB = 10.0
+    FLOOR_RECENT_S = 2.0
+    _FLOOR_FIRST = 8  # blocks learned before the gate applies
+    _AUDIBLE_DB = 30.0  # a quieter reference block (16-bit: 90 dB = full scale) is silence
 
     def __init__(self, block: int = 256, partitions: int = 16, step: float = 0.5) -> None:
         self.block = block
@@ -131,6 +148,26 @@ class EchoCanceller:
         self._hist_fill = 0  # samples of reference-bearing history since the last look
         self._last_lag: int | None = None  # what the last look found
         self._w_aligned = np.zeros_like(self._w_fg)  # the filter when the echo was last found
+        # The echo floor: the reference's level per block (as the filter read it) and, over
+        # the app's voice, how much louder the output was than the reference (dB).
+        self._ref_db: deque[float] = deque(
+            maxlen=max(1, round(self.FLOOR_BACK_S * SAMPLE_RATE / block))
+        )
+        self._offsets: deque[float] = deque(
+            maxlen=round(self.FLOOR_HISTORY_S * SAMPLE_RATE / block)
+        )
+        self._floor = np.zeros(block, np.float32) - 200.0  # per sample, beside _out
+        # the last FLOOR_RECENT_S of blocks: the offset of those not learned, else None
+        self._recent: deque[float | None] = deque(
+            maxlen=round(self.FLOOR_RECENT_S * SAMPLE_RATE / block)
+        )
+        #: The level (dB, 16-bit: 90 = full scale, as the recognizer's pause detection
+        #: measures) below which the output is what is left of the app's own voice, per
+        #: sample last returned by :meth:`process` (-200 where the app is silent or the
+        #: floor is not known yet). Unlike :attr:`last_echo` it needs no converged filter: it
+        #: comes from the reference's level and the leftover measured over the app's voice, so
+        #: it holds while the echo moves.
+        self.last_floor_db = np.zeros(0, np.float32)
 
     @property
     def active(self) -> bool:
@@ -170,20 +207,53 @@ class EchoCanceller:
         mic = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
         self._mic = np.concatenate([self._mic, mic])
         n = self.block
-        done, est = [], []
+        done, est, floors = [], [], []
         while len(self._mic) >= n:
             d, self._mic = self._mic[:n], self._mic[n:]
             e, y = self._block(d)
             done.append(e)
             est.append(y)
+            floors.append(np.full(n, self._floor_of(e), np.float32))
         if done:
             self._out = np.concatenate([self._out, *done])
             self._est = np.concatenate([self._est, *est])
+            self._floor = np.concatenate([self._floor, *floors])
         out, self._out = self._out[: len(mic)], self._out[len(mic) :]
         self.last_echo, self._est = self._est[: len(mic)] * 32768.0, self._est[len(mic) :]
+        self.last_floor_db, self._floor = self._floor[: len(mic)], self._floor[len(mic) :]
         return (np.clip(out, -1.0, 32767 / 32768) * 32768.0).astype("<i2").tobytes()
 
     # -- internals ----------------------------------------------------------------------------
+    def _floor_of(self, e: np.ndarray) -> float:
+        """The echo floor for the block just cleaned (*e*; see :attr:`last_floor_db`), and
+        what this block teaches about the leftover."""
+        if not self._ref_db:
+            return -200.0
+        now = self._pos - self.delay  # the reference the next block reads
+        i = now - self._ref_start
+        ahead = self._ref[max(0, i) : max(0, i + round(self.FLOOR_AHEAD_S * SAMPLE_RATE))]
+        level = max(max(self._ref_db), _db(ahead) if len(ahead) else -200.0)
+        if level < self._AUDIBLE_DB:
+            return -200.0
+        offset = _db(e) - level
+        if len(self._offsets) < self._FLOOR_FIRST:
+            # (these blocks count at once: from the app's first words on, it has a floor)
+            self._offsets.append(offset)
+            return level + float(np.quantile(np.fromiter(self._offsets, float), self.FLOOR_SHARE))
+        typical = float(np.quantile(np.fromiter(self._offsets, float), self.FLOOR_SHARE))
+        # Far louder than the app's voice leaves is the user talking over it: not learned
+        # (a command said over a short history would lift the floor above itself) ...
+        gated = offset > typical + self.FLOOR_GATE_DB
+        self._recent.append(offset if gated else None)
+        if not gated:
+            self._offsets.append(offset)
+        elif sum(o is not None for o in self._recent) > len(self._recent) // 2:
+            # ... unless it goes on longer than commands do: then the echo got louder (the
+            # volume turned up, or its first sound after digital silence)
+            self._offsets.extend(o for o in self._recent if o is not None)
+            self._recent.clear()
+        return level + typical
+
     def _ref_block(self) -> np.ndarray:
         """The reference samples that play during the next block (zeros where none)."""
         n = self.block
@@ -207,10 +277,12 @@ class EchoCanceller:
             self._last_ref = self._pos + n
         if not self.active:
             self._x_prev = x
+            self._ref_db.clear()
             self._pos += n
             return d, np.zeros(n, np.float32)
         if self._track_delay(d, x):
             x = self._hist_x[-1]  # this block at the new alignment
+        self._ref_db.append(_db(x))
         spectrum = np.fft.rfft(np.concatenate([self._x_prev, x]))
         self._x_prev = x
         self._x = np.roll(self._x, 1, axis=0)
@@ -329,6 +401,12 @@ def _phat_lag(d: np.ndarray, x: np.ndarray, max_lag: int) -> int | None:
     if lags[k] < 8 * np.std(lags):
         return None
     return k if k <= max_lag else k - len(lags)
+
+
+def _db(samples: np.ndarray) -> float:
+    """The level of float samples in dB of 16-bit power (90 dB: full scale), as the
+    recognizer's pause detection measures it."""
+    return 10 * math.log10(float(np.mean(np.square(samples, dtype=np.float64))) * 2**30 + 1.0)
 
 
 def erle_db(before: np.ndarray, after: np.ndarray) -> float:

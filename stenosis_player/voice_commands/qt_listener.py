@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,6 +30,14 @@ from .commands import DEFAULT_LEADING_WORD
 from .microphone import AudioSource, MicrophoneUnavailable, default_microphone
 from .reader_thread import StoppableReader
 from .recognizer import CommandRecognizer, Heard, RecognizerError, engine_for
+
+_log = logging.getLogger(__name__)
+
+
+def _canceller_of(rec) -> object | None:
+    """The echo canceller inside *rec* (pocketsphinx's, which the hybrid shares), or None."""
+    inner = getattr(rec, "sphinx", rec)
+    return getattr(inner, "_canceller", None)
 
 
 class VoiceCommandListener(QObject, StoppableReader):  # .stop(timeout) from it
@@ -60,11 +69,23 @@ class VoiceCommandListener(QObject, StoppableReader):  # .stop(timeout) from it
         self._clips: list[tuple[str, Path | None, float]] = []
         self._question = False
         self.last_heard: Heard | None = None
+        #: Phrases the recogniser spotted and refused lately, with why (``Rejected``): what a
+        #: missed command was taken for. Logged at debug level as they come.
+        self.rejected: deque = deque(maxlen=100)
+        #: The echo canceller of the last recogniser, where it had one (for diagnostics).
+        self.canceller = None
         self._listening = False
 
     @property
     def is_listening(self) -> bool:
         return self._listening
+
+    @property
+    def stream_time(self) -> float | None:
+        """Seconds of microphone sound heard so far (the time ``rejected`` and ``last_heard``
+        are given in); None while not listening."""
+        rec = self._recognizer
+        return None if rec is None else rec.stream_time
 
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():
@@ -128,6 +149,13 @@ class VoiceCommandListener(QObject, StoppableReader):  # .stop(timeout) from it
             with self._lock:
                 rec.play_reference(samples, rec.stream_sample_at(when))
 
+    def _note_rejected(self, rec: CommandRecognizer) -> None:
+        refused = getattr(rec, "rejected", None)
+        while refused:
+            r = refused.popleft()
+            self.rejected.append(r)
+            _log.debug("refused %r at %.2f s: %s", r.phrase, r.time, r.reason)
+
     def _run(self) -> None:
         rec = None
         try:
@@ -150,6 +178,7 @@ class VoiceCommandListener(QObject, StoppableReader):  # .stop(timeout) from it
             with self._lock:
                 self._source = source
                 self._recognizer = rec
+                self.canceller = _canceller_of(rec)
                 rec.set_app_speaking(*self._speaking)
                 rec.set_question_open(self._question)
             if self._stop.is_set():
@@ -161,6 +190,7 @@ class VoiceCommandListener(QObject, StoppableReader):  # .stop(timeout) from it
                 self._place_clips(rec)
                 with self._lock:
                     heard = rec.feed(block, getattr(source, "captured_at", None))
+                self._note_rejected(rec)
                 for h in heard:
                     self.last_heard = h
                     self.command_heard.emit(h.command.value)

@@ -341,14 +341,15 @@ class SphinxRecognizer(StreamPosition):
             raise ValueError("PCM chunks must hold whole 16-bit samples")
         if captured_at is not None:
             self._clock = (self._pos + len(pcm) // 2, captured_at)
-        echo = None
+        echo = left = None
         if self._canceller is not None:
             pcm = self._canceller.process(pcm)
             if self._canceller.active:
                 echo = self._canceller.last_echo
+                left = getattr(self._canceller, "last_floor_db", None)
         self.last_cancelled = pcm  # (the hybrid recognizer's network hears the same audio)
         start = self._pos
-        self._update_vad(pcm, start, echo)
+        self._update_vad(pcm, start, echo, left)
         self._audio += pcm
         excess = len(self._audio) - int(AUDIO_KEPT_S * BYTES_PER_SECOND)
         if excess > 0:
@@ -413,9 +414,11 @@ class SphinxRecognizer(StreamPosition):
             f.writelines(lines)
         return path
 
-    def _update_vad(self, pcm: bytes, start: int, echo=None) -> None:
+    def _update_vad(self, pcm: bytes, start: int, echo=None, left_db=None) -> None:
         """Mark each VAD frame as speech or not. *echo*: the canceller's estimate of the
-        app's voice in *pcm* (numpy, one value per sample), or None when there is none."""
+        app's voice in *pcm* (numpy, one value per sample), or None when there is none;
+        *left_db*: the canceller's echo floor (``EchoCanceller.last_floor_db``), the level
+        up to which what is left of the app's voice reaches, per sample."""
         buf = self._vad_buf + pcm
         n = self._vad_bytes
         first = start - len(self._vad_buf) // 2
@@ -431,6 +434,8 @@ class SphinxRecognizer(StreamPosition):
                 a, b = max(0, i // 2 - lead), max(0, (i + n) // 2 - lead)
                 power = float(echo_power[a:b].sum()) / (n // 2)
                 floor = 10 * math.log10(power + 1.0) - self.settings.echo_residual_db
+                if left_db is not None and b > a:
+                    floor = max(floor, float(left_db[a:b].max()))
             speech = self._vad.is_speech(buf[i : i + n], floor)
             frame_start, frame_end = first + i // 2, first + (i + n) // 2
             self._speech.append((frame_start, bool(speech)))

@@ -287,19 +287,32 @@ def test_the_voice_follows_a_new_default_output(session, sound_server):
     assert s.window.controller.stage is Stage.RUNNING
 
 
-@pytest.mark.xfail(
-    reason="not yet every time: with the echo canceller aligned from the sound, heard alone in "
-    "6 of 15 runs at load 14-17 (10 of 10 at load 13-16 with the alignment's first version), and "
-    "in 4 of 4 runs beside tests/voice_commands and tests/audio; at that load the playback "
-    "underruns and the loopback adds up to 300 ms, so the echo keeps moving ('speech just before')",
-    strict=False,
-)
+def _listener_state(listener, said) -> str:
+    """What the listener refused and where its echo canceller stood: why a command was missed."""
+    c = listener.canceller
+    echo = (
+        f"canceller delay {c.delay} moves {c.moves} aligned {c.aligned} found {c.found}"
+        if c is not None
+        else "no canceller"
+    )
+    refused = "; ".join(f"{r.phrase!r} at {r.time:.2f}: {r.reason}" for r in listener.rejected)
+    h = listener.last_heard
+    got = f"heard {h.phrase!r} at {h.start:.2f}-{h.time:.2f}" if h is not None else "heard nothing"
+    at = f"{said:.2f} s" if said is not None else "?"
+    return f"said at {at}; {got}; {echo}; refused: {refused or 'nothing'}"
+
+
 def test_it_hurts_said_over_the_app_voice_opens_the_choices(session, sound_server):
     """The speakers' monitor is looped into the microphone 20 dB down, as a laptop's
     microphone hears its speakers. What the echo canceller leaves of the app's voice filled
     the pause the recogniser wants before a command ("speech just before (100%)"), so "it
     hurts" was refused at -40 to -20 dB; over the app's voice only speech near the
-    command's own level counts now (Settings.over_app_margin_db)."""
+    command's own level counts now (Settings.over_app_margin_db). On a loaded machine the
+    playback runs dry and the echo moves faster than the canceller can follow, so the
+    leftover filled the pauses again: "it hurts" never stood alone as a burst of speech
+    and pocketsphinx's streaming search alone missed it in 3 of 10 and 4 of 8 runs beside
+    two CPU burners. The echo floor (EchoCanceller.last_floor_db) finds the pauses from the
+    app's voice's level, whether or not the filter has converged."""
     s = session(speed=1.0, voice_commands__enabled=True)
     s.prepare()
     s.start()
@@ -315,9 +328,14 @@ def test_it_hurts_said_over_the_app_voice_opens_the_choices(session, sound_serve
             sound_server.pactl("set-sink-input-volume", line.split("\t")[0], "-20dB")
     s.wait_for_long_line(3.0)
     assert s.speech.is_speaking()
-    with s.qtbot.waitSignal(s.window.listener.command_heard, timeout=15000) as heard:
+    listener = s.window.listener
+    said = listener.stream_time  # where in the microphone's stream the command is said
+    with s.qtbot.waitSignal(listener.command_heard, timeout=15000, raising=False) as heard:
         sound_server.say_into_mic(COMMANDS / "slt_1.0_it_hurts.wav").wait(10)
-    assert heard.args == ["it_hurts"]
+    state = _listener_state(listener, said)
+    print("listener:", state)  # (shown with -s: what each run heard, for counting runs)
+    assert heard.signal_triggered, f"'it hurts' was not heard: {state}"
+    assert heard.args == ["it_hurts"], state
     assert s.window.player.hurt_panel.isVisible()
     assert s.window.controller.stage is Stage.PAUSED
 
