@@ -8,6 +8,7 @@ nothing else is overwritten.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
@@ -50,9 +51,12 @@ class NoticeArea(QWidget):
     ``limit`` keeps a busy screen (the player) to the newest few, with a line saying how
     many earlier ones are waiting on the start screen."""
 
-    def __init__(self, limit: int | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, limit: int | None = None, brief: bool = False, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.limit = limit
+        self.brief = brief  # headlines only (the full text is the tooltip and on the start screen)
         self.labels: list[QLabel] = []
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -75,7 +79,9 @@ class NoticeArea(QWidget):
             if i < len(shown):
                 key, text = shown[i]
                 # "⚠" is in DejaVu Sans, which every Linux desktop has (an emoji may not be)
-                label.setText(f"⚠ {text}")
+                said = headline(text) if self.brief else text
+                label.setText(f"⚠ {said}")
+                label.setToolTip(text if said != text else "")
                 label.setProperty("noticeKey", key)
             label.setVisible(i < len(shown))
         hidden = len(items) - len(shown)
@@ -88,8 +94,17 @@ class NoticeArea(QWidget):
         self.setVisible(bool(items))
 
     def texts(self) -> list[str]:
-        """The notices on show, newest first (without their warning sign)."""
+        """The notices on show, newest first, in full (a brief area shows their headlines)."""
         return list(getattr(self, "_shown", []))
 
     def text(self) -> str:
         return "\n".join(self.texts())
+
+
+def headline(text: str) -> str:
+    """A notice's first words: up to its first colon ("Voice commands are off: No
+    microphone found…" -> "Voice commands are off"), else its first sentence. Every notice
+    is the app's own wording, written headline first."""
+    sentence = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    head, colon, _ = sentence.partition(": ")
+    return head if colon else sentence

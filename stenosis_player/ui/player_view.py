@@ -72,9 +72,12 @@ DESIGN_PX = {
 # do now (cue, count, rep, It hurts, the choices); the exercise name, the next exercise, the
 # phase word and the ordinary buttons grow less, so on a laptop screen the text size
 # reaches the words that matter instead of being spent on the edges (or shrinking them all).
-GROWTH = {"title": 0.5, "phase": 0.3, "next": 0.3, "mic": 0.5, "button": 0.5}
+GROWTH = {"title": 0.5, "phase": 0.3, "next": 0.3, "notice": 0.3, "mic": 0.5, "button": 0.5}
 SESSION_NOTICES = ("session", "voice", "microphone")  # notice keys the player shows
 RING_DESIGN_SIDE = 370  # the countdown's least side: digits ~155 px tall; it grows with room
+# above the default text size its least side gives way by f**-this: at 1/f, two notices on a
+# 1366x768 laptop left no larger size that fit (the cue stayed at x1's size at x2)
+RING_GIVES_WAY = 2.0
 SHORT_CUE = 28  # a sentence this short is its own cue
 FIT_MEMORY = 256  # step shapes remembered (a session has a few dozen)
 _DIGIT = re.compile(r"\d")
@@ -141,7 +144,8 @@ class PlayerView(QWidget):
         self.title = self._label("title", "title", wrap=True)
         self.phase = self._label("muted", "phase")
         self.where = self._label("where", "where", wrap=True)
-        self.notices = NoticeArea(limit=2)
+        # headlines: each full notice, read once, took two lines a screen needs for the step
+        self.notices = NoticeArea(limit=2, brief=True)
         self._roles.append((self.notices, "notice"))
         # voice commands: a microphone symbol while listening, and the last command heard
         self.mic = QLabel(objectName="where")  # rich text: our own icon, escaped words
@@ -318,7 +322,7 @@ class PlayerView(QWidget):
                 widget.setStyleSheet(f"font-size: {px}px;")
         # the ring fills the room it is given; above the default size its least side gives
         # way to the words (its digits stay larger than the cue's letters)
-        side = max(120, round(RING_DESIGN_SIDE * min(f, 1.0 / f)))
+        side = max(120, round(RING_DESIGN_SIDE * (f if f <= 1.0 else f**-RING_GIVES_WAY)))
         self.ring.setMinimumSize(side, side)
         self.factor = f
 

@@ -249,7 +249,10 @@ def test_no_voice_notice_stays_visible_during_the_session(qtbot, catalog, tmp_pa
     w.show()
     w.start_session()
     assert w.player.notices.isVisible()
-    assert "libespeak-ng1" in w.player.notices.text()
+    # the player shows its headline; what to install is in its tooltip and on the start screen
+    shown = w.player.notices.labels[0]
+    assert shown.text() == "⚠ No voice" and "libespeak-ng1" in shown.toolTip()
+    assert "libespeak-ng1" in w.start_view.notices.text()
     assert w.player.caption.text() == speech.said[0]  # captions carry the session
 
 
@@ -339,3 +342,41 @@ def test_a_larger_text_size_reaches_the_words_on_a_laptop_screen(qtbot, catalog,
     # the edges grew less than the words that say what to do now
     title_growth = sizes[2.0]["title"] / sizes[1.0]["title"]
     assert title_growth < sizes[2.0]["cue"] / sizes[1.0]["cue"], sizes
+
+
+def test_notices_leave_a_larger_text_size_to_the_words_on_a_laptop_screen(qtbot, catalog, tmp_path):
+    """With the two notices a session can show (no microphone, a preview) on a 1366x768
+    laptop, x2 still makes the hold's cue clearly larger than x1: a notice, read once, grows
+    less than what to do now (it had taken the room, and the cue stayed as at x1)."""
+    mic = (
+        "Voice commands are off: No microphone found. Plug one in or choose it in the "
+        "system's sound settings; the session goes on without voice commands."
+    )
+    preview = (
+        "Preview at 3× speed: the history keeps it apart and it does not count toward your "
+        "streak or progress."
+    )
+    sizes: dict[float, dict[str, int]] = {}
+    for scale in (1.0, 2.0):
+        settings = short_settings(tmp_path / str(scale), ("sustained-lumbar-extension",))
+        settings.set("display.text_scale", scale)
+        clock = Clock()
+        w = MainWindow(catalog, settings=settings, speech=CaptionOnlySpeech(), clock=clock)
+        qtbot.addWidget(w)
+        w.resize(1366, 728)  # a 1366x768 laptop's window under a panel and frame
+        w.show()
+        w.add_notice(mic, "microphone")
+        w.start_session()
+        w.set_session_notice(preview)
+        advance_to(w, clock, Kind.HOLD)
+        qtbot.wait(10)
+        p = w.player
+        assert p.notices.isVisible()
+        # headlines, each on one line; the full text is the tooltip and on the start screen
+        shown = [label.text() for label in p.notices.labels if label.isVisible()]
+        assert shown == ["⚠ Preview at 3× speed", "⚠ Voice commands are off"]
+        assert all(label.toolTip() for label in p.notices.labels if label.isVisible())
+        sizes[scale] = {name: getattr(p, name).property("fitPx") for name in ("cue", "notices")}
+        assert p.hurt_btn.isVisible() and p.rect().contains(p.hurt_btn.geometry())
+        w.close()
+    assert sizes[2.0]["cue"] >= 1.25 * sizes[1.0]["cue"], sizes
