@@ -145,6 +145,15 @@ def _import_sounddevice():
     return sounddevice
 
 
+def no_microphone(exc: BaseException) -> str:
+    """What to do first; the sound system's own words last, for whoever helps (they read
+    "Error querying device -1" in the middle of the sentence a user needs)."""
+    return (
+        "No microphone found. Plug one in or choose it in the system's sound settings; the "
+        f"session goes on without voice commands. (The sound system said: {exc}.)"
+    )
+
+
 class Microphone(AudioSource):
     """The default input device, read by PortAudio's own thread into a queue."""
 
@@ -155,10 +164,7 @@ class Microphone(AudioSource):
         try:
             info = sd.query_devices(device, kind="input")
         except Exception as exc:  # sounddevice raises ValueError or PortAudioError
-            raise MicrophoneUnavailable(
-                f"No microphone found ({exc}). Plug one in or choose it in the system's sound "
-                "settings; the session goes on without voice commands."
-            ) from exc
+            raise MicrophoneUnavailable(no_microphone(exc)) from exc
         self.device_name = str(info.get("name", "microphone"))
         try:
             self._stream = sd.RawInputStream(
@@ -245,10 +251,7 @@ class PulseMicrophone(AudioSource):
         try:
             self._recorder = PulseRecorder(SAMPLE_RATE, block_s)
         except (OSError, PulseUnavailable) as exc:
-            raise MicrophoneUnavailable(
-                f"No microphone found ({exc}). Plug one in or choose it in the system's sound "
-                "settings; the session goes on without voice commands."
-            ) from exc
+            raise MicrophoneUnavailable(no_microphone(exc)) from exc
         self._queue: queue.Queue[tuple[bytes, float, float] | None] = queue.Queue(maxsize=100)
         self._closed = threading.Event()
         self._failed: str | None = None

@@ -78,3 +78,16 @@ def test_the_capture_clock_keeps_the_earliest_arrival_not_the_late_ones():
     # after the window, an old early arrival no longer holds: the clocks may drift apart
     drifted = [clock.captured(1600 * k, 100.0 + 0.1 * k + 0.004) for k in range(7, 120)]
     assert drifted[-1] == pytest.approx(100.0 + 0.1 * 119 + 0.004, abs=1e-9)
+
+
+def test_no_such_microphone_says_what_to_do_first_and_the_sound_systems_words_last():
+    from stenosis_player.voice_commands.microphone import Microphone
+
+    with pytest.raises(MicrophoneUnavailable) as raised:
+        Microphone(device="a microphone that is not there")
+    text = str(raised.value)
+    assert text.startswith(
+        "No microphone found. Plug one in or choose it in the system's sound settings; "
+        "the session goes on without voice commands. (The sound system said: "
+    )
+    assert "a microphone that is not there" in text  # PortAudio's reason, for whoever helps
