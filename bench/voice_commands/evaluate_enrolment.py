@@ -13,6 +13,11 @@ speech.
 It also prints what Settings would show for that enrolment: each take heard by the network
 adapted to the *other* takes (leave one take out, ``enrolment.NetworkCheck.recheck``), so
 one can see whether that figure predicts the held-out recall.
+
+Modes (``--modes``): ``shipped`` (the network as shipped), ``enrolled`` (adapted to the takes
+alone, as before the noise copies), ``noisy`` (adapted to the takes and their noise copies,
+adapt.NOISE_COPIES: what the app does now). ``--model``/``--thresholds`` measure another
+base network.
 """
 
 from __future__ import annotations
@@ -40,7 +45,12 @@ from stenosis_player.voice_commands.enrolment import (
     TakeAudio,
     enrolment_plan,
 )
-from stenosis_player.voice_commands.neural import NeuralRecognizer, NeuralSettings
+from stenosis_player.voice_commands.kws_model import KwsModel
+from stenosis_player.voice_commands.neural import (
+    NeuralRecognizer,
+    NeuralSettings,
+    default_model_path,
+)
 
 TABLE = phrase_to_command()
 NOISES = ("none", "white", "pink", "babble")
@@ -75,9 +85,13 @@ def enrolment_takes(data: Path, manifest: list[dict], voice: str) -> list[tuple[
     return out
 
 
-def leave_one_out(takes: list[tuple[PlannedTake, Take]]) -> tuple[int, int, float]:
-    """(takes heard right, takes, seconds): what Settings shows for this enrolment."""
-    check = NetworkCheck()
+MODES = ("shipped", "enrolled", "noisy")
+
+
+def leave_one_out(takes: list[tuple[PlannedTake, Take]], model, settings) -> tuple[int, int, float]:
+    """(takes heard right, takes, seconds): what Settings shows for this enrolment (with
+    adapt.NOISE_COPIES as set)."""
+    check = NetworkCheck(model, settings)
     audios = [(p, TakeAudio(t.pcm, t.speech_start, t.speech_end, 0.0, 60.0)) for p, t in takes]
     t0 = time.perf_counter()
     heard = check.recheck(audios)
@@ -99,16 +113,18 @@ def _set_rate(rate: float | None) -> None:
 
 
 def _run(args):
-    data, entries, question, voice, takes, rate = args
+    data, entries, question, voice, takes, rate, mode, model_path, thresholds = args
     _set_rate(rate)
-    if takes is None:
-        ev._RECOGNIZER = NeuralRecognizer
+    base = KwsModel(model_path or default_model_path())
+    if mode == "shipped":
+        model = base
     else:
-        if voice not in _ADAPTED:
-            _ADAPTED[voice] = NeuralRecognizer(enrolment=takes).model
-        model = _ADAPTED[voice]
-        ev._RECOGNIZER = lambda settings: NeuralRecognizer(settings=settings, model=model)
-    return ev._run_group((data, entries, NeuralSettings.load(), question))
+        if (voice, mode) not in _ADAPTED:
+            adapt.NOISE_COPIES = mode == "noisy"
+            _ADAPTED[(voice, mode)] = NeuralRecognizer(model=base, enrolment=takes).model
+        model = _ADAPTED[(voice, mode)]
+    ev._RECOGNIZER = lambda settings: NeuralRecognizer(settings=settings, model=model)
+    return ev._run_group((data, entries, NeuralSettings.load(thresholds), question))
 
 
 def _cell(a: int, n: int) -> str:
@@ -124,15 +140,28 @@ def main(argv: list[str] | None = None) -> int:
         "--negative-subset", type=int, default=2, help="keep 1 in N ordinary-speech files"
     )
     ap.add_argument("--rate", type=float, help="the adaptation's step size (default: adapt's)")
+    ap.add_argument(
+        "--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}"
+    )
+    ap.add_argument("--model", type=Path, help="this base network instead of the shipped one")
+    ap.add_argument("--thresholds", type=Path, help="and these thresholds")
     args = ap.parse_args(argv)
+    modes = [m for m in args.modes.split(",") if m]
+    if not modes or set(modes) - set(MODES):
+        ap.error(f"--modes: choose from {', '.join(MODES)}")
     _set_rate(args.rate)
+    base = KwsModel(args.model or default_model_path())
+    settings = NeuralSettings.load(args.thresholds)
     manifest = load_manifest(args.data)
     jobs, keys = [], []
-    predicted: dict[str, tuple[int, int, float]] = {}
+    predicted: dict[tuple[str, str], tuple[int, int, float]] = {}
     for voice in ev.HELD_OUT:
         planned_takes = enrolment_takes(args.data, manifest, voice)
         takes = [t for _, t in planned_takes]
-        predicted[voice] = leave_one_out(planned_takes)
+        for mode in modes:
+            if mode != "shipped":
+                adapt.NOISE_COPIES = mode == "noisy"
+                predicted[(voice, mode)] = leave_one_out(planned_takes, base, settings)
         test = [
             e
             for e in manifest
@@ -148,13 +177,18 @@ def main(argv: list[str] | None = None) -> int:
         for e in test:
             groups[ev._group_key(e)].append(e)
         for key, entries in groups.items():
-            for mode, t in (("shipped", None), ("enrolled", takes)):
-                jobs.append((args.data, entries, key[-1], voice, t, args.rate))
+            for mode in modes:
+                job = (args.data, entries, key[-1], voice, takes, args.rate, mode)
+                jobs.append((*job, args.model, args.thresholds))
                 keys.append((voice, mode))
-        right, n, secs = predicted[voice]
+        shown = [
+            f"{mode} {right} of {n} ({secs:.1f} s)"
+            for (v, mode), (right, n, secs) in predicted.items()
+            if v == voice
+        ]
         print(
-            f"{voice}: enrolled with {len(takes)} takes; Settings would show {right} of {n} "
-            f"heard (leave one take out, {secs:.1f} s); {len(test)} test files",
+            f"{voice}: enrolled with {len(takes)} takes; Settings would show (leave one take "
+            f"out) {', '.join(shown) or '-'}; {len(test)} test files",
             flush=True,
         )
     t0 = time.time()
@@ -176,35 +210,35 @@ def main(argv: list[str] | None = None) -> int:
             for who in (voice, "all"):
                 hits[(who, mode, e["noise"], e["snr"])][0] += ok
                 hits[(who, mode, e["noise"], e["snr"])][1] += 1
-    print("\nCommands heard, per condition (shipped spotter -> adapted to the voice's enrolment)")
+    print(f"\nCommands heard, per condition ({' / '.join(modes)})")
     for who in (*ev.HELD_OUT, "all"):
         print(f"\n{who}")
         for name, noise, snr in CONDITIONS:
-            a = hits[(who, "shipped", noise, snr)]
-            b = hits[(who, "enrolled", noise, snr)]
-            print(f"  {name:13s}{_cell(*a):>20s}{_cell(*b):>20s}")
+            cells = "".join(f"{_cell(*hits[(who, m, noise, snr)]):>20s}" for m in modes)
+            print(f"  {name:13s}{cells}")
     print("\nLeave-one-take-out (what Settings shows) against the held-out recall, adapted")
-    for voice in ev.HELD_OUT:
-        right, n, _ = predicted[voice]
-        quiet = hits[(voice, "enrolled", "none", "clean")]
-        at20 = [hits[(voice, "enrolled", k, "20db")] for k in ("white", "pink", "babble")]
-        at10 = [hits[(voice, "enrolled", k, "10db")] for k in ("white", "pink", "babble")]
+    for (voice, mode), (right, n, _) in sorted(predicted.items()):
+        quiet = hits[(voice, mode, "none", "clean")]
+        at20 = [hits[(voice, mode, k, "20db")] for k in ("white", "pink", "babble")]
+        at10 = [hits[(voice, mode, k, "10db")] for k in ("white", "pink", "babble")]
         print(
-            f"  {voice}: Settings {_cell(right, n)}; held-out quiet {_cell(*quiet)}, "
+            f"  {voice} {mode}: Settings {_cell(right, n)}; held-out quiet {_cell(*quiet)}, "
             f"20 dB {_cell(sum(a for a, _ in at20), sum(b for _, b in at20))}, "
             f"10 dB {_cell(sum(a for a, _ in at10), sum(b for _, b in at10))}"
         )
     print(
         "\nFalse commands per hour of the voice's ordinary speech (quiet, white/pink/babble 20 dB)"
     )
-    for voice in ev.HELD_OUT:
+    for voice in (*ev.HELD_OUT, "all"):
         cells = []
-        for mode in ("shipped", "enrolled"):
-            h = hours[(voice, mode)]
-            cells.append(f"{false[(voice, mode)] / h:.1f} ({false[(voice, mode)]})" if h else "-")
-        print(
-            f"  {voice}: shipped {cells[0]}, enrolled {cells[1]} [{hours[(voice, 'enrolled')] * 60:.0f} min]"
-        )
+        for mode in modes:
+            if voice == "all":
+                f = sum(false[(v, mode)] for v in ev.HELD_OUT)
+                h = sum(hours[(v, mode)] for v in ev.HELD_OUT)
+            else:
+                f, h = false[(voice, mode)], hours[(voice, mode)]
+            cells.append(f"{mode} {f / h:.1f} ({f})" if h else f"{mode} -")
+        print(f"  {voice}: {', '.join(cells)} [{hours[(voice, modes[0])] * 60:.0f} min]")
     return 0
 
 

@@ -9,6 +9,7 @@ weights (so ordinary speech stays filler), which takes well under a second.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -45,37 +46,122 @@ def takes_from_enrolment(enrolment) -> list[Take]:
     return out
 
 
-def _windows(model: KwsModel, take: Take) -> list[tuple[np.ndarray, bool]]:
-    """(window, is the command) pairs cut from one take, padded with its own room noise."""
-    spec = model.spec
+def _padded(spec, take: Take) -> tuple[np.ndarray, int, np.ndarray] | None:
+    """The take padded on both sides with its own room (so no window runs off the
+    recording), where its speech ends in that, and the speech itself; None without speech."""
     audio = np.frombuffer(take.pcm, "<i2").astype(np.float32) / 32768.0
-    end = int(take.speech_end)
-    if not 0 < end <= len(audio) or take.speech_start >= end:
-        return []
-    # Pad with the quietest part of the take (the room), so no window runs off the recording.
-    room = audio[: max(0, int(take.speech_start) - 800)]
+    start, end = int(take.speech_start), int(take.speech_end)
+    if not 0 < end <= len(audio) or start >= end:
+        return None
+    # The quietest part of the take (before the speech) is the room.
+    room = audio[: max(0, start - 800)]
     if len(room) < 1600:
         room = np.zeros(1600, dtype=np.float32)
     pad = spec.window_samples + 2 * SAMPLE_RATE
+    filled = np.tile(room, int(np.ceil(pad / len(room))))[:pad]
+    padded = np.concatenate([filled, audio, filled])
+    return padded, end + pad, audio[max(0, start) : end]
 
-    def filled(n: int) -> np.ndarray:
-        reps = int(np.ceil(n / len(room)))
-        return np.tile(room, reps)[:n]
 
-    padded = np.concatenate([filled(pad), audio, filled(pad)])
-    end += pad
-    logmel = LogMel(spec)
+def _cut(logmel: LogMel, spec, padded: np.ndarray, end: int, offsets) -> list[np.ndarray]:
+    """Normalised windows of *padded* ending *offsets* seconds after sample *end*."""
     out = []
-    for offset, positive in [(s, True) for s in POSITIVE_AFTER_S] + [
-        (s, False) for s in FILLER_AT_S
-    ]:
+    for offset in offsets:
         stop = end + int(offset * SAMPLE_RATE)
         frames = logmel.frames(padded[stop - spec.window_samples : stop])
         if len(frames) == spec.window_frames:
-            out.append((normalise(frames), positive))
+            out.append(normalise(frames))
+    return out
+
+
+def _windows(model: KwsModel, take: Take) -> list[tuple[np.ndarray, bool]]:
+    """(window, is the command) pairs cut from one take, padded with its own room noise."""
+    spec = model.spec
+    made = _padded(spec, take)
+    if made is None:
+        return []
+    padded, end, _speech = made
+    logmel = LogMel(spec)
+    out = [(w, True) for w in _cut(logmel, spec, padded, end, POSITIVE_AFTER_S)]
+    out += [(w, False) for w in _cut(logmel, spec, padded, end, FILLER_AT_S)]
     # the room alone
-    frames = logmel.frames(padded[: spec.window_samples])
-    out.append((normalise(frames), False))
+    out.append((normalise(logmel.frames(padded[: spec.window_samples])), False))
+    return out
+
+
+# -- noise copies ------------------------------------------------------------------------------
+# The takes are recorded in a quiet room, so a last layer fitted to them alone never hears the
+# user's voice in noise. Each take therefore also gives copies mixed with noise made here
+# (never a recording): white, pink, and babble made from the take's own speech (several
+# copies, reversed so no word is recognisable, shifted and summed). The babble comes from the
+# take itself, not the user's other takes, so each take's windows depend on that take alone:
+# the leave-one-take-out check (enrolment.NetworkCheck) then fits exactly what listening fits.
+NOISE_KINDS = ("white", "pink", "babble")
+NOISE_SNR_DB = (5.0, 20.0)  # each copy's speech-to-noise ratio, drawn per take and kind
+NOISY_POSITIVE_AFTER_S = (0.15, 0.35, 0.6)
+NOISY_FILLER_AT_S = (-0.2,)
+BABBLE_TALKERS = 5
+#: Whether adaptation adds the noise copies. Off until held-out voices show they help without
+#: more false commands (evaluate_enrolment.py measures both ways: modes enrolled and noisy).
+NOISE_COPIES = False
+
+
+def _pink(n: int, rng: np.random.Generator) -> np.ndarray:
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    spectrum /= np.sqrt(np.maximum(np.arange(len(spectrum)), 1.0))
+    return np.fft.irfft(spectrum, n)
+
+
+def _babble(n: int, speech: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    backwards = speech[::-1].astype(np.float64)
+    loop = np.tile(backwards, int(np.ceil(n / len(backwards))) + 1)
+    out = np.zeros(n)
+    for _ in range(BABBLE_TALKERS):
+        shift = int(rng.integers(0, len(backwards)))
+        out += loop[shift : shift + n] * rng.uniform(0.6, 1.0)
+    return out
+
+
+def make_noise(kind: str, n: int, speech: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """*n* samples of *kind* noise ("white", "pink" or "babble" of *speech*), unit RMS."""
+    if kind == "white":
+        noise = rng.standard_normal(n)
+    elif kind == "pink":
+        noise = _pink(n, rng)
+    elif kind == "babble":
+        noise = _babble(n, speech, rng)
+    else:
+        raise ValueError(f"unknown noise kind {kind!r}")
+    return noise / (float(np.sqrt(np.mean(noise**2))) + 1e-12)
+
+
+def _seed(take: Take) -> int:
+    """The same take always gets the same noise (adaptation is repeatable)."""
+    return int.from_bytes(hashlib.blake2b(take.pcm, digest_size=8).digest(), "little")
+
+
+def noisy_windows(model: KwsModel, take: Take) -> list[tuple[np.ndarray, bool]]:
+    """(window, is the command) pairs from copies of *take* mixed with each noise kind at an
+    SNR drawn from NOISE_SNR_DB: the command a little after its end, the command cut off,
+    and the noise over the room alone (filler: noise is not a command)."""
+    spec = model.spec
+    made = _padded(spec, take)
+    if made is None:
+        return []
+    padded, end, speech = made
+    level = float(np.sqrt(np.mean(speech.astype(np.float64) ** 2)))
+    if level <= 0:
+        return []
+    rng = np.random.default_rng(_seed(take))
+    logmel = LogMel(spec)
+    out = []
+    for kind in NOISE_KINDS:
+        snr = rng.uniform(*NOISE_SNR_DB)
+        noise = make_noise(kind, len(padded), speech, rng) * level / 10 ** (snr / 20)
+        mixed = (padded + noise).astype(np.float32)
+        out += [(w, True) for w in _cut(logmel, spec, mixed, end, NOISY_POSITIVE_AFTER_S)]
+        out += [(w, False) for w in _cut(logmel, spec, mixed, end, NOISY_FILLER_AT_S)]
+        out.append((normalise(logmel.frames(mixed[: spec.window_samples])), False))
     return out
 
 
@@ -89,14 +175,19 @@ class TakeWindows:
     labels: np.ndarray  # class index per window (0: filler)
 
 
-def take_windows(model: KwsModel, take: Take) -> TakeWindows | None:
-    """*take*'s windows, or None when the model does not know its phrase or it has no speech."""
+def take_windows(
+    model: KwsModel, take: Take, noise_copies: bool | None = None
+) -> TakeWindows | None:
+    """*take*'s windows (with its noise copies unless *noise_copies* is False; default
+    NOISE_COPIES), or None when the model does not know its phrase or it has no speech."""
     classes = {c: i for i, c in enumerate(model.classes)}
     if take.phrase not in classes:
         return None
     pairs = _windows(model, take)
     if not pairs:
         return None
+    if NOISE_COPIES if noise_copies is None else noise_copies:
+        pairs += noisy_windows(model, take)
     hidden = np.stack([model.embedding(w) for w, _ in pairs]).astype(np.float64)
     labels = np.array([classes[take.phrase] if positive else 0 for _, positive in pairs])
     return TakeWindows(take.phrase, hidden, labels)
@@ -136,10 +227,12 @@ def adapt_output(
     steps: int = 300,
     rate: float = 1.0,
     pull: float = 0.003,
+    noise_copies: bool | None = None,
 ) -> Adaptation:
-    """A copy of *model* whose last layer also fits *takes*. Takes of phrases the model does
-    not know, or without speech, are left out; with none left the model is returned as is."""
-    windows = [w for w in (take_windows(model, t) for t in takes) if w is not None]
+    """A copy of *model* whose last layer also fits *takes* (and their noise copies, see
+    take_windows). Takes of phrases the model does not know, or without speech, are left
+    out; with none left the model is returned as is."""
+    windows = [w for w in (take_windows(model, t, noise_copies) for t in takes) if w is not None]
     if not windows:
         return Adaptation(model, 0, ())
     adapted = fit_output(model, windows, steps, rate, pull)
