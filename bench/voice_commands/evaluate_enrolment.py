@@ -238,7 +238,10 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 f, h = false[(voice, mode)], hours[(voice, mode)]
             cells.append(f"{mode} {f / h:.1f} ({f})" if h else f"{mode} -")
-        print(f"  {voice}: {', '.join(cells)} [{hours[(voice, modes[0])] * 60:.0f} min]")
+        minutes = 60 * sum(
+            h for (v, m), h in hours.items() if voice in (v, "all") and m == modes[0]
+        )
+        print(f"  {voice}: {', '.join(cells)} [{minutes:.0f} min]")
     return 0
 
 
