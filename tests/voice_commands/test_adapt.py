@@ -25,6 +25,17 @@ def heldout() -> list[dict]:
     return json.loads((DATA / "manifest.json").read_text())
 
 
+def _heard(rec, e: dict) -> bool:
+    """Is the file's phrase among what ``rec`` hears in it (fed in 100 ms blocks)?"""
+    rec.set_question_open(TABLE[e["phrase"]] in QUESTION_ONLY)
+    pcm = _pcm(e)
+    got = []
+    for i in range(0, len(pcm), 3200):
+        got += rec.feed(pcm[i : i + 3200])
+    got += rec.flush()
+    return any(h.command is TABLE[e["phrase"]] for h in got)
+
+
 def _pcm(entry: dict) -> bytes:
     with wave.open(str(DATA / entry["path"]), "rb") as w:
         return w.readframes(w.getnframes())
@@ -97,16 +108,7 @@ def test_enrolled_recognizer_hears_the_voice_in_noise(heldout):
     ]
 
     def hits(rec) -> int:
-        n = 0
-        for e in entries:
-            rec.set_question_open(TABLE[e["phrase"]] in QUESTION_ONLY)
-            pcm = _pcm(e)
-            got = []
-            for i in range(0, len(pcm), 3200):
-                got += rec.feed(pcm[i : i + 3200])
-            got += rec.flush()
-            n += any(h.command is TABLE[e["phrase"]] for h in got)
-        return n
+        return sum(_heard(rec, e) for e in entries)
 
     shipped = hits(NeuralRecognizer())
     enrolled = hits(NeuralRecognizer(enrolment=_takes(heldout)))
@@ -154,17 +156,7 @@ def test_noise_copies_hear_the_enrolled_voice_in_noise_the_quiet_takes_miss(held
     assert len(entries) == 18
 
     def hits(adapted: KwsModel) -> int:
-        n = 0
-        for e in entries:
-            rec = NeuralRecognizer(model=adapted, cancel_echo=False)
-            rec.set_question_open(TABLE[e["phrase"]] in QUESTION_ONLY)
-            pcm = _pcm(e)
-            got = []
-            for i in range(0, len(pcm), 3200):
-                got += rec.feed(pcm[i : i + 3200])
-            got += rec.flush()
-            n += any(h.command is TABLE[e["phrase"]] for h in got)
-        return n
+        return sum(_heard(NeuralRecognizer(model=adapted, cancel_echo=False), e) for e in entries)
 
     plain = hits(adapt_output(model, takes, noise_copies=False).model)
     noisy = hits(adapt_output(model, takes, noise_copies=True).model)
