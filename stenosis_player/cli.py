@@ -118,10 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return worker_main()
     parser = build_parser(commands=not _window_options_only(argv))
     args, extra = parser.parse_known_args(argv)
-    if args.command == "listen":  # its own parser reads them (but not the window's options)
-        args.listen_options = _listen_options(argv)
-        misplaced = any(a.split("=")[0] in GLOBAL_OPTIONS for a in args.listen_options)
-        extra = args.listen_options if misplaced else []
+    if args.command == "listen":  # what follows it is for its own parser (not the window's)
+        args.listen_options = extra
+        if not any(a.split("=")[0] in GLOBAL_OPTIONS for a in extra):
+            extra = []
     if extra:
         misplaced = _misplaced_global_options(parser, args, extra)
         if misplaced:
@@ -233,15 +233,6 @@ def load_catalog_or_report(path: str | None):  # -> Catalog | None
         for problem in err.problems:
             print(f"  {terminal_safe(problem)}", file=sys.stderr)
         return None
-
-
-def _listen_options(argv: list[str]) -> list[str]:
-    """What follows "listen", for its own parser (the window's --verbose before the command
-    counts too)."""
-    i = 0
-    while i < len(argv) and argv[i] != "listen":
-        i += 2 if argv[i] in _TAKES_A_VALUE else 1  # "--data-dir listen" is a folder
-    return argv[i + 1 :]
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
