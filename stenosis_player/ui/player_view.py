@@ -321,7 +321,7 @@ class PlayerView(QWidget):
             else:
                 widget.setStyleSheet(f"font-size: {px}px;")
         # the ring fills the room it is given; above the default size its least side gives
-        # way to the words (its digits stay larger than the cue's letters)
+        # way to the words (at its least side its digits may then be smaller than the cue's)
         side = max(120, round(RING_DESIGN_SIDE * (f if f <= 1.0 else f**-RING_GIVES_WAY)))
         self.ring.setMinimumSize(side, side)
         self.factor = f
