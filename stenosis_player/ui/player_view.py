@@ -126,6 +126,9 @@ class PlayerView(QWidget):
         self.catalog = catalog
         self.script: Script | None = None
         self.segment: Segment | None = None
+        self._hurt_open = self._stop_open = self._paused = self._resuming = False
+        self._phase_word, self._phase_wanted = "", False  # the step's corner word
+        self._notice_items: list[tuple[str, str]] = []
         self.scale = 1.0  # the user's text size
         self.factor = 1.0  # what fits: at most the user's text size
         self._fitting = False
@@ -470,8 +473,8 @@ class PlayerView(QWidget):
         self.where.setVisible(bool(label))
         cue = segment_cue(seg)
         phase = PHASE_WORDS.get(seg.kind, "")
-        self.phase.setText(phase)
-        self.phase.setVisible(cue.lower() != phase.lower())  # the cue says it already
+        self._phase_word = phase
+        self._phase_wanted = cue.lower() != phase.lower()  # else the cue says it already
         self.cue.setText(cue)
         self.cue.setVisible(bool(cue))
         self.instruction.setText(seg.show)  # the full sentence, unless the cue is all of it
@@ -521,7 +524,13 @@ class PlayerView(QWidget):
 
     def set_notices(self, items: list[tuple[str, str]]) -> None:
         """The notices about this session (the start screen keeps all the others)."""
-        self.notices.set_items([(k, t) for k, t in items if k in SESSION_NOTICES])
+        mine = [(k, t) for k, t in items if k in SESSION_NOTICES]
+        if mine != self._notice_items:
+            # a notice gone mid-step leaves room: fit again from the user's size (as a
+            # caption's change does not: the step's text would grow and shrink with the voice)
+            self._notice_items = mine
+            self._new_step = True
+        self.notices.set_items(mine)
         self.refit()
 
     def set_listening(self, listening: bool, last_heard: str = "", hint: str = "") -> None:
@@ -544,6 +553,7 @@ class PlayerView(QWidget):
             "Get ready — continuing in a moment" if resuming else "Paused — press Space to go on"
         )
         self._paused = paused or resuming
+        self._resuming = resuming
         self._show_panel()
 
     def show_stop_question(self, shown: bool) -> None:
@@ -584,8 +594,8 @@ class PlayerView(QWidget):
     def _show_panel(self) -> None:
         """One panel in the middle: It hurts, the stop question, the question or the exercise."""
         self._new_step = True
-        hurt = getattr(self, "_hurt_open", False)
-        stop = getattr(self, "_stop_open", False) and not hurt
+        hurt = self._hurt_open
+        stop = self._stop_open and not hurt
         question = (
             not hurt and not stop and self.segment is not None and self.segment.kind is Kind.CHECK
         )
@@ -593,8 +603,13 @@ class PlayerView(QWidget):
         self.stop_panel.setVisible(stop)
         self.question_panel.setVisible(question)
         self.exercise_panel.setVisible(not (hurt or stop or question))
+        # the corner word is what to do now: with the choices open it is not "Hold"
+        paused = self._paused
+        word = "Get ready" if self._resuming else "Paused" if paused else self._phase_word
+        self.phase.setText(word)
+        self.phase.setVisible(not (hurt or stop) and (paused or self._phase_wanted))
         # "press Space to go on" only where Space does go on
-        self.paused_banner.setVisible(getattr(self, "_paused", False) and not (hurt or stop))
+        self.paused_banner.setVisible(paused and not (hurt or stop))
         self.refit()
 
     def _next_text(self, seg: Segment) -> str:

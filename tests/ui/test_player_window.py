@@ -169,6 +169,26 @@ def test_it_hurts_pauses_silences_and_offers_choices(qtbot, window):
     assert [c for _, c in hurts] == ["easier", "skip", "end"]
 
 
+def test_the_corner_word_never_says_hold_while_the_choices_or_a_pause_are_shown(qtbot, window):
+    w, clock, _ = window()
+    qtbot.keyClick(w, Qt.Key.Key_Return)
+    advance_to(w, clock, Kind.HOLD)
+    phase = w.player.phase
+    assert phase.isVisible() and phase.text() == "Hold"
+    qtbot.keyClick(w, Qt.Key.Key_H)  # It hurts: stop holding, choose
+    assert w.player.hurt_panel.isVisible()
+    assert not phase.isVisible()
+    qtbot.keyClick(w, Qt.Key.Key_C)  # go on, after a moment to get back into position
+    assert not w.player.hurt_panel.isVisible()
+    assert phase.isVisible() and phase.text() == "Get ready"
+    advance(w, clock, 6)
+    assert w.controller.current.kind is Kind.HOLD and phase.text() == "Hold"
+    qtbot.keyClick(w, Qt.Key.Key_Space)  # pause
+    assert phase.isVisible() and phase.text() == "Paused"
+    qtbot.keyClick(w, Qt.Key.Key_Escape)  # the stop question
+    assert w.player.stop_panel.isVisible() and not phase.isVisible()
+
+
 def test_question_answered_by_key_removes_the_exercise(qtbot, window):
     w, clock, speech = window()
     answers = []
@@ -380,3 +400,33 @@ def test_notices_leave_a_larger_text_size_to_the_words_on_a_laptop_screen(qtbot,
         assert p.hurt_btn.isVisible() and p.rect().contains(p.hurt_btn.geometry())
         w.close()
     assert sizes[2.0]["cue"] >= 1.25 * sizes[1.0]["cue"], sizes
+
+
+def test_a_notice_gone_mid_step_gives_its_room_back_to_the_words(qtbot, catalog, tmp_path):
+    """A notice that comes mid-step makes the text smaller; once it goes, the same step
+    grows back to the size it had without it (it had stayed small until the next step)."""
+    settings = short_settings(tmp_path, ("sustained-lumbar-extension",))
+    settings.set("display.text_scale", 2.0)
+    clock = Clock()
+    w = MainWindow(catalog, settings=settings, speech=CaptionOnlySpeech(), clock=clock)
+    qtbot.addWidget(w)
+    w.resize(1366, 728)
+    w.show()
+    w.start_session()
+    advance_to(w, clock, Kind.HOLD)
+    qtbot.wait(10)
+    p = w.player
+    alone = p.cue.property("fitPx")
+    w.add_notice("Voice commands are off: No microphone found. Plug one in.", "microphone")
+    w.set_session_notice("Preview at 3× speed: the history keeps it apart.")
+    qtbot.wait(10)
+    assert p.notices.isVisible()
+    crowded = p.cue.property("fitPx")
+    assert crowded < alone  # the two notices took room from the cue
+    w.set_session_notice("")
+    w.notice_board.remove("microphone")
+    qtbot.wait(10)
+    assert w.controller.current.kind is Kind.HOLD  # still the same step
+    assert not p.notices.isVisible()
+    assert p.cue.property("fitPx") == alone
+    assert p.hurt_btn.isVisible() and p.rect().contains(p.hurt_btn.geometry())
