@@ -681,6 +681,8 @@ class MainWindow(QMainWindow):
                 s.undo_dose_changes()
             elif name == "add":
                 s.add_offered_exercise()
+            elif name in ("yes", "no") and self.reminder_offer is not None:
+                self.reminder_offer.answer_key(name == "yes")  # type: ignore[attr-defined]
             return
         if not self._showing(self._player) or s.controller is None:
             return

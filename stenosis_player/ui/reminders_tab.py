@@ -213,8 +213,8 @@ class ReminderOffer(QFrame):
             objectName="muted",
         )
         self.explain.setWordWrap(True)
-        self.yes = QPushButton("Yes, remind me")
-        self.no = QPushButton("No, thanks")
+        self.yes = QPushButton("Yes, remind me (Y)")
+        self.no = QPushButton("No, thanks (N)")
         for button in (self.yes, self.no):
             button.setMinimumHeight(48)
             button.setAutoDefault(False)
@@ -228,6 +228,14 @@ class ReminderOffer(QFrame):
         layout.addWidget(self.question)
         layout.addWidget(self.explain)
         layout.addLayout(row)
+
+    def answer_key(self, yes: bool) -> bool:
+        """Y or N on the end screen: the offer's answer, while it is still asked."""
+        button = self.yes if yes else self.no
+        if not button.isVisible():
+            return False
+        button.click()
+        return True
 
     def _answer(self, yes: bool) -> None:
         self.yes.hide()

@@ -37,8 +37,8 @@ class Theme:
         QLabel#muted {{ color: {self.muted}; font-size: {round(24 * scale)}px; }}
         QLabel#notice {{ color: {self.danger}; font-size: {round(20 * scale)}px; }}
         QListWidget, QTextBrowser {{ font-size: {round(24 * scale)}px; border: 2px solid {self.muted}; }}
+        QListWidget {{ padding: 2px 4px; }}
         QListWidget::item:selected {{ background: {self.accent}; color: {self.background}; }}
-        QListWidget::item {{ padding-left: 4px; }}
         QListWidget::indicator {{ width: {box}px; height: {box}px; border: 3px solid {self.text};
                                   border-radius: 4px; background: {self.background}; }}
         QListWidget::indicator:checked {{ background: {self.accent}; border: 3px solid {self.text}; }}

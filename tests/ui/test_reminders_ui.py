@@ -177,8 +177,11 @@ def test_no_thanks_is_remembered_and_nothing_is_installed(qtbot, catalog, data_r
     w, clock, store = make_window(qtbot, catalog, data_root)
     w.start_session("step-by-step")
     run_out(w, clock)
-    qtbot.mouseClick(w.reminder_offer.no, Qt.MouseButton.LeftButton)
+    assert w.reminder_offer.no.text() == "No, thanks (N)"
+    qtbot.keyClick(w, Qt.Key.Key_N)  # from the mat, as every question of the session
     assert "Settings → Reminders" in w.reminder_offer.question.text()
+    qtbot.keyClick(w, Qt.Key.Key_Y)  # answered: Y no longer asks for reminders
+    assert not w.reminder_offer.yes.isVisible()
     qtbot.keyClick(w, Qt.Key.Key_Return)  # the end screen's keys still work
     assert w.stack.currentWidget() is w.start_view
     saved = load_settings(data_root / "config" / "settings.json").settings
