@@ -744,10 +744,12 @@ def _add_reps(
             lead = (
                 phrases.say("last_one") if last_unit and s == plan.sets and len(units) > 2 else ""
             )
-            # "Last one" gives way first; the cue itself never does: it is the signal to move,
-            # so with a voice too slow for the tempo the phase grows to the cue (a silent
-            # move left the user waiting, at 100-110 words a minute on most reps)
-            move_parts = b.within_tempo([[lead, side_cue, cue], [side_cue, cue]], ex.move_s)
+            # the cue never gives way: it is the signal to move, so with a voice too slow
+            # for the tempo the phase grows to it (a silent move left the user waiting, at
+            # 100-110 words a minute). Nor does "Last one": said once an exercise, it may
+            # lengthen that move by a second (dropped to keep the tempo, half the exercises
+            # of a program ended without it at the default rate)
+            move_parts = [lead, side_cue, cue]
         _add_phase(b, plan, Kind.MOVE, move_parts, ex.move_s, first, "end", rep)
         if plan.hold > 0:
             said = b.speech(_join(hold_parts)) + SPEECH_MARGIN_S if hold_parts else 0.0

@@ -4,6 +4,7 @@
   (so no rule ever cuts a cue mid-phrase or invents wording);
 - every caution and note reaches the user: said, and cautions shown, before the movement;
 - every sided rep names its limb with the catalogue's own words;
+- the last rep of an exercise (of three or more) is announced: "Last one.";
 - with real synthesis, every line fits its segment, and the exported audio is as long as
   the plan with no line cut by the next.
 """
@@ -127,6 +128,23 @@ def test_every_sided_rep_names_its_limb(path: Path, program_id):
             assert catalog.exercises[seg.exercise_id].side_cues[seg.side].say in seg.say_parts
 
 
+def last_moves_unannounced(script) -> list[str]:
+    """Exercises whose last rep (of three or more, in the last set) is not announced."""
+    out = []
+    for ex_id in script.exercise_ids():
+        moves = [s for s in script.segments if s.exercise_id == ex_id and s.kind is Kind.MOVE]
+        if len(moves) > 2 and moves[-1].say_parts[:1] != (phrases.say("last_one"),):
+            out.append(f"{ex_id}: {moves[-1].say!r}")
+    return out
+
+
+@pytest.mark.parametrize(("path", "program_id"), list(programs()))
+def test_every_exercise_announces_its_last_rep(path: Path, program_id):
+    catalog = load_catalog(path)
+    script = build_script(catalog, program_id, ScriptOptions())
+    assert last_moves_unannounced(script) == []
+
+
 def test_no_shipped_cue_is_cut_from_its_sentence():
     """A short cue is written as its own whole sentence, never the start of the long one."""
     raw = json.loads(resources.catalog_path().read_text(encoding="utf-8"))
@@ -173,11 +191,14 @@ def test_with_real_clips_every_line_fits_and_the_export_agrees(tmp_path, voice):
                 ex = catalog.exercises.get(seg.exercise_id or "")
                 notes = {n.text for n in ex.notes} if ex else set()
                 # the least a later move says: its cue, after the side's when sides alternate
+                # and "Last one" on the last rep
                 least = seg.kind is Kind.MOVE and seg.say_parts[-1:] == (seg.cue,)
-                least = least and len(seg.say_parts) <= (2 if seg.side_label else 1)
+                last = seg.say_parts[:1] == (phrases.say("last_one"),)
+                least = least and len(seg.say_parts) <= 1 + bool(seg.side_label) + last
                 if seg.tempo and not notes & set(seg.say_parts) and not least:
                     limit = seg.tempo * (1 + TEMPO_SLACK) + 1e-6
                     assert seg.duration <= limit, (seg.index, seg.say)
+            assert last_moves_unannounced(script) == []
             cuts: list[str] = []
             seconds = export_session_audio(
                 script, tmp_path / f"{program_id}.wav", synth, cuts.append
