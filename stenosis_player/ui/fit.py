@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QListView,
+    QScrollArea,
+    QStackedWidget,
     QWidget,
 )
 
@@ -140,7 +142,24 @@ def nothing_cut(widget: QWidget) -> bool:
             and not parent.rect().contains(child.geometry())
         ):
             return False  # squeezed below its minimum: it spills over its neighbours
+    # a page that scrolls may be taller than its room, never wider: every page of a dialog
+    # (shown or not, so one text size serves them all) fits its width or the text shrinks
+    for area in widget.findChildren(QScrollArea):
+        inner = area.widget()
+        if area.widgetResizable() and inner is not None:
+            room = _page_width(area) - area.verticalScrollBar().sizeHint().width()
+            if inner.minimumSizeHint().width() > room:
+                return False
     return True
+
+
+def _page_width(area: QScrollArea) -> int:
+    """The width ``area`` shows its content in. A hidden page of a stack (a dialog's
+    other tabs) keeps the size it had when last shown, or none: it gets its stack's."""
+    stack = area.parentWidget()
+    if not area.isVisible() and isinstance(stack, QStackedWidget):
+        return stack.width() - 2 * area.frameWidth()
+    return area.maximumViewportSize().width()
 
 
 def best_factor(

@@ -17,6 +17,7 @@ from PySide6.QtCore import QTime
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -63,16 +64,19 @@ class RemindersTab(QWidget):
         layout.addWidget(self.enabled)
 
         layout.addWidget(QLabel(ENTRY_BY_KEY["reminders.days"].label))
-        days = QHBoxLayout()
+        days = QGridLayout()  # four a row: seven in one were wider than the page at x2
         self.day_buttons: list[QPushButton] = []
         for n, title in enumerate(DAY_TITLES):
-            button = QPushButton(title)
+            button = QPushButton(title, objectName="day")
             button.setCheckable(True)
             button.setChecked(n in plan.days)
             button.setAccessibleName(f"Remind on {title}")
             button.setMinimumHeight(44)
+            # chosen or not shown in words too, not by colour alone
+            button.toggled.connect(lambda on, b=button, t=title: b.setText(f"✓ {t}" if on else t))
+            button.setText(f"✓ {title}" if button.isChecked() else title)
             button.toggled.connect(self._days_changed)
-            days.addWidget(button)
+            days.addWidget(button, n // 4, n % 4)
             self.day_buttons.append(button)
         layout.addLayout(days)
 
@@ -150,7 +154,8 @@ class RemindersTab(QWidget):
 
     def _sync_enabled_state(self) -> None:
         on = self.enabled.isChecked()
-        for widget in (*self.day_buttons, *self.time_edits, self.add_time):
+        removes = [b for e in self.time_edits for b in e.parentWidget().findChildren(QPushButton)]
+        for widget in (*self.day_buttons, *self.time_edits, *removes, self.add_time):
             widget.setEnabled(on)
         self.add_time.setEnabled(on and len(self.time_edits) < MAX_TIMES)
 

@@ -85,6 +85,23 @@ def _scrolling(page: QWidget) -> QScrollArea:
     return scroll
 
 
+def _narrow(combo: QComboBox, chars: int = 16) -> QComboBox:
+    """A choice box as wide as ``chars`` letters, not its longest choice: a long easier
+    version's name made the Exercises page wider than a laptop's dialog at large text.
+    Its list opens as wide as its choices, and the choice shown is its tooltip."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    view = combo.view()
+    view.setMinimumWidth(view.sizeHintForColumn(0) + 2 * view.frameWidth() + 24)
+
+    def tip(_index: int = 0) -> None:
+        combo.setToolTip(plain_tip(combo.currentText()))
+
+    combo.currentIndexChanged.connect(tip)
+    tip()
+    return combo
+
+
 class SettingsDialog(QDialog):
     """Settings for the player and for one program's exercises."""
 
@@ -170,8 +187,14 @@ class SettingsDialog(QDialog):
             button.setDefault(False)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
 
+        from .section_list import SectionList
+
+        self.sections = SectionList(self.tabs, self)
+        pages = QHBoxLayout()
+        pages.addWidget(self.sections)
+        pages.addWidget(self.tabs, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.tabs, 1)
+        layout.addLayout(pages, 1)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
         make_all_plain(self)  # exercise names, quotes and typed values shown as written
@@ -241,6 +264,7 @@ class SettingsDialog(QDialog):
                 combo.setItemData(combo.count() - 1, plain_tip(m.text), Qt.ItemDataRole.ToolTipRole)
             mod = effective_modification(self.draft, self.catalog, self.program_id, ex_id)
             combo.setCurrentIndex(max(0, combo.findData(mod)))
+            _narrow(combo)
             combo.setAccessibleName(f"Easier version of {ex.name}")
             combo.currentIndexChanged.connect(
                 lambda _i, ex_id=ex_id, combo=combo: self._mod_changed(ex_id, combo.currentData())
@@ -327,12 +351,12 @@ class SettingsDialog(QDialog):
         layout.addLayout(buttons)
         share = QLabel("Share this program with your therapist, or take theirs:")
         share.setWordWrap(True)
-        sharing = QHBoxLayout()
-        sharing.addWidget(self.export_button)
-        sharing.addWidget(self.import_button)
-        sharing.addStretch(1)
         layout.addWidget(share)
-        layout.addLayout(sharing)
+        for button in (self.export_button, self.import_button):  # one above the other:
+            row = QHBoxLayout()  # side by side they were wider than the page at x2
+            row.addWidget(button)
+            row.addStretch(1)
+            layout.addLayout(row)
         return page
 
     def move_current(self, step: int) -> None:
@@ -477,6 +501,7 @@ class SettingsDialog(QDialog):
             else:
                 combo.setCurrentText(value or "")
             combo.lineEdit().setPlaceholderText("(the engine's default)")
+            _narrow(combo)
 
             def chosen(text: str, key: str = key, combo: QComboBox = combo) -> None:
                 at = combo.findText(text)
@@ -623,13 +648,17 @@ class SettingsDialog(QDialog):
         self.mod_combos.clear()
         self.reset_buttons.clear()
         for index, (build, title) in enumerate(
-            ((self._build_exercises_tab, "&Exercises"), (self._build_program_tab, "&Program"))
+            (
+                (self._build_exercises_tab, "&Exercises"),
+                (lambda: _scrolling(self._build_program_tab()), "&Program"),  # as first built
+            )
         ):
             old = self.tabs.widget(index)
             self.tabs.removeTab(index)
             self.tabs.insertTab(index, build(), title)
             old.deleteLater()
         self.tabs.setCurrentIndex(current)
+        self.sections.sync()
         make_all_plain(self)
 
     def _export_clicked(self) -> None:

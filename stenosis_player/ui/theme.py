@@ -25,6 +25,10 @@ class Theme:
                        padding: {round(10 * scale)}px {round(18 * scale)}px;
                        font-size: {round(24 * scale)}px; font-weight: 600; min-height: {round(44 * scale)}px; }}
         QPushButton:focus {{ border: 5px solid {self.accent}; }}
+        QPushButton:checked {{ background: {self.accent}; color: {self.background};
+                               border-color: {self.accent}; }}
+        QPushButton:disabled {{ color: {self.muted}; border-color: {self.muted}; }}
+        QPushButton:checked:disabled {{ background: {self.muted}; color: {self.background}; }}
         QPushButton#hurt {{ background: {self.danger}; color: {self.danger_text};
                             border-color: {self.danger}; font-size: {round(30 * scale)}px; }}
         QPushButton#primary {{ background: {self.accent}; color: {self.background}; border-color: {self.accent}; }}
@@ -38,6 +42,8 @@ class Theme:
         QLabel#notice {{ color: {self.danger}; font-size: {round(20 * scale)}px; }}
         QListWidget, QTextBrowser {{ font-size: {round(24 * scale)}px; border: 2px solid {self.muted}; }}
         QListWidget {{ padding: 2px 4px; }}
+        QListWidget#sections {{ font-size: {base}px; }}
+        QPushButton#day {{ padding: {round(6 * scale)}px {round(8 * scale)}px; }}
         QListWidget::item:selected {{ background: {self.accent}; color: {self.background}; }}
         QListWidget::indicator {{ width: {box}px; height: {box}px; border: 3px solid {self.text};
                                   border-radius: 4px; background: {self.background}; }}
@@ -52,11 +58,11 @@ class Theme:
         QCheckBox::indicator:checked {{ background: {self.accent};
                                         border: 3px solid {self.text}; }}
         QCheckBox:focus {{ color: {self.accent}; }}
-        QSpinBox, QDoubleSpinBox, QLineEdit, QComboBox {{
+        QSpinBox, QDoubleSpinBox, QTimeEdit, QLineEdit, QComboBox {{
             border: 2px solid {self.text}; border-radius: 6px; background: {self.background};
             color: {self.text}; padding: {round(4 * scale)}px {round(8 * scale)}px;
             min-height: {round(30 * scale)}px; }}
-        QSpinBox:focus, QDoubleSpinBox:focus, QLineEdit:focus, QComboBox:focus {{
+        QSpinBox:focus, QDoubleSpinBox:focus, QTimeEdit:focus, QLineEdit:focus, QComboBox:focus {{
             border: 3px solid {self.accent}; }}
         QSpinBox::up-button, QDoubleSpinBox::up-button, QSpinBox::down-button,
         QDoubleSpinBox::down-button {{ width: {round(24 * scale)}px; }}

@@ -3,6 +3,8 @@ and Settings spends its room on the settings (real window and dialog, offscreen)
 
 from __future__ import annotations
 
+import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 
 from stenosis_player.settings import Settings
@@ -105,3 +107,51 @@ def test_the_safety_notice_grows_with_the_text_up_to_the_screen(qtbot, catalog, 
         assert d.width() <= avail.width() and d.height() <= avail.height()
     assert large.width() >= small.width() and large.height() >= small.height()
     # that it grows where there is room: test_dialogs_on_a_laptop_screen.py (1366x768)
+
+
+def _page_overflow(d) -> str | None:
+    """The page of ``d`` that needs a horizontal scroll to be read, or None."""
+    from PySide6.QtWidgets import QScrollArea
+
+    for i in range(d.tabs.count()):
+        d.tabs.setCurrentIndex(i)
+        page = d.tabs.widget(i)
+        area = page if isinstance(page, QScrollArea) else page.findChild(QScrollArea)
+        inner = area.widget() if area is not None else page
+        room = area.viewport().width() if area is not None else page.width()
+        if inner.minimumSizeHint().width() > room:
+            return f"{d.tabs.tabText(i)}: needs {inner.minimumSizeHint().width()} px, has {room}"
+    return None
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0, 2.5])
+@pytest.mark.parametrize("size", [(1280, 760), (1366, 728)], ids=["1280x800", "1366x768"])
+def test_settings_shows_every_section_and_no_page_scrolls_sideways(
+    qtbot, catalog, tmp_path, scale, size
+):
+    """Eight tabs did not fit a laptop-sized dialog (Reminders behind 10 px arrows at x1 on
+    1280x800); the sections are a list on the left, every one shown at every text size."""
+    from stenosis_player.ui.settings_dialog import SettingsDialog
+
+    settings = Settings(tmp_path / "settings.json")
+    settings.set("display.text_scale", scale)
+    d = SettingsDialog(settings, catalog, "step-by-step", None)
+    qtbot.addWidget(d)
+    d.resize(*size)  # as fit_dialog_to_screen makes it on that laptop
+    d.show()
+    qtbot.waitExposed(d)
+    qtbot.wait(10)
+    sections = d.sections
+    titles = [sections.item(i).text() for i in range(sections.count())]
+    assert titles == [d.tabs.tabText(i).replace("&", "") for i in range(d.tabs.count())]
+    assert "Reminders" in titles and "Voice commands" in titles
+    assert not d.tabs.tabBar().isVisible()
+    assert _rows_shown(sections, sections.count())
+    assert _page_overflow(d) is None
+    if size == (1366, 728) and scale == 2.0:
+        assert d._fit.factor == 2.0  # and on the larger laptop that costs no text size
+    # the list and the pages follow each other, by click and by the pages' own Alt keys
+    sections.setCurrentRow(titles.index("Reminders"))
+    assert d.tabs.currentWidget().isAncestorOf(d.reminders_tab)
+    qtbot.keyClick(d, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)
+    assert d.tabs.currentIndex() == 0 and sections.currentRow() == 0

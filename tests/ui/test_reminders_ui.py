@@ -74,6 +74,13 @@ def test_turning_reminders_on_in_settings_installs_them_and_off_removes_everythi
     assert tab.day_buttons[0].isEnabled()
     for n in (5, 6):  # not at the weekend
         qtbot.mouseClick(tab.day_buttons[n], Qt.MouseButton.LeftButton)
+    # a chosen day says so, in words and in colour (they all looked alike)
+    texts = [b.text() for b in tab.day_buttons]
+    assert texts == ["✓ Mon", "✓ Tue", "✓ Wed", "✓ Thu", "✓ Fri", "Sat", "Sun"]
+    qtbot.wait(10)
+    chosen, other = (tab.day_buttons[n].grab().toImage() for n in (4, 5))
+    middle = chosen.width() // 2, chosen.height() - 12
+    assert chosen.pixelColor(*middle) != other.pixelColor(*middle)
     tab.time_edits[0].setTime(QTime(9, 45))
     qtbot.mouseClick(tab.add_time, Qt.MouseButton.LeftButton)  # 8 hours later
     with qtbot.waitSignal(dialog.saved, timeout=5000):
