@@ -7,6 +7,7 @@ CSV have everything). Build it with a ``Store``; ``refresh()`` after a session.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
@@ -67,6 +68,19 @@ def _font(size: int, bold: bool = False) -> QFont:
     f.setPointSize(size)
     f.setBold(bold)
     return f
+
+
+AXIS_GROWTH = 0.4  # of the extra text size, what an axis's labels get
+AXIS_POINTS_MAX = 17  # twelve dates still side by side at 1280 px (18: the last one dropped)
+
+
+TITLE_GROWTH = 0.5  # a chart's title, read once, grows less than what it shows
+
+
+def _points(points: int, scale: float, axis: bool, title: bool = False) -> int:
+    growth = AXIS_GROWTH if axis else TITLE_GROWTH if title else 1.0
+    grown = points * (scale if scale <= 1 else 1 + (scale - 1) * growth)
+    return round(min(grown, max(points, AXIS_POINTS_MAX)) if axis else grown)
 
 
 def _ms(moment: datetime) -> int:
@@ -144,6 +158,8 @@ class HistoryView(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("historyView")
+        self._fonts: list[tuple[Callable[[QFont], None], int, bool, bool, bool]] = []  # _scaled
+        self._scale = 1.0
         self.store = store
         self._today = today
         self.tz = tz
@@ -187,7 +203,7 @@ class HistoryView(QWidget):
         # --- charts
         self.week_set = QBarSet("Sessions")
         self.week_set.setColor(QColor(BAR_COLOUR))
-        self.week_set.setLabelFont(_font(16, True))
+        self._scaled(self.week_set.setLabelFont, 16, True)
         self.week_series = QBarSeries()
         self.week_series.append(self.week_set)
         self.week_series.setLabelsVisible(True)
@@ -197,7 +213,7 @@ class HistoryView(QWidget):
         self.sessions_chart = self._chart(
             "Sessions per week", self.week_series, self.week_axis, self.week_count_axis
         )
-        self.week_axis.setLabelsFont(_font(15))
+        self._scaled(self.week_axis.setLabelsFont, 15, axis=True)
         self.week_axis.setTruncateLabels(False)  # Qt elides "30 Dec" even where it fits
 
         self.pain_before = QLineSeries()
@@ -222,7 +238,7 @@ class HistoryView(QWidget):
         self.pain_after.attachAxis(self.pain_time_axis)
         self.pain_after.attachAxis(self.pain_axis)
         chart.legend().setVisible(True)
-        chart.legend().setFont(_font(16))
+        self._scaled(chart.legend().setFont, 16)
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
 
         # --- tables
@@ -263,16 +279,42 @@ class HistoryView(QWidget):
         self.refresh()
 
     # ------------------------------------------------------------------ building
+    def _scaled(
+        self,
+        setter: Callable[[QFont], None],
+        points: int,
+        bold: bool = False,
+        axis: bool = False,
+        title: bool = False,
+    ) -> None:
+        """Set a chart's font (style sheets do not reach charts; tables take them), and again
+        at each text size: at x2 their labels had stayed at the default size. An axis's
+        labels grow less and at most to ``AXIS_POINTS_MAX``: twelve weeks' dates side by
+        side overlapped at twice their size on a 1366-pixel screen."""
+        self._fonts.append((setter, points, bold, axis, title))
+        setter(_font(_points(points, self._scale, axis, title), bold))
+
+    def set_text_scale(self, scale: float) -> None:
+        """The charts' text, and the tables' row height, at the text size ``scale``."""
+        if scale == self._scale:
+            return
+        self._scale = scale
+        for setter, points, bold, axis, title in self._fonts:
+            setter(_font(_points(points, scale, axis, title), bold))
+        for table in (self.completion_table, self.sessions_table):
+            table.verticalHeader().setDefaultSectionSize(round(44 * scale))
+
     def _chart(self, title: str, series, x_axis, y_axis) -> QChartView:
         chart = QChart()
         chart.setTitle(title)
-        chart.setTitleFont(_font(20, True))
+        self._scaled(chart.setTitleFont, 20, True, title=True)
         chart.addSeries(series)
         for axis, side in (
             (x_axis, Qt.AlignmentFlag.AlignBottom),
             (y_axis, Qt.AlignmentFlag.AlignLeft),
         ):
-            axis.setLabelsFont(_font(15))
+            self._scaled(axis.setLabelsFont, 15, axis=True)
+            axis.setTruncateLabels(False)  # a count cut to "…" says nothing
             chart.addAxis(axis, side)
             series.attachAxis(axis)
         chart.legend().setVisible(False)

@@ -822,6 +822,7 @@ class MainWindow(QMainWindow):
             if hasattr(self.history_view, "set_colours"):
                 t = self.theme
                 self.history_view.set_colours(t.background, t.text, t.ring_track)
+                self.history_view.set_text_scale(self._text_scale())
             self.stack.addWidget(self.history_view)
         else:
             self.history_view.refresh()
@@ -880,6 +881,7 @@ class MainWindow(QMainWindow):
         if self.history_view is not None and hasattr(self.history_view, "set_colours"):
             t = self.theme
             self.history_view.set_colours(t.background, t.text, t.ring_track)
+            self.history_view.set_text_scale(scale)  # type: ignore[attr-defined]
         self.act_contrast.setChecked(bool(high))
 
 

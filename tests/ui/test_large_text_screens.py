@@ -155,3 +155,68 @@ def test_settings_shows_every_section_and_no_page_scrolls_sideways(
     assert d.tabs.currentWidget().isAncestorOf(d.reminders_tab)
     qtbot.keyClick(d, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)
     assert d.tabs.currentIndex() == 0 and sections.currentRow() == 0
+
+
+def test_history_charts_and_tables_grow_with_the_text_size(qtbot, catalog, tmp_path):
+    """Charts take no style sheet: their titles, labels and legend followed no text size
+    (at x2 they stayed at the default's), now they follow the setting, also when it changes."""
+    from PySide6.QtCharts import QChartView
+
+    from stenosis_player.store import Store
+
+    def sizes(w) -> list[float]:
+        h = w.history_view
+        charts = [v.chart() for v in h.findChildren(QChartView)]
+        return [
+            *(c.titleFont().pointSizeF() for c in charts),
+            *(a.labelsFont().pointSizeF() for c in charts for a in c.axes()),
+            *(c.legend().font().pointSizeF() for c in charts if c.legend().isVisible()),
+        ]  # (tables and tabs take the window's style sheet, which has the text size)
+
+    seen = {}
+    for scale in (1.0, 2.0):
+        settings = Settings(tmp_path / f"{scale}.json")
+        settings.set("display.text_scale", scale)
+        store = Store.open(tmp_path / f"{scale}.sqlite3")
+        w = MainWindow(catalog, settings=settings, speech=CaptionOnlySpeech(), store=store)
+        qtbot.addWidget(w)
+        w.show()
+        w.open_history()
+        assert w.stack.currentWidget() is w.history_view
+        seen[scale] = sizes(w)
+        if scale == 2.0:
+            settings.set("display.text_scale", 1.0)  # changed in Settings: back to the default
+            w.apply_display_settings()
+            assert sizes(w) == seen[1.0]
+        w.close()
+        store.close()
+    assert all(big > small for big, small in zip(seen[2.0], seen[1.0], strict=True)), seen
+
+
+def test_history_week_dates_fit_side_by_side_at_the_largest_text(qtbot, catalog, tmp_path):
+    """Twelve weeks' dates at x2.5 on a 1280x800 laptop: each fits its column (at twice
+    their size they overlapped, and Qt dropped the last)."""
+    from PySide6.QtGui import QFontMetrics
+
+    from stenosis_player.store import Store
+
+    settings = Settings(tmp_path / "settings.json")
+    settings.set("display.text_scale", 2.5)
+    store = Store.open(tmp_path / "progress.sqlite3")
+    w = MainWindow(catalog, settings=settings, speech=CaptionOnlySpeech(), store=store)
+    qtbot.addWidget(w)
+    w.resize(1280, 760)
+    w.show()
+    w.open_history()
+    qtbot.wait(20)
+    h = w.history_view
+    chart = h.sessions_chart.chart()
+    labels = h.week_axis.categories()
+    assert len(labels) == h.weeks_shown == 12
+    column = chart.plotArea().width() / len(labels)
+    metrics = QFontMetrics(h.week_axis.labelsFont())
+    widest = max(labels, key=metrics.horizontalAdvance)
+    assert metrics.horizontalAdvance(widest) < column, (widest, column)
+    assert h.week_axis.labelsFont().pointSizeF() > 15  # and larger than at x1
+    w.close()
+    store.close()
