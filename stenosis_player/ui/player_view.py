@@ -79,6 +79,9 @@ RING_DESIGN_SIDE = 370  # the countdown's least side: digits ~155 px tall; it gr
 # 1366x768 laptop left no larger size that fit (the cue stayed at x1's size at x2)
 RING_GIVES_WAY = 2.0
 SHORT_CUE = 28  # a sentence this short is its own cue
+# a picture smaller than this (px, or share of the screen's height) helps no one on the mat
+MIN_PICTURE_PX = 140
+MIN_PICTURE_SHARE = 0.2
 FIT_MEMORY = 256  # step shapes remembered (a session has a few dozen)
 _DIGIT = re.compile(r"\d")
 
@@ -390,11 +393,29 @@ class PlayerView(QWidget):
             self._fit_size = (self.width(), self.height())
             layout_fits(self)  # drop the sizes cached during the tries
             self.layout().activate()
+            self._sentence_gives_way_to_the_picture()
         finally:
             self._fitting = False
             # a window closed mid-fit leaves the fit's generator to be collected later
             if isValid(self):
                 self._fit_key = (self.scale, content_key(self))
+
+    def _sentence_gives_way_to_the_picture(self) -> None:
+        """A later rep's full sentence (shown, no longer said: the voice says the cue) goes
+        when the picture would be too small to help: at x2 on a 1366x768 laptop the move's
+        sentence left the picture no room at all. The text keeps its size; the next fit
+        (its layout request) gives the picture the room."""
+        seg = self.segment
+        if (
+            seg is None
+            or not self.image.isVisibleTo(self)
+            or not self.instruction.isVisibleTo(self)
+            or not self.cue.isVisibleTo(self)
+            or _words(seg.show) in _words(seg.say)  # the sentence is what the voice says
+            or self.image.height() >= max(MIN_PICTURE_PX, MIN_PICTURE_SHARE * self.height())
+        ):
+            return
+        self.instruction.hide()
 
     def _fit_shape(self) -> tuple:
         """What a new step's fit depends on (:func:`content_key`: the size, what is shown

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel
 from stenosis_player.engine import Stage
 from stenosis_player.script import Kind
 from stenosis_player.settings import Settings
+from stenosis_player.ui import player_view as pv
 from stenosis_player.ui.main_window import MainWindow
 from stenosis_player.ui.speech_port import CaptionOnlySpeech
 
@@ -430,3 +431,35 @@ def test_a_notice_gone_mid_step_gives_its_room_back_to_the_words(qtbot, catalog,
     assert not p.notices.isVisible()
     assert p.cue.property("fitPx") == alone
     assert p.hurt_btn.isVisible() and p.rect().contains(p.hurt_btn.geometry())
+
+
+@pytest.mark.parametrize(
+    ("scale", "size"), [(1.0, (1280, 760)), (2.0, (1366, 728)), (2.5, (1280, 760))]
+)
+def test_a_later_reps_sentence_gives_way_to_the_picture(qtbot, catalog, tmp_path, scale, size):
+    """A later rep says only its cue; its full sentence, still shown, had left the picture
+    95 px at x2 on 1366x768 and 18 px at x2.5 on 1280x800. The sentence goes before the
+    picture does (the text keeps its size); at x1 both stay, and the first rep, whose
+    sentence the voice says, keeps it."""
+    settings = short_settings(tmp_path, ("lumbar-flexion-lying",))
+    settings.set("display.text_scale", scale)
+    clock = Clock()
+    w = MainWindow(catalog, settings=settings, speech=CaptionOnlySpeech(), clock=clock)
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()
+    w.start_session()
+    p = w.player
+    advance_to(w, clock, Kind.MOVE)
+    qtbot.wait(10)
+    assert w.controller.current.rep == 1
+    assert p.instruction.isVisible()  # the first rep: its sentence is what is said
+    advance_to(w, clock, Kind.RELEASE)
+    advance_to(w, clock, Kind.MOVE)
+    qtbot.wait(10)
+    seg = w.controller.current
+    assert seg.rep == 2 and seg.say_parts == (seg.cue,)
+    least = max(pv.MIN_PICTURE_PX, pv.MIN_PICTURE_SHARE * p.height())
+    assert p.image.isVisible() and p.image.height() >= least
+    assert p.instruction.isVisible() is (scale == 1.0)
+    assert p.cue.isVisible() and p.rect().contains(p.hurt_btn.geometry())
