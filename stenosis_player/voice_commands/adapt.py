@@ -104,6 +104,13 @@ BABBLE_TALKERS = 5
 #: Whether adaptation adds the noise copies: on, as held-out voices heard more in noise with
 #: them and no more false commands (evaluate_enrolment.py, modes enrolled and noisy).
 NOISE_COPIES = True
+#: The last layer's fit (fit_output): gradient steps, step size, pull towards the shipped weights.
+FIT_STEPS = 300
+FIT_RATE = 1.0
+FIT_PULL = 0.003
+#: Raise when the adaptation changes in a way the values in adaptation_parameters() do not
+#: show: an adapted layer cached under the old version is then made again (adapt_cache.py).
+ADAPT_VERSION = 1
 
 
 def _pink(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -196,9 +203,9 @@ def take_windows(
 def fit_output(
     model: KwsModel,
     windows: Sequence[TakeWindows],
-    steps: int = 300,
-    rate: float = 1.0,
-    pull: float = 0.003,
+    steps: int = FIT_STEPS,
+    rate: float = FIT_RATE,
+    pull: float = FIT_PULL,
 ) -> KwsModel:
     """A copy of *model* whose last layer also fits *windows* (*model* itself if none)."""
     if not windows:
@@ -224,9 +231,9 @@ def fit_output(
 def adapt_output(
     model: KwsModel,
     takes: Iterable[Take],
-    steps: int = 300,
-    rate: float = 1.0,
-    pull: float = 0.003,
+    steps: int = FIT_STEPS,
+    rate: float = FIT_RATE,
+    pull: float = FIT_PULL,
     noise_copies: bool | None = None,
 ) -> Adaptation:
     """A copy of *model* whose last layer also fits *takes* (and their noise copies, see
@@ -237,3 +244,22 @@ def adapt_output(
         return Adaptation(model, 0, ())
     adapted = fit_output(model, windows, steps, rate, pull)
     return Adaptation(adapted, len(windows), tuple(sorted({w.phrase for w in windows})))
+
+
+def adaptation_parameters() -> dict:
+    """Everything adapt_output's result depends on besides the takes and the base network, as
+    it is set now (the adapted-layer cache is keyed by it)."""
+    return {
+        "version": ADAPT_VERSION,
+        "steps": FIT_STEPS,
+        "rate": FIT_RATE,
+        "pull": FIT_PULL,
+        "positive_after_s": POSITIVE_AFTER_S,
+        "filler_at_s": FILLER_AT_S,
+        "noise_copies": NOISE_COPIES,
+        "noise_kinds": NOISE_KINDS,
+        "noise_snr_db": NOISE_SNR_DB,
+        "noisy_positive_after_s": NOISY_POSITIVE_AFTER_S,
+        "noisy_filler_at_s": NOISY_FILLER_AT_S,
+        "babble_talkers": BABBLE_TALKERS,
+    }

@@ -9,6 +9,7 @@ probability of each class that the window ends just after that phrase was said o
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -113,6 +114,18 @@ class KwsModel:
     def probabilities(self, window: np.ndarray) -> np.ndarray:
         """*window*: (window_frames, n_mels) normalised log-mel -> probability per class."""
         return self.output(self.embedding(window))
+
+    def weights_digest(self) -> str:
+        """A digest of everything that decides this network's output (feature spec, classes,
+        every layer): another model file, or another adapted layer, gives another digest."""
+        h = hashlib.blake2b(digest_size=20)
+        h.update(repr(self.spec).encode())
+        h.update(repr(self.classes).encode())
+        for w, b in [*self.convs, *self.fc]:
+            for a in (w, b):
+                h.update(f"{a.dtype}{a.shape}".encode())
+                h.update(np.ascontiguousarray(a).tobytes())
+        return h.hexdigest()
 
     def with_output(self, w2: np.ndarray, b2: np.ndarray) -> KwsModel:
         """A copy whose last layer is (*w2*, *b2*): adapted to one user's voice."""

@@ -108,6 +108,8 @@ class NeuralRecognizer(StreamPosition):
             self.model = KwsModel(model or default_model_path())
         #: How many enrolment takes the model was adapted to (0: the shipped model as is).
         self.adapted_takes = 0
+        #: Whether that adaptation was read from the enrolment folder (adapt_cache.py).
+        self.adaptation_cached = False
         if enrolment is not None:
             self._adapt(enrolment, leading_word)
         self.settings = settings or NeuralSettings.load()
@@ -159,15 +161,18 @@ class NeuralRecognizer(StreamPosition):
         return max((float(p[i]) for t, p in self.recent if t >= since), default=0.0)
 
     def _adapt(self, enrolment, leading_word: str) -> None:
-        from .adapt import adapt_output, takes_from_enrolment
+        from .adapt import takes_from_enrolment
+        from .adapt_cache import cached_adaptation
 
+        folder = None
         if hasattr(enrolment, "takes_with_phrases"):
             if getattr(enrolment, "leading_word", leading_word) != leading_word:
                 return  # said with another leading word: nothing here fits them
             takes = takes_from_enrolment(enrolment)
+            folder = getattr(enrolment, "folder", None)  # a saved one: its layer is cached there
         else:
             takes = list(enrolment)
-        adaptation = adapt_output(self.model, takes)
+        adaptation, self.adaptation_cached = cached_adaptation(self.model, takes, folder)
         self.model = adaptation.model
         self.adapted_takes = adaptation.takes_used
 

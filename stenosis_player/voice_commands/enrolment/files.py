@@ -3,10 +3,13 @@ folder)::
 
     <data_dir>/voice_enrolment/enrolment.json          the results (written atomically)
     <data_dir>/voice_enrolment/takes-<stamp>/*.wav     each take, 16 kHz mono s16 PCM
+    <data_dir>/voice_enrolment/adapted-layer.npz       the listening network's last layer,
+                                                       adapted to the takes (adapt_cache.py)
 
 A new enrolment is written into a new ``takes-`` folder first; replacing ``enrolment.json``
 is the one step that makes it current, so a crash leaves the old enrolment or the new one.
-:func:`forget_recordings` deletes the audio and keeps the results, marked as forgotten.
+:func:`forget_recordings` deletes the audio and the adapted layer and keeps the results,
+marked as forgotten.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from ..adapt_cache import forget_cache
 from ..commands import Command, phrase_table, validate_leading_word
 from .levels import SAMPLE_RATE, TakeAudio
 from .results import HEARD_BY, EnrolmentResult, TakeResult
@@ -163,6 +167,8 @@ def save_enrolment(data_dir: str | os.PathLike[str], result: EnrolmentResult) ->
     text = json.dumps(_to_json(result, takes_dir), indent=1, ensure_ascii=False) + "\n"
     _write_durably(target, text.encode("utf-8"))
     _remove_other_takes(folder, takes_dir)
+    with contextlib.suppress(OSError):  # the old voice's layer (a stale key would skip it)
+        forget_cache(folder)
     return SaveReport(target, aside)
 
 
@@ -175,6 +181,7 @@ def forget_recordings(data_dir: str | os.PathLike[str], now: datetime) -> Enrolm
         saved = load_enrolment(data_dir)
     except EnrolmentFileProblem:
         _remove_other_takes(folder, None)
+        forget_cache(folder)
         raise
     if saved is not None:
         forgotten = replace(
@@ -187,6 +194,7 @@ def forget_recordings(data_dir: str | os.PathLike[str], now: datetime) -> Enrolm
         _write_durably(folder / RESULT_FILE, text.encode("utf-8"))
         saved = forgotten
     _remove_other_takes(folder, None)
+    forget_cache(folder)  # the adapted layer is made from the recordings: it goes with them
     return saved
 
 
@@ -326,4 +334,6 @@ def load_enrolment(data_dir: str | os.PathLike[str]) -> EnrolmentResult | None:
             )
     except (JsonProblem, ValueError) as exc:
         raise EnrolmentFileProblem(path, f"cannot be used: {exc}") from None
-    return EnrolmentResult(created, word, tuple(takes), planned, forgotten_at, tuple(problems))
+    return EnrolmentResult(
+        created, word, tuple(takes), planned, forgotten_at, tuple(problems), folder=folder
+    )

@@ -7,6 +7,7 @@ import enum
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from ..commands import DEFAULT_LEADING_WORD, Command, phrase_table
 from .levels import SAMPLE_RATE, TakeAudio
@@ -167,6 +168,9 @@ class EnrolmentResult:
     recordings_forgotten: datetime | None = None
     #: What could not be read back (a missing or damaged recording), one line each.
     problems: tuple[str, ...] = field(default=(), compare=False)
+    #: The enrolment folder it was loaded from (None: not saved yet); the listening network's
+    #: adapted layer is cached there (adapt_cache.py).
+    folder: Path | None = field(default=None, compare=False)
 
     @property
     def complete(self) -> bool:
