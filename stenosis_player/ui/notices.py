@@ -68,7 +68,9 @@ class NoticeArea(QWidget):
         self.hide()
 
     def set_items(self, items: list[tuple[str, str]]) -> None:
-        shown = items if self.limit is None else items[: self.limit]
+        # one over the limit is shown: its line costs what "… and 1 earlier notice" would
+        fits = self.limit is None or len(items) <= self.limit + 1
+        shown = items if fits else items[: self.limit]
         self._shown = [text for _, text in shown]
         while len(self.labels) < len(shown):
             label = plain_label("", "notice")

@@ -463,3 +463,25 @@ def test_a_later_reps_sentence_gives_way_to_the_picture(qtbot, catalog, tmp_path
     assert p.image.isVisible() and p.image.height() >= least
     assert p.instruction.isVisible() is (scale == 1.0)
     assert p.cue.isVisible() and p.rect().contains(p.hurt_btn.geometry())
+
+
+def test_a_third_notice_shows_its_headline_not_a_line_saying_it_is_there(qtbot, catalog, tmp_path):
+    """No voice, no microphone and a preview at once: three headlines, where the player had
+    shown two and "… and 1 earlier notice on the start screen" (the same line, saying less)."""
+    clock = Clock()
+    settings = short_settings(tmp_path, ("sustained-lumbar-extension",))
+    w = MainWindow(catalog, settings=settings, speech=CaptionOnlySpeech(), clock=clock)
+    qtbot.addWidget(w)
+    w.resize(1280, 760)
+    w.show()
+    w.add_notice("No voice: eSpeak NG is not installed.", "voice")
+    w.add_notice("Voice commands are off: No microphone found.", "microphone")
+    w.start_session()
+    w.set_session_notice("Preview at 3× speed: the history keeps it apart.")
+    advance_to(w, clock, Kind.HOLD)
+    qtbot.wait(10)
+    area = w.player.notices
+    shown = [label.text() for label in area.labels if label.isVisible()]
+    assert shown == ["⚠ Preview at 3× speed", "⚠ Voice commands are off", "⚠ No voice"]
+    assert not area.more.isVisible()
+    assert w.player.rect().contains(w.player.hurt_btn.geometry())
