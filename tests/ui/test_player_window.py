@@ -46,6 +46,18 @@ def window(qtbot, catalog, tmp_path):
     return make
 
 
+def laptop_window(qtbot, catalog, tmp_path, order, scale=1.0, size=(1280, 760)):
+    """The real window at a laptop's size and a text size, its session's clock a fake."""
+    settings = short_settings(tmp_path, order)
+    settings.set("display.text_scale", scale)
+    clock = Clock()
+    w = MainWindow(catalog, settings=settings, speech=CaptionOnlySpeech(), clock=clock)
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()
+    return w, clock
+
+
 def advance(w, clock, seconds: float, step: float = 0.25) -> None:
     end = clock.now + seconds
     while clock.now < end:
@@ -339,13 +351,9 @@ def test_a_larger_text_size_reaches_the_words_on_a_laptop_screen(qtbot, catalog,
     and ×2 makes them clearly larger than ×1; the name and the next line grow less."""
     sizes: dict[float, dict[str, int]] = {}
     for scale in (1.0, 1.25, 1.5, 2.0, 2.5):
-        settings = short_settings(tmp_path / str(scale), ("sustained-lumbar-extension",))
-        settings.set("display.text_scale", scale)
-        clock = Clock()
-        w = MainWindow(catalog, settings=settings, speech=CaptionOnlySpeech(), clock=clock)
-        qtbot.addWidget(w)
-        w.resize(1280, 760)
-        w.show()
+        w, clock = laptop_window(
+            qtbot, catalog, tmp_path / str(scale), ("sustained-lumbar-extension",), scale
+        )
         w.start_session()
         advance_to(w, clock, Kind.HOLD)
         qtbot.wait(10)
@@ -379,13 +387,14 @@ def test_notices_leave_a_larger_text_size_to_the_words_on_a_laptop_screen(qtbot,
     )
     sizes: dict[float, dict[str, int]] = {}
     for scale in (1.0, 2.0):
-        settings = short_settings(tmp_path / str(scale), ("sustained-lumbar-extension",))
-        settings.set("display.text_scale", scale)
-        clock = Clock()
-        w = MainWindow(catalog, settings=settings, speech=CaptionOnlySpeech(), clock=clock)
-        qtbot.addWidget(w)
-        w.resize(1366, 728)  # a 1366x768 laptop's window under a panel and frame
-        w.show()
+        w, clock = laptop_window(  # a 1366x768 laptop's window under a panel and frame
+            qtbot,
+            catalog,
+            tmp_path / str(scale),
+            ("sustained-lumbar-extension",),
+            scale,
+            (1366, 728),
+        )
         w.add_notice(mic, "microphone")
         w.start_session()
         w.set_session_notice(preview)
@@ -406,13 +415,9 @@ def test_notices_leave_a_larger_text_size_to_the_words_on_a_laptop_screen(qtbot,
 def test_a_notice_gone_mid_step_gives_its_room_back_to_the_words(qtbot, catalog, tmp_path):
     """A notice that comes mid-step makes the text smaller; once it goes, the same step
     grows back to the size it had without it (it had stayed small until the next step)."""
-    settings = short_settings(tmp_path, ("sustained-lumbar-extension",))
-    settings.set("display.text_scale", 2.0)
-    clock = Clock()
-    w = MainWindow(catalog, settings=settings, speech=CaptionOnlySpeech(), clock=clock)
-    qtbot.addWidget(w)
-    w.resize(1366, 728)
-    w.show()
+    w, clock = laptop_window(
+        qtbot, catalog, tmp_path, ("sustained-lumbar-extension",), 2.0, (1366, 728)
+    )
     w.start_session()
     advance_to(w, clock, Kind.HOLD)
     qtbot.wait(10)
@@ -441,13 +446,7 @@ def test_a_later_reps_sentence_gives_way_to_the_picture(qtbot, catalog, tmp_path
     95 px at x2 on 1366x768 and 18 px at x2.5 on 1280x800. The sentence goes before the
     picture does (the text keeps its size); at x1 both stay, and the first rep, whose
     sentence the voice says, keeps it."""
-    settings = short_settings(tmp_path, ("lumbar-flexion-lying",))
-    settings.set("display.text_scale", scale)
-    clock = Clock()
-    w = MainWindow(catalog, settings=settings, speech=CaptionOnlySpeech(), clock=clock)
-    qtbot.addWidget(w)
-    w.resize(*size)
-    w.show()
+    w, clock = laptop_window(qtbot, catalog, tmp_path, ("lumbar-flexion-lying",), scale, size)
     w.start_session()
     p = w.player
     advance_to(w, clock, Kind.MOVE)
@@ -468,12 +467,7 @@ def test_a_later_reps_sentence_gives_way_to_the_picture(qtbot, catalog, tmp_path
 def test_a_third_notice_shows_its_headline_not_a_line_saying_it_is_there(qtbot, catalog, tmp_path):
     """No voice, no microphone and a preview at once: three headlines, where the player had
     shown two and "… and 1 earlier notice on the start screen" (the same line, saying less)."""
-    clock = Clock()
-    settings = short_settings(tmp_path, ("sustained-lumbar-extension",))
-    w = MainWindow(catalog, settings=settings, speech=CaptionOnlySpeech(), clock=clock)
-    qtbot.addWidget(w)
-    w.resize(1280, 760)
-    w.show()
+    w, clock = laptop_window(qtbot, catalog, tmp_path, ("sustained-lumbar-extension",))
     w.add_notice("No voice: eSpeak NG is not installed.", "voice")
     w.add_notice("Voice commands are off: No microphone found.", "microphone")
     w.start_session()
