@@ -121,8 +121,10 @@ def _set_rate(rate: float | None) -> None:
 
 
 def _run(args):
-    data, entries, question, voice, takes, rate, mode, model_path, thresholds = args
+    data, entries, question, voice, takes, rate, mode, model_path, thresholds, snr = args
     _set_rate(rate)
+    if snr is not None:
+        adapt.NOISE_SNR_DB = snr
     base = KwsModel(model_path or default_model_path())
     if mode == "shipped":
         model = base
@@ -158,7 +160,16 @@ def main(argv: list[str] | None = None) -> int:
         default="plain",
         help=f"comma-separated, of {', '.join(VARIANTS)} (the enrolment is plain in any case)",
     )
+    ap.add_argument(
+        "--copies-snr",
+        type=lambda v: tuple(float(x) for x in v.split(",")),
+        help="LO,HI: the noise copies' SNR range in dB instead of adapt.NOISE_SNR_DB",
+    )
     args = ap.parse_args(argv)
+    if args.copies_snr is not None:
+        if len(args.copies_snr) != 2 or args.copies_snr[0] > args.copies_snr[1]:
+            ap.error("--copies-snr: LO,HI in dB, LO <= HI")
+        adapt.NOISE_SNR_DB = args.copies_snr
     variants = [v for v in args.variants.split(",") if v]
     if not variants or set(variants) - set(VARIANTS):
         ap.error(f"--variants: choose from {', '.join(VARIANTS)}")
@@ -195,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         for key, entries in groups.items():
             for mode in modes:
                 job = (args.data, entries, key[-1], voice, takes, args.rate, mode)
-                jobs.append((*job, args.model, args.thresholds))
+                jobs.append((*job, args.model, args.thresholds, args.copies_snr))
                 keys.append((voice, mode))
         shown = [
             f"{mode} {right} of {n} ({secs:.1f} s)"
@@ -257,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
                     far.append("met" if gap >= 0 else f"{gap:+.0f}")
             label = "all" if variant == "*" else variant
             print("  " + f"{label:8s}" + "".join(f"{c:>16s}" for c in row))
-            print("  " + f"{'  far':8s}" + "".join(f"{c:>16s}" for c in far))
+            print("  " + f"{'to goal':8s}" + "".join(f"{c:>16s}" for c in far))
     print("\nLeave-one-take-out (what Settings shows) against the plain held-out recall, adapted")
     for (voice, mode), (right, n, _) in sorted(predicted.items()):
         quiet = hits[(voice, mode, "plain", "none", "clean")]
