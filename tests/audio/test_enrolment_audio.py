@@ -85,11 +85,13 @@ def test_enrolment_window_records_each_take_from_the_microphone(qtbot, sound_ser
     assert len(sources) == 1 and isinstance(sources[0], PulseMicrophone)
 
     # heard by the network tuned to the other takes: the "player back" said for "player stop"
-    # is taken for "player back" or for nothing, depending on what it learnt from the rest
+    # is never counted as "stop"; it is taken for another command or for nothing, depending
+    # on what it learnt from the rest and where the take's window fell (CI under load once
+    # heard it as "player next")
     expected = dialog.enrolment.summary_lines()
     assert expected[0] == "“player next”: heard 3 of 3"
     assert re.fullmatch(
-        r"“player stop”: heard 1 of 3 \((once as “player back”, once|twice) not at all\)",
+        r"“player stop”: heard 1 of 3 \((once as “player (?!stop)\w+”, once|twice) not at all\)",
         expected[1],
     ), expected[1]
     shown = dialog.summary.text()
