@@ -64,6 +64,7 @@ TABLE: dict[str, str] = {
     "You can put it back in Settings.",
     "hurt_choices_easier": "Stopped. Skip {name}, try an easier version, or end the session?",
     "hurt_choices": "Stopped. Skip {name}, or end the session?",
+    "hurt_by_voice": "Or say {skip} to skip it, {end} to end, or {go_on} to go on.",
     "hurt_twice": "Stopped. {name} has hurt twice in a row. Press R to take it out of your "
     "program, or S to skip it today.",
 }

@@ -426,10 +426,15 @@ class SessionCoordinator:
             self.controller.resume()
 
     def next(self) -> None:
-        self.command("next")
+        """Next (voice commands use this); with the It-hurts choices open: skip it."""
+        if self.hurt_choices_open:
+            self.choose_after_hurt("skip")
+        else:
+            self.command("next")
 
     def back(self) -> None:
-        self.command("back")
+        if not self.hurt_choices_open:  # under the open choices the step must not move
+            self.command("back")
 
     def stop(self) -> None:
         """Stop as Esc does: the first asks, the second stops (voice commands use this)."""
@@ -631,7 +636,23 @@ class SessionCoordinator:
             self.speech.say(phrases.say("hurt_twice", name=name))
         else:
             key = "hurt_choices_easier" if easier else "hurt_choices"
-            self.speech.say(phrases.say(key, name=name))
+            self.speech.say(f"{phrases.say(key, name=name)}{self._hurt_by_voice()}")
+
+    def _hurt_by_voice(self) -> str:
+        """With voice commands on, how to choose without a key (someone in pain on the mat
+        had only "continue": next and back moved the step under the open choices)."""
+        if not self.setting("voice_commands.enabled", False):
+            return ""
+        from .voice_commands.commands import DEFAULT_LEADING_WORD, Command, spoken_name
+
+        word = self.setting("voice_commands.leading_word", DEFAULT_LEADING_WORD)
+        said = phrases.say(
+            "hurt_by_voice",
+            skip=spoken_name(Command.NEXT, word),
+            end=spoken_name(Command.STOP, word),
+            go_on=spoken_name(Command.CONTINUE, word),
+        )
+        return f" {said}"
 
     def easier_version(self, seg: Segment) -> str | None:
         ex = self.catalog.exercises.get(seg.exercise_id or "")

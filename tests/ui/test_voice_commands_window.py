@@ -124,3 +124,36 @@ def test_no_microphone_gives_a_notice_and_the_session_goes_on(qtbot, catalog, tm
     assert "No microphone" in w.player.notices.text()
     assert w.controller.stage is Stage.RUNNING
     w.stop_voice_commands()
+
+
+def test_after_it_hurts_the_choices_are_made_by_voice_too(qtbot, catalog, tmp_path):
+    """Someone in pain on the mat chooses without a key: the app says which commands do
+    what, "player back" leaves the open choices alone (it had moved the step under them),
+    "player next" skips the exercise and "player stop" ends the session (real recogniser)."""
+    settings = Settings(tmp_path / "settings.json")
+    settings.set("programs.step-by-step.order", ["lumbar-flexion-lying", "walking"])
+    settings.set("voice_commands.enabled", True)
+    speech = CaptionOnlySpeech()
+    w = MainWindow(catalog, settings=settings, speech=speech, clock=Clock())
+    qtbot.addWidget(w)
+    w.show()
+    w.start_session()
+    hurts = []
+    w.hurt_recorded.connect(lambda ex, choice: hurts.append((ex, choice)))
+    assert hear(qtbot, w, "it_hurts") == ["it_hurts"]
+    assert w.player.hurt_panel.isVisible()
+    assert speech.said[-1].endswith(
+        "Or say player next to skip it, player stop to end, or player continue to go on."
+    )
+    where = w.controller.current.index
+    assert hear(qtbot, w, "player_back") == ["back"]
+    assert w.player.hurt_panel.isVisible() and w.controller.current.index == where
+    assert hear(qtbot, w, "player_next") == ["next"]
+    assert hurts == [("lumbar-flexion-lying", "skip")]
+    assert w.controller.current.exercise_id == "walking"
+    assert not w.player.hurt_panel.isVisible()
+    assert hear(qtbot, w, "it_hurts") == ["it_hurts"]
+    assert hear(qtbot, w, "player_stop") == ["stop"]
+    assert hurts[-1] == ("walking", "end")
+    assert w.controller.stage is Stage.STOPPED
+    w.stop_voice_commands()
