@@ -67,6 +67,7 @@ TABLE: dict[str, str] = {
     "hurt_by_voice": "Or say {skip} to skip it, {end} to end, or {go_on} to go on.",
     "hurt_twice": "Stopped. {name} has hurt twice in a row. Press R to take it out of your "
     "program, or S to skip it today.",
+    "hurt_twice_by_voice": "Or say {remove} to take it out, or {skip} to skip it today.",
 }
 
 _ONES = [

@@ -129,6 +129,7 @@ class SessionCoordinator:
         self.hurt_count: dict[str, int] = {}
         self.confirming_stop = False
         self.hurt_choices_open = False
+        self._removal_offered = False  # the choices after a second hurt offer "take it out"
         self.pain_moment = "before"
         self.progress = SessionProgress(catalog, settings, store)
         self._preamble = ""
@@ -574,6 +575,10 @@ class SessionCoordinator:
     # ------------------------------------------------------------------ questions, It hurts
     def answer(self, yes: bool) -> None:
         c = self.controller
+        if c is not None and self.hurt_choices_open:
+            if self._removal_offered:  # "hurt twice in a row: take it out?"
+                self.choose_after_hurt("remove" if yes else "skip")
+            return  # else no question is asked
         if c is None or c.current.kind is not Kind.CHECK:
             return
         seg = c.current
@@ -631,14 +636,16 @@ class SessionCoordinator:
         if seg.exercise_id:
             self.hurt_count[seg.exercise_id] = self.hurt_count.get(seg.exercise_id, 0) + 1
         self.hurt_choices_open = True
+        self._removal_offered = twice
         self.view.show_hurt_choices(easier is not None, suggest_removal=twice)
         if twice:
-            self.speech.say(phrases.say("hurt_twice", name=name))
+            self.speech.say(f"{phrases.say('hurt_twice', name=name)}{self._hurt_by_voice(True)}")
+            self.view.question_open(True)  # "player yes" takes it out
         else:
             key = "hurt_choices_easier" if easier else "hurt_choices"
             self.speech.say(f"{phrases.say(key, name=name)}{self._hurt_by_voice()}")
 
-    def _hurt_by_voice(self) -> str:
+    def _hurt_by_voice(self, twice: bool = False) -> str:
         """With voice commands on, how to choose without a key (someone in pain on the mat
         had only "continue": next and back moved the step under the open choices)."""
         if not self.setting("voice_commands.enabled", False):
@@ -647,10 +654,11 @@ class SessionCoordinator:
 
         word = self.setting("voice_commands.leading_word", DEFAULT_LEADING_WORD)
         said = phrases.say(
-            "hurt_by_voice",
+            "hurt_twice_by_voice" if twice else "hurt_by_voice",
             skip=spoken_name(Command.NEXT, word),
             end=spoken_name(Command.STOP, word),
             go_on=spoken_name(Command.CONTINUE, word),
+            remove=spoken_name(Command.YES, word),
         )
         return f" {said}"
 
@@ -671,6 +679,7 @@ class SessionCoordinator:
         seg = c.current
         self.hurt_choices_open = False
         self.view.hide_hurt_choices()
+        self.view.question_open(seg.kind is Kind.CHECK)  # as the step itself has it
         self.view.on_hurt(seg.exercise_id or "", choice)
         if self.recorder is not None:
             with contextlib.suppress(Exception):

@@ -21,6 +21,7 @@ class VoiceControl:
         self._voice_wired = False
         self._held = False  # listening was stopped for the voice enrolment
         self._source_factory: Any = None
+        self._question_open = False  # yes/no count (a question on screen)
 
     def start(self, source_factory: Any = None, autostart: bool = True) -> None:
         """Listen for spoken commands (opt-in in Settings); failures become a notice."""
@@ -53,6 +54,8 @@ class VoiceControl:
             w.speech.clip_started.connect(self._app_voice_started)
             w.speech.clip_finished.connect(self._app_voice_finished)
             self._voice_wired = True  # once, however often listening is restarted
+        if self._question_open:  # a question was open before listening (re)started
+            self.listener.set_question_open(True)
         if autostart:
             self.listener.start()
 
@@ -94,6 +97,7 @@ class VoiceControl:
             self.window.player.set_listening(False)
 
     def set_question_open(self, is_open: bool) -> None:
+        self._question_open = is_open  # kept for a listener started later
         if self.listener is not None:
             self.listener.set_question_open(is_open)  # yes/no only then
 

@@ -157,3 +157,31 @@ def test_after_it_hurts_the_choices_are_made_by_voice_too(qtbot, catalog, tmp_pa
     assert hurts[-1] == ("walking", "end")
     assert w.controller.stage is Stage.STOPPED
     w.stop_voice_commands()
+
+
+def test_hurt_twice_player_yes_takes_it_out(qtbot, catalog, tmp_path):
+    """The second hurt offers to take the exercise out (R): by voice the app says "Or say
+    player yes to take it out", yes and no count while that is asked, and yes does it."""
+    settings = Settings(tmp_path / "settings.json")
+    settings.set("programs.step-by-step.order", ["lumbar-flexion-lying", "walking"])
+    settings.set("voice_commands.enabled", True)
+    speech = CaptionOnlySpeech()
+    w = MainWindow(catalog, settings=settings, speech=speech, clock=Clock())
+    qtbot.addWidget(w)
+    w.show()
+    w.start_session()
+    hurts = []
+    w.hurt_recorded.connect(lambda ex, choice: hurts.append((ex, choice)))
+    assert hear(qtbot, w, "it_hurts") == ["it_hurts"]
+    assert not w.player.hurt_buttons["remove"].isVisible()
+    assert hear(qtbot, w, "player_continue") == ["continue"]
+    assert hear(qtbot, w, "it_hurts") == ["it_hurts"]  # again, on the same exercise
+    assert w.player.hurt_buttons["remove"].isVisible()
+    assert speech.said[-1].endswith(
+        "Or say player yes to take it out, or player next to skip it today."
+    )
+    assert hear(qtbot, w, "player_yes") == ["yes"]
+    assert hurts == [("lumbar-flexion-lying", "continue"), ("lumbar-flexion-lying", "remove")]
+    assert settings.get("exercises.lumbar-flexion-lying.removed") is True
+    assert w.controller.current.exercise_id == "walking"
+    w.stop_voice_commands()
