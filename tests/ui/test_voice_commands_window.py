@@ -126,10 +126,8 @@ def test_no_microphone_gives_a_notice_and_the_session_goes_on(qtbot, catalog, tm
     w.stop_voice_commands()
 
 
-def test_after_it_hurts_the_choices_are_made_by_voice_too(qtbot, catalog, tmp_path):
-    """Someone in pain on the mat chooses without a key: the app says which commands do
-    what, "player back" leaves the open choices alone (it had moved the step under them),
-    "player next" skips the exercise and "player stop" ends the session (real recogniser)."""
+def hurt_window(qtbot, catalog, tmp_path):
+    """A session of lying flexion then walking, voice commands on; its hurts recorded."""
     settings = Settings(tmp_path / "settings.json")
     settings.set("programs.step-by-step.order", ["lumbar-flexion-lying", "walking"])
     settings.set("voice_commands.enabled", True)
@@ -138,8 +136,16 @@ def test_after_it_hurts_the_choices_are_made_by_voice_too(qtbot, catalog, tmp_pa
     qtbot.addWidget(w)
     w.show()
     w.start_session()
-    hurts = []
+    hurts: list[tuple[str, str]] = []
     w.hurt_recorded.connect(lambda ex, choice: hurts.append((ex, choice)))
+    return w, settings, speech, hurts
+
+
+def test_after_it_hurts_the_choices_are_made_by_voice_too(qtbot, catalog, tmp_path):
+    """Someone in pain on the mat chooses without a key: the app says which commands do
+    what, "player back" leaves the open choices alone (it had moved the step under them),
+    "player next" skips the exercise and "player stop" ends the session (real recogniser)."""
+    w, _, speech, hurts = hurt_window(qtbot, catalog, tmp_path)
     assert hear(qtbot, w, "it_hurts") == ["it_hurts"]
     assert w.player.hurt_panel.isVisible()
     assert speech.said[-1].endswith(
@@ -162,16 +168,7 @@ def test_after_it_hurts_the_choices_are_made_by_voice_too(qtbot, catalog, tmp_pa
 def test_hurt_twice_player_yes_takes_it_out(qtbot, catalog, tmp_path):
     """The second hurt offers to take the exercise out (R): by voice the app says "Or say
     player yes to take it out", yes and no count while that is asked, and yes does it."""
-    settings = Settings(tmp_path / "settings.json")
-    settings.set("programs.step-by-step.order", ["lumbar-flexion-lying", "walking"])
-    settings.set("voice_commands.enabled", True)
-    speech = CaptionOnlySpeech()
-    w = MainWindow(catalog, settings=settings, speech=speech, clock=Clock())
-    qtbot.addWidget(w)
-    w.show()
-    w.start_session()
-    hurts = []
-    w.hurt_recorded.connect(lambda ex, choice: hurts.append((ex, choice)))
+    w, settings, speech, hurts = hurt_window(qtbot, catalog, tmp_path)
     assert hear(qtbot, w, "it_hurts") == ["it_hurts"]
     assert not w.player.hurt_buttons["remove"].isVisible()
     assert hear(qtbot, w, "player_continue") == ["continue"]
