@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from vc_data import said_in_a_quiet_room
 
 from stenosis_player.voice_commands import adapt, adapt_cache
 from stenosis_player.voice_commands.adapt_cache import CACHE_FILE
@@ -28,14 +29,7 @@ from stenosis_player.voice_commands.enrolment import (
 from stenosis_player.voice_commands.kws_model import KwsModel
 from stenosis_player.voice_commands.neural import NeuralRecognizer, default_model_path
 
-TAKES = Path(__file__).resolve().parents[1] / "data" / "voice_enrolment"
-RATE = 16000
 WHEN = datetime(2026, 12, 1, 21, 0)
-
-
-def _speech(name: str) -> np.ndarray:
-    with wave.open(str(TAKES / name), "rb") as w:
-        return np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float64)
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +38,7 @@ def takes():
     Settings records them."""
     plan = enrolment_plan(commands=[Command.NEXT, Command.BACK], takes=3, alternate_takes=1)
     plan = [p for p in plan if p.phrase in ("player next", "player back")]
-    rng = np.random.default_rng(5)
-    parts = []
-    for p in plan:
-        parts += [rng.normal(0, 30, int(1.5 * RATE))]
-        parts += [_speech(f"rms_{p.phrase.replace(' ', '_')}_{p.of_phrase[0]}.wav")]
-    parts.append(rng.normal(0, 30, int(1.5 * RATE)))
-    pcm = np.clip(np.concatenate(parts), -32768, 32767).astype("<i2").tobytes()
-    got = run_takes([pcm[i : i + 3200] for i in range(0, len(pcm), 3200)], plan)
+    got = run_takes(said_in_a_quiet_room(plan, seed=5), plan)
     assert len(got) == 6
     return tuple(got)
 

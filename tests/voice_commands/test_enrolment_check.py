@@ -10,12 +10,10 @@ fed as a microphone delivers them (100 ms blocks over a quiet room).
 from __future__ import annotations
 
 import re
-import wave
 from datetime import datetime
-from pathlib import Path
 
-import numpy as np
 import pytest
+from vc_data import said_in_a_quiet_room
 
 from stenosis_player.voice_commands.adapt import Take
 from stenosis_player.voice_commands.commands import Command, phrase_to_command
@@ -32,27 +30,8 @@ from stenosis_player.voice_commands.enrolment import (
 )
 from stenosis_player.voice_commands.neural import NeuralRecognizer
 
-TAKES = Path(__file__).resolve().parents[1] / "data" / "voice_enrolment"
-RATE = 16000
 WHEN = datetime(2026, 12, 1, 15, 0)
 COMMANDS = [Command.NEXT, Command.BACK, Command.YES]
-
-
-def _speech(name: str) -> np.ndarray:
-    with wave.open(str(TAKES / name), "rb") as w:
-        return np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float64)
-
-
-def _blocks(plan) -> list[bytes]:
-    """The planned phrases said one after another, 1.5 s of a quiet room between them."""
-    rng = np.random.default_rng(3)
-    parts = []
-    for p in plan:
-        parts += [rng.normal(0, 30, int(1.5 * RATE))]
-        parts += [_speech(f"rms_{p.phrase.replace(' ', '_')}_{p.of_phrase[0]}.wav")]
-    parts.append(rng.normal(0, 30, int(1.5 * RATE)))
-    pcm = np.clip(np.concatenate(parts), -32768, 32767).astype("<i2").tobytes()
-    return [pcm[i : i + 3200] for i in range(0, len(pcm), 3200)]
 
 
 def _hear(recognizer, pcm: bytes) -> tuple[str, ...]:
@@ -68,7 +47,7 @@ def _hear(recognizer, pcm: bytes) -> tuple[str, ...]:
 def enrolled():
     plan = enrolment_plan(commands=COMMANDS)
     check = NetworkCheck()
-    return plan, run_takes(_blocks(plan), plan, checker=check), check
+    return plan, run_takes(said_in_a_quiet_room(plan, seed=3), plan, checker=check), check
 
 
 def test_with_player_the_network_checks_and_another_leading_word_pocketsphinx():

@@ -15,6 +15,28 @@ def read_pcm(rel: str) -> bytes:
         return w.readframes(w.getnframes())
 
 
+TAKES = Path(__file__).resolve().parents[1] / "data" / "voice_enrolment"  # flite rms's takes
+
+
+def take_speech(name: str) -> np.ndarray:
+    """One recorded enrolment take of ``TAKES`` as float samples."""
+    with wave.open(str(TAKES / name), "rb") as w:
+        return np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float64)
+
+
+def said_in_a_quiet_room(plan, seed: int) -> list[bytes]:
+    """The planned phrases (rms's takes) said one after another, 1.5 s of a quiet room
+    between them, as the microphone's 100 ms blocks."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for p in plan:
+        parts += [rng.normal(0, 30, int(1.5 * 16000))]
+        parts += [take_speech(f"rms_{p.phrase.replace(' ', '_')}_{p.of_phrase[0]}.wav")]
+    parts.append(rng.normal(0, 30, int(1.5 * 16000)))
+    pcm = np.clip(np.concatenate(parts), -32768, 32767).astype("<i2").tobytes()
+    return [pcm[i : i + 3200] for i in range(0, len(pcm), 3200)]
+
+
 def feed_all(rec, pcm: bytes, chunk_s: float = 0.1) -> list:
     step = int(16000 * chunk_s) * 2
     heard = []
