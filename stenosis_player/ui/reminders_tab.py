@@ -73,8 +73,8 @@ class RemindersTab(QWidget):
             button.setAccessibleName(f"Remind on {title}")
             button.setMinimumHeight(44)
             # chosen or not shown in words too, not by colour alone
-            button.toggled.connect(lambda on, b=button, t=title: b.setText(f"✓ {t}" if on else t))
-            button.setText(f"✓ {title}" if button.isChecked() else title)
+            button.toggled.connect(lambda on, b=button, t=title: b.setText(_day_text(t, on)))
+            button.setText(_day_text(title, button.isChecked()))
             button.toggled.connect(self._days_changed)
             days.addWidget(button, n // 4, n % 4)
             self.day_buttons.append(button)
@@ -200,6 +200,10 @@ def offer_time(now: datetime) -> str:
     rounded = now + timedelta(minutes=2.5)
     rounded -= timedelta(minutes=rounded.minute % 5, seconds=rounded.second)
     return rounded.strftime("%H:%M")
+
+
+def _day_text(title: str, chosen: bool) -> str:
+    return f"✓ {title}" if chosen else title
 
 
 class ReminderOffer(QFrame):
