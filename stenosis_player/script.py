@@ -782,6 +782,11 @@ def _add_reps(
             release = [plan.step("release") or "", *count, *set_done, *note]
         elif note:
             release = [plan.step("release", True) or "", *count, *set_done, *note]
+        elif last_of_set or last_unit:
+            # the cue brings them out of the position before a rest or the next exercise:
+            # it was dropped for "That's eight. Set one done." and left them bent forward.
+            # Nothing keeps time after it, so the phase may grow to the whole line
+            release = [plan.step("release", True) or "", *count, *set_done]
         else:  # the count matters more than a cue they have heard, and is always said
             cue = plan.step("release", True) or ""
             release = b.within_tempo(

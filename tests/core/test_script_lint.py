@@ -195,6 +195,15 @@ def test_with_real_clips_every_line_fits_and_the_export_agrees(tmp_path, voice):
                 least = seg.kind is Kind.MOVE and seg.say_parts[-1:] == (seg.cue,)
                 last = seg.say_parts[:1] == (phrases.say("last_one"),)
                 least = least and len(seg.say_parts) <= 1 + bool(seg.side_label) + last
+                after = script.segments[seg.index + 1] if seg.index + 1 < len(script) else None
+                ends_set = seg.kind is Kind.RELEASE and (
+                    after is None or after.kind is not Kind.MOVE
+                )
+                if ends_set and seg.cue:
+                    # the cue that brings them out of the position is never dropped before a
+                    # rest or the next exercise ("That's eight. Set one done." left them bent)
+                    assert seg.cue in seg.say_parts, (seg.index, seg.say)
+                    least = True  # and nothing keeps time after it: it may grow
                 if seg.tempo and not notes & set(seg.say_parts) and not least:
                     limit = seg.tempo * (1 + TEMPO_SLACK) + 1e-6
                     assert seg.duration <= limit, (seg.index, seg.say)
