@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
 from PySide6.QtCharts import (
+    QAbstractBarSeries,
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
@@ -207,6 +208,9 @@ class HistoryView(QWidget):
         self.week_series = QBarSeries()
         self.week_series.append(self.week_set)
         self.week_series.setLabelsVisible(True)
+        # above its bar, in the text's colour: inside, a one-session bar was shorter than
+        # its white digit at x2.5 and the digit spilled out over the grid
+        self.week_series.setLabelsPosition(QAbstractBarSeries.LabelsPosition.LabelsOutsideEnd)
         self.week_axis = QBarCategoryAxis()
         self.week_count_axis = QValueAxis()
         self.week_count_axis.setLabelFormat("%d")
@@ -335,6 +339,7 @@ class HistoryView(QWidget):
                 axis.setGridLineColor(QColor(grid))
                 axis.setLinePenColor(QColor(text))
             view.setBackgroundBrush(QColor(background))
+        self.week_set.setLabelColor(QColor(text))
 
     @property
     def today(self) -> date:
@@ -354,7 +359,7 @@ class HistoryView(QWidget):
         self.week_set.append([float(w.sessions) for w in weeks])
         self.week_axis.clear()
         self.week_axis.append([w.label for w in weeks])
-        top = max([w.sessions for w in weeks] + [7])
+        top = max([w.sessions + 1 for w in weeks] + [7])  # room for the label over the bar
         self.week_count_axis.setRange(0, top)
         self.week_count_axis.setTickCount(min(top, 7) + 1 if top <= 7 else 5)
 

@@ -115,3 +115,31 @@ def test_empty_history(qtbot, store):
 def test_esc_asks_to_go_back(view, qtbot):
     with qtbot.waitSignal(view.back_requested):
         qtbot.mouseClick(view.back_button, Qt.MouseButton.LeftButton)
+
+
+def test_week_counts_are_drawn_above_their_bars_in_the_text_colour(view, qtbot):
+    """Inside its bar, a white digit spilled out of a one-session bar at large text; above
+    it, in the theme's text colour, it is read against the background at any height."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QColor
+
+    view.tabs.setCurrentWidget(view.sessions_chart)
+    view.set_colours("#000000", "#ffffff", "#444444")  # high contrast: light on black
+    qtbot.waitUntil(lambda: view.sessions_chart.isVisible())
+    chart = view.sessions_chart.chart()
+    top_value = max(view.week_set.at(i) for i in range(view.week_set.count()))
+    assert view.week_count_axis.max() >= top_value + 1  # room for the label over the bar
+    image = view.sessions_chart.grab().toImage()
+    series = view.week_series
+    for index in range(view.week_set.count()):
+        value = view.week_set.at(index)
+        if not value:
+            continue
+        top = view.sessions_chart.mapFromScene(chart.mapToPosition(QPointF(index, value), series))
+        column = range(int(top.x()) - 6, int(top.x()) + 7)
+        above = [
+            QColor(image.pixel(x, y)).lightness()
+            for x in column
+            for y in range(max(0, int(top.y()) - 40), int(top.y()) - 3)
+        ]
+        assert max(above) > 200, (index, "no light digit above the bar")
