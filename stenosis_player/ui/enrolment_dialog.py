@@ -63,6 +63,8 @@ from .theme import theme_for
 
 METER_FLOOR_DB = 20.0  # the level meter's empty end (a silent room) ...
 METER_TOP_DB = 90.0  # ... and its full end (16-bit full scale)
+HEADLINE_PX = 44  # the summary's first line: the size of the player's exercise name
+RESULTS_SHARE = 0.4  # of the window's height kept for the summary's results and advice
 
 
 def stylesheet(scale: float, high_contrast: bool) -> str:
@@ -70,6 +72,11 @@ def stylesheet(scale: float, high_contrast: bool) -> str:
     (50 px capitals, the 2 m rule) at the default text size."""
     return theme_for(high_contrast).stylesheet(scale) + (
         f" QLabel#enrolPrompt {{ font-size: {round(72 * scale)}px; font-weight: 700; }}"
+        # the summary's headline: its lines are read at the laptop, and at x2.5 a 180 px
+        # "Done: 22 of 26 heard." left the results and advice three lines to scroll in
+        f' QLabel#enrolPrompt[headline="true"] {{ font-size: {round(HEADLINE_PX * scale)}px; }}'
+        # the results are what the summary is for: not smaller than the privacy note below
+        f" QLabel#enrolResults {{ font-size: {round(26 * scale)}px; }}"
     )
 
 
@@ -261,6 +268,7 @@ class EnrolmentDialog(QDialog):
         meter_row.addWidget(meter_label)
         meter_row.addWidget(self.meter, 1)
         self.summary = QLabel()
+        self.summary.setObjectName("enrolResults")
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Results")
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -321,14 +329,33 @@ class EnrolmentDialog(QDialog):
         self._show_intro()
 
     # ------------------------------------------------------------------ states
-    def _show(self, prompt: str, step: str, heard: str = "", meter: bool = False) -> None:
-        """The three large lines (an empty one takes no room) and the level meter."""
+    def _show(
+        self, prompt: str, step: str, heard: str = "", meter: bool = False, headline: bool = False
+    ) -> None:
+        """The three large lines (an empty one takes no room) and the level meter; with
+        ``headline`` the first line is a heading over text to read, not a phrase to say."""
+        if bool(self.prompt.property("headline")) != headline:
+            self.prompt.setProperty("headline", headline)
+            self.prompt.style().unpolish(self.prompt)  # a property selector is read at polish
+            self.prompt.style().polish(self.prompt)
+            self._keep_room_for_results()
         for label, text in ((self.prompt, prompt), (self.step, step), (self.heard, heard)):
             label.setText(text)
             label.setVisible(bool(text))
         self.meter_row.setVisible(meter)
         if not meter:
             self.meter.setValue(0)
+
+    def _keep_room_for_results(self) -> None:
+        """Under a headline the results are what is read: their box keeps a share of the
+        window, so a large text size shrinks the lines above it rather than the box (at
+        x2.5 the room's description took three lines and left the results two)."""
+        share = RESULTS_SHARE if self.prompt.property("headline") else 0.0
+        self.scroll.setMinimumHeight(round(self.height() * share))
+
+    def resizeEvent(self, event) -> None:
+        self._keep_room_for_results()
+        super().resizeEvent(event)
 
     def _say_heard(self, text: str) -> None:
         self.heard.setText(text)
@@ -557,6 +584,7 @@ class EnrolmentDialog(QDialog):
         self._show(
             f"Done: {self.enrolment.right} of {len(self.plan)} heard.",
             self.enrolment.level_text(),
+            headline=True,
         )
         # the advice first: with large text the list below it scrolls
         lines = [*self.enrolment.advice(), "", *self.enrolment.summary_lines()]

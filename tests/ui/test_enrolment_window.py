@@ -380,3 +380,36 @@ def test_a_data_folder_that_looks_like_markup_is_shown_as_written(qtbot, tmp_pat
         label.textFormat() == Qt.TextFormat.PlainText
         for label in (dialog.prompt, dialog.step, dialog.heard, dialog.summary)
     )
+
+
+def test_the_summary_at_large_text_keeps_room_for_the_results(qtbot, tmp_path):
+    """At x2.5 the first line was the take prompt's 180 px and the room's description
+    three lines under it: the results and advice got two lines to scroll. The summary's
+    first line is a headline, and the results keep a share of the window."""
+    from stenosis_player.ui.enrolment_dialog import RESULTS_SHARE
+    from stenosis_player.voice_commands.commands import phrase_table
+    from stenosis_player.voice_commands.enrolment import TakeResult
+
+    dialog = EnrolmentDialog("player", tmp_path, get_ready_s=0, scale=2.5)
+    qtbot.addWidget(dialog)
+    dialog.resize(1200, 740)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    prompt_px = dialog.prompt.fontInfo().pixelSize()
+    table = phrase_table("player")
+    takes = [
+        TakeResult(cmd, table[cmd][0], n, (table[cmd][0],) if n > 1 else (), 52.0, 61.0)
+        for cmd in Command
+        for n in (1, 2, 3)
+    ]
+    dialog.finish_with(takes)
+    qtbot.waitUntil(lambda: dialog.prompt.text().startswith("Done:"))
+    headline_px = dialog.prompt.fontInfo().pixelSize()
+    assert headline_px < 0.7 * prompt_px, (headline_px, prompt_px)
+    assert dialog.scroll.height() >= RESULTS_SHARE * dialog.height() - 1
+    assert dialog.summary.fontInfo().pixelSize() >= dialog.privacy.fontInfo().pixelSize()
+    # a new enrolment from here prompts at the full size again
+    dialog._show("Say: “player next”", "")
+    dialog.layout().activate()
+    assert dialog.prompt.fontInfo().pixelSize() > headline_px
+    assert dialog.scroll.minimumHeight() == 0
