@@ -79,6 +79,13 @@ RING_DESIGN_SIDE = 370  # the countdown's least side: digits ~155 px tall; it gr
 # 1366x768 laptop left no larger size that fit (the cue stayed at x1's size at x2)
 RING_GIVES_WAY = 2.0
 SHORT_CUE = 28  # a sentence this short is its own cue
+# the steps before a position, whose picture goes beside the words on a landscape screen
+# (wider than this times its height), under a countdown of this least side at x1
+PICTURE_BESIDE_KINDS = frozenset({Kind.INTRO, Kind.GET_READY, Kind.SWITCH_SIDE})
+PICTURE_BESIDE_ASPECT = 1.2
+RING_BESIDE_PICTURE_SIDE = 180
+PICTURE_BESIDE_COLUMNS = (2, 1)  # the words' and the picture's shares of the width
+PICTURE_BESIDE_SHARE = 0.35  # of the player's height, the least the picture beside is given
 # a picture smaller than this (px, or share of the screen's height) helps no one on the mat
 MIN_PICTURE_PX = 140
 MIN_PICTURE_SHARE = 0.2
@@ -170,15 +177,21 @@ class PlayerView(QWidget):
         self.image.setMinimumSize(0, 0)
         self.ring = CountdownRing()
         self.exercise_panel = QWidget()
-        left = QVBoxLayout()
-        left.setContentsMargins(0, 0, 0, 0)
-        left.addWidget(self.cue)
-        left.addWidget(self.instruction)
-        left.addWidget(self.image, 1)
-        ex = QHBoxLayout(self.exercise_panel)
-        ex.setContentsMargins(0, 0, 0, 0)
-        ex.addLayout(left, 3)
-        ex.addWidget(self.ring, 2)
+        self._left = QVBoxLayout()
+        self._left.setContentsMargins(0, 0, 0, 0)
+        self._left.addWidget(self.cue)
+        self._left.addWidget(self.instruction)
+        self._left.addWidget(self.image, 1)
+        self._left.addStretch(0)  # the words at the top when the picture is beside them
+        # the right column: the countdown; before a position, the picture under a smaller one
+        self._right = QVBoxLayout()
+        self._right.setContentsMargins(0, 0, 0, 0)
+        self._right.addWidget(self.ring, 1)
+        self.picture_beside = False
+        self._columns = QHBoxLayout(self.exercise_panel)
+        self._columns.setContentsMargins(0, 0, 0, 0)
+        self._columns.addLayout(self._left, 3)
+        self._columns.addLayout(self._right, 2)
 
         # the question panel (check segments): the question, its seconds left, Yes / No
         self.question = self._label("instruction", "question", wrap=True)
@@ -328,7 +341,8 @@ class PlayerView(QWidget):
                 widget.setStyleSheet(f"font-size: {px}px;")
         # the ring fills the room it is given; above the default size its least side gives
         # way to the words (at its least side its digits may then be smaller than the cue's)
-        side = max(120, round(RING_DESIGN_SIDE * (f if f <= 1.0 else f**-RING_GIVES_WAY)))
+        design = RING_BESIDE_PICTURE_SIDE if self.picture_beside else RING_DESIGN_SIDE
+        side = max(120, round(design * (f if f <= 1.0 else f**-RING_GIVES_WAY)))
         self.ring.setMinimumSize(side, side)
         self.factor = f
 
@@ -343,12 +357,23 @@ class PlayerView(QWidget):
         """:meth:`refit`, pausing after each layout try (see ``prefit_steps``)."""
         if self._fitting or self.width() < 2 or not (self.isVisible() or self._prefitting):
             return
-        key = (self.scale, content_key(self))
+        # where the picture is changes the layout but no text or visibility: part of the key
+        key = (self.scale, self.picture_beside, content_key(self))
         if key == self._fit_key:
             return
         self._fitting = True
         try:
             self.caption.setVisible(self._caption_adds_something())
+            seg = self.segment
+            if self.picture_beside and seg is not None and seg.kind is Kind.INTRO:
+                # the introduction's words are its caution: beside the picture only if they
+                # keep the user's size there (at x2.5 the caution shrank 77 -> 68 px)
+                self.caption.hide()
+                self._apply(self.scale)
+                if not layout_fits(self):
+                    self._place_picture(beside=False)
+                self.caption.setVisible(self._caption_adds_something())
+                yield  # that was a layout try: the fit's own tries in the next turns
             # the same size and only a caption or a notice changed: keep the fit, no climb
             same_size = self._fit_size == (self.width(), self.height()) and not self._new_step
             self._new_step = False
@@ -398,7 +423,7 @@ class PlayerView(QWidget):
             self._fitting = False
             # a window closed mid-fit leaves the fit's generator to be collected later
             if isValid(self):
-                self._fit_key = (self.scale, content_key(self))
+                self._fit_key = (self.scale, self.picture_beside, content_key(self))
 
     def _sentence_gives_way_to_the_picture(self) -> None:
         """A later rep's full sentence (shown, no longer said: the voice says the cue) goes
@@ -422,7 +447,8 @@ class PlayerView(QWidget):
         and its text, plus the text size), with every digit as 0: "Rep 3 of 10" and "Rep
         4 of 10" are fitted alike."""
         parts = content_key(self)
-        return (self.scale, *(_DIGIT.sub("0", p) if isinstance(p, str) else p for p in parts))
+        digitless = (_DIGIT.sub("0", p) if isinstance(p, str) else p for p in parts)
+        return (self.scale, self.picture_beside, *digitless)
 
     def prefit(self, seg: Segment, size: tuple[int, int]) -> None:
         """Fit, while hidden, to ``seg`` at ``size`` (the stack's): the styles and sizes
@@ -474,7 +500,38 @@ class PlayerView(QWidget):
         )
         return said not in shown
 
+    def _place_picture(self, beside: bool | None = None) -> None:
+        """Before a position (the introduction, get ready, switch sides) the picture shows
+        how to start, so on a landscape screen it goes beside the words, under a smaller
+        countdown: under the caution's lines it had 110-165 px of a 1280x800 laptop. In the
+        reps it stays under the cue, the countdown large beside them."""
+        seg = self.segment
+        if beside is None:
+            beside = (
+                seg is not None
+                and seg.kind in PICTURE_BESIDE_KINDS
+                and self.width() >= PICTURE_BESIDE_ASPECT * self.height()
+            )
+        # an empty right column keeps its share of the width unless its stretch goes
+        used = (seg is not None and seg.countdown) or (beside and self.image.isVisibleTo(self))
+        words, right = PICTURE_BESIDE_COLUMNS if beside else (3, 2)
+        self._columns.setStretchFactor(self._left, words)
+        self._columns.setStretchFactor(self._right, right if used else 0)
+        # beside, it keeps a share of the height: the fit then drops the caption (the voice
+        # says it) before the picture, which had shrunk to 150 px under it
+        self.image.setMinimumHeight(round(PICTURE_BESIDE_SHARE * self.height()) if beside else 0)
+        if beside == self.picture_beside:
+            return
+        self.picture_beside = beside
+        (self._left if beside else self._right).removeWidget(self.image)
+        if beside:
+            self._right.addWidget(self.image, 2)
+        else:
+            self._left.insertWidget(2, self.image, 1)
+        self._apply(self.factor)  # the ring's least side for this place
+
     def resizeEvent(self, event) -> None:
+        self._place_picture()
         super().resizeEvent(event)
         self.refit()
 
@@ -508,6 +565,7 @@ class PlayerView(QWidget):
         else:
             self.ring.clear()
         self.ring.setVisible(seg.countdown)  # the instruction gets the room when there is none
+        self._place_picture()
         self.question.setText(seg.question or seg.show if seg.kind is Kind.CHECK else "")
         self._set_question_left(seg.duration if seg.kind is Kind.CHECK else 0)
         self.next_label.setText(self._next_text(seg))

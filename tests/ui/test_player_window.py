@@ -464,6 +464,78 @@ def test_a_later_reps_sentence_gives_way_to_the_picture(qtbot, catalog, tmp_path
     assert p.cue.isVisible() and p.rect().contains(p.hurt_btn.geometry())
 
 
+def cue_sizes_before_the_reps(qtbot, catalog, tmp_path, scale) -> dict[Kind, int]:
+    """The cue's type size in the introduction and get-ready of the extension."""
+    w, clock = laptop_window(qtbot, catalog, tmp_path, ("sustained-lumbar-extension",), scale)
+    w.start_session()
+    sizes = {}
+    for kind in (Kind.INTRO, Kind.GET_READY):
+        advance_to(w, clock, kind)
+        qtbot.wait(10)
+        sizes[kind] = w.player.cue.property("fitPx")
+    w.close()
+    return sizes
+
+
+def assert_picture_beside(p) -> None:
+    image, words = p.image.geometry(), p.instruction.geometry()
+    assert p.picture_beside and p.image.isVisible()
+    assert image.left() >= words.right(), (image, words)  # beside, not under
+    assert p.image.height() >= pv.PICTURE_BESIDE_SHARE * p.height() - 1
+    assert p.rect().contains(p.hurt_btn.geometry())
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.5])
+def test_before_a_position_the_picture_is_beside_the_words_and_large(
+    qtbot, catalog, tmp_path, scale, monkeypatch
+):
+    """Get-ready shows how to start: under the caution's lines the picture had 110-165 px
+    of a 1280x800 laptop. Beside the words (under a smaller countdown) it gets a third of
+    the height or more and the words keep their size; the introduction, whose words are
+    the caution, goes beside only where they keep their size there. In the reps the
+    picture is back under the cue, whose column has the width when nothing counts."""
+    w, clock = laptop_window(qtbot, catalog, tmp_path, ("sustained-lumbar-extension",), scale)
+    w.start_session()
+    p = w.player
+    cue_px = {}
+    for kind in (Kind.INTRO, Kind.GET_READY):
+        advance_to(w, clock, kind)
+        qtbot.wait(10)
+        cue_px[kind] = p.cue.property("fitPx")
+    assert_picture_beside(p)
+    assert p.ring.isVisible() and p.ring.geometry().bottom() <= p.image.geometry().top()
+    with monkeypatch.context() as m:  # the same steps with the picture under the words
+        m.setattr(pv, "PICTURE_BESIDE_KINDS", frozenset())
+        under = cue_sizes_before_the_reps(qtbot, catalog, tmp_path / "under", scale)
+    assert all(cue_px[k] >= under[k] for k in under), (cue_px, under)
+    advance_to(w, clock, Kind.MOVE)  # the reps: the picture under the cue again
+    qtbot.wait(10)
+    assert not p.picture_beside
+    assert p.image.geometry().top() >= p.cue.geometry().bottom()
+    assert not p.ring.isVisible() and p.cue.width() > 0.9 * p.exercise_panel.width()
+
+
+def test_a_short_introduction_has_its_picture_beside(qtbot, catalog, tmp_path):
+    w, clock = laptop_window(qtbot, catalog, tmp_path, ("lumbar-flexion-lying",))
+    w.start_session()
+    advance_to(w, clock, Kind.INTRO)
+    qtbot.wait(10)
+    assert w.player.cue.property("fitPx") == pv.DESIGN_PX["cue"]
+    assert_picture_beside(w.player)
+
+
+def test_a_portrait_window_keeps_the_picture_under_the_words(qtbot, catalog, tmp_path):
+    w, clock = laptop_window(
+        qtbot, catalog, tmp_path, ("sustained-lumbar-extension",), 1.0, (760, 1000)
+    )
+    w.start_session()
+    advance_to(w, clock, Kind.GET_READY)
+    qtbot.wait(10)
+    p = w.player
+    assert not p.picture_beside
+    assert p.image.geometry().top() >= p.instruction.geometry().bottom()
+
+
 def test_a_third_notice_shows_its_headline_not_a_line_saying_it_is_there(qtbot, catalog, tmp_path):
     """No voice, no microphone and a preview at once: three headlines, where the player had
     shown two and "… and 1 earlier notice on the start screen" (the same line, saying less)."""
