@@ -395,6 +395,14 @@ class HistoryView(QWidget):
         self.sessions_model.endResetModel()
         if not h.sessions:
             self.status_label.setText("No sessions yet. Your progress will show here.")
+        elif all(s.preview for s in h.sessions):
+            # the charts are empty then, and said nothing about why
+            self.status_label.setText(
+                "Only previews so far (played faster than real time): they are listed under "
+                "Sessions and not counted in the weeks, pain or exercise figures."
+            )
+        else:
+            self.status_label.setText("")
 
     # ------------------------------------------------------------------ export
     def choose_export_path(self) -> str | None:

@@ -143,3 +143,25 @@ def test_week_counts_are_drawn_above_their_bars_in_the_text_colour(view, qtbot):
             for y in range(max(0, int(top.y()) - 40), int(top.y()) - 3)
         ]
         assert max(above) > 200, (index, "no light digit above the bar")
+
+
+def test_only_previews_say_why_the_charts_are_empty(qtbot, store, fake_now):
+    """A preview (``--speed``) is listed under Sessions but counted nowhere: with only
+    previews the charts were empty and said nothing. A real session clears the line."""
+    from stenosis_player.store import PlannedExercise
+
+    fake_now.set(datetime(2025, 3, 11, 9, tzinfo=UTC))
+    plan = [PlannedExercise("walking", "Walking", 0, 3, 1)]
+    sid = store.begin_session("step-by-step", plan=plan, segment_count=4, speed=10.0)
+    store.finish_session(sid, "completed")
+    v = HistoryView(store, today=date(2025, 3, 12), tz=UTC)
+    qtbot.addWidget(v)
+    v.show()
+    assert "Only previews so far" in v.status_label.text()
+    assert v.sessions_table.model().rowCount() == 1
+    assert sum(v.week_set.at(i) for i in range(v.week_set.count())) == 0
+    fake_now.set(datetime(2025, 3, 12, 9, tzinfo=UTC))
+    real = store.begin_session("step-by-step", plan=plan, segment_count=4)
+    store.finish_session(real, "completed")
+    v.refresh()
+    assert v.status_label.text() == ""
