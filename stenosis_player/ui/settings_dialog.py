@@ -67,6 +67,17 @@ from .theme import theme_for
 SLIDER_STEPS = 100
 
 
+# the sections' Alt keys: a letter no button of any page uses (Alt+T is "Test voice",
+# Alt+D "Move down", Alt+V "Teach it my voice"), so each is one key from anywhere
+SECTION_TITLES = {
+    "Voice": "V&oice",
+    "Counting": "&Counting",
+    "Timing": "Ti&ming",
+    "Display": "Disp&lay",
+    "Voice commands": "Voice comma&nds",
+}
+
+
 def article_text(q: Quantity | None, unit: str = "") -> str:
     """'Article: 10–15 s', or 'App default: 1' when the article gives no number."""
     if q is None:
@@ -158,7 +169,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._build_exercises_tab(), "&Exercises")
         self.tabs.addTab(_scrolling(self._build_program_tab()), "&Program")
         for group in dialog_groups():
-            self.tabs.addTab(self._build_group_tab(group), group)
+            self.tabs.addTab(self._build_group_tab(group), SECTION_TITLES.get(group, group))
         from .reminders_tab import RemindersTab, apply_reminders
 
         self.reminders_tab = RemindersTab(self.draft, self._set)

@@ -264,7 +264,9 @@ def open_voice_commands_settings(qtbot, catalog, tmp_path) -> tuple[MainWindow, 
     w.open_settings()
     dialog = w.settings_dialog
     tabs = dialog.tabs
-    index = next(i for i in range(tabs.count()) if "Voice commands" in tabs.tabText(i))
+    index = next(
+        i for i in range(tabs.count()) if "Voice commands" in tabs.tabText(i).replace("&", "")
+    )
     tabs.setCurrentIndex(index)
     return w, dialog
 

@@ -155,6 +155,18 @@ def test_settings_shows_every_section_and_no_page_scrolls_sideways(
     assert d.tabs.currentWidget().isAncestorOf(d.reminders_tab)
     qtbot.keyClick(d, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)
     assert d.tabs.currentIndex() == 0 and sections.currentRow() == 0
+    # every section has its own Alt key, and it works from any page (no button's letter)
+    keys = []
+    for i in range(d.tabs.count()):
+        title = d.tabs.tabText(i)
+        assert "&" in title, title
+        keys.append(title[title.index("&") + 1].upper())
+    assert len(set(keys)) == len(keys), keys
+    for start in range(d.tabs.count()):
+        for i, key in enumerate(keys):
+            d.tabs.setCurrentIndex(start)
+            qtbot.keyClick(d, getattr(Qt.Key, f"Key_{key}"), Qt.KeyboardModifier.AltModifier)
+            assert d.tabs.currentIndex() == i, (d.tabs.tabText(start), key)
 
 
 def test_history_charts_and_tables_grow_with_the_text_size(qtbot, catalog, tmp_path):
