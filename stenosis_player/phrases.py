@@ -62,10 +62,12 @@ TABLE: dict[str, str] = {
     "stop_question": "Press Escape again to stop, or Space to go on.",
     "removed": "Thank you. This exercise is now taken out of your home program. "
     "You can put it back in Settings.",
-    "hurt_choices_easier": "Stopped. Skip {name}, try an easier version, or end the session?",
-    "hurt_choices": "Stopped. Skip {name}, or end the session?",
+    # first what to do with the body: the choices were said to someone still in the hold
+    "hurt_stop": "Stopped. Ease out of it gently, and rest.",
+    "hurt_choices_easier": "Skip {name}, try an easier version, or end the session?",
+    "hurt_choices": "Skip {name}, or end the session?",
     "hurt_by_voice": "Or say {skip} to skip it, {end} to end, or {go_on} to go on.",
-    "hurt_twice": "Stopped. {name} has hurt twice in a row. Press R to take it out of your "
+    "hurt_twice": "{name} has hurt twice in a row. Press R to take it out of your "
     "program, or S to skip it today.",
     "hurt_twice_by_voice": "Or say {remove} to take it out, or {skip} to skip it today.",
 }

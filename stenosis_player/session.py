@@ -638,12 +638,14 @@ class SessionCoordinator:
         self.hurt_choices_open = True
         self._removal_offered = twice
         self.view.show_hurt_choices(easier is not None, suggest_removal=twice)
+        stop = phrases.say("hurt_stop")
         if twice:
-            self.speech.say(f"{phrases.say('hurt_twice', name=name)}{self._hurt_by_voice(True)}")
+            choices = phrases.say("hurt_twice", name=name)
+            self.speech.say(f"{stop} {choices}{self._hurt_by_voice(True)}")
             self.view.question_open(True)  # "player yes" takes it out
         else:
-            key = "hurt_choices_easier" if easier else "hurt_choices"
-            self.speech.say(f"{phrases.say(key, name=name)}{self._hurt_by_voice()}")
+            choices = phrases.say("hurt_choices_easier" if easier else "hurt_choices", name=name)
+            self.speech.say(f"{stop} {choices}{self._hurt_by_voice()}")
 
     def _hurt_by_voice(self, twice: bool = False) -> str:
         """With voice commands on, how to choose without a key (someone in pain on the mat

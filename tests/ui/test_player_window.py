@@ -165,7 +165,11 @@ def test_it_hurts_pauses_silences_and_offers_choices(qtbot, window):
     assert w.controller.stage is Stage.PAUSED
     assert w.player.hurt_panel.isVisible()
     assert w.player.hurt_buttons["easier"].isVisible()  # partial squat
-    assert "Stopped" in speech.said[-1]
+    # first what to do with the body (they may still be in the squat), then the choices
+    assert speech.said[-1] == (
+        "Stopped. Ease out of it gently, and rest. "
+        "Skip Squat with an incline board, try an easier version, or end the session?"
+    )
     qtbot.keyClick(w, Qt.Key.Key_E)  # the easier version
     assert hurts == [("squat-incline-board", "easier")]
     assert w.controller.current.kind is Kind.INTRO
