@@ -46,6 +46,8 @@ class SectionList(QListWidget):
             at = title.find("&")
             if 0 <= at < len(title) - 1:
                 key = QKeySequence(f"Alt+{title[at + 1].upper()}")
+                # a list row cannot underline its letter: the key is said on hovering
+                self.item(index).setToolTip(key.toString(QKeySequence.SequenceFormat.NativeText))
                 shortcut = QShortcut(key, self._owner)
                 shortcut.activated.connect(lambda i=index: self.tabs.setCurrentIndex(i))
                 self._shortcuts.append(shortcut)

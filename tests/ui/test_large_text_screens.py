@@ -161,6 +161,7 @@ def test_settings_shows_every_section_and_no_page_scrolls_sideways(
         title = d.tabs.tabText(i)
         assert "&" in title, title
         keys.append(title[title.index("&") + 1].upper())
+        assert sections.item(i).toolTip() == f"Alt+{keys[-1]}"  # the row says its key
     assert len(set(keys)) == len(keys), keys
     for start in range(d.tabs.count()):
         for i, key in enumerate(keys):
