@@ -44,6 +44,10 @@ TABLE: dict[str, str] = {
     "rest": "Rest.",
     "rest_then_set": "Rest for {secs}. Then set {n} of {n}.",
     "switch_sides": "Switch sides.",
+    # from the floor to sitting or standing (the app's own advice: the articles give none)
+    "get_up": "Take your time getting up: roll onto your side, then push yourself up with "
+    "your arms.",
+    "get_down": "Take your time getting down to the floor.",
     "first_side": "Start with your {side} side.",
     "now_side": "Now the {side} side.",
     "side_cue": "{label}.",

@@ -326,7 +326,7 @@ def build_script(
         position = (mod.position if mod and mod.position else None) or ex.position
         equipment = mod.equipment if mod and mod.equipment is not None else ex.equipment
         ready = transition_seconds(table, o, before, (position, tuple(equipment)))
-        _add_exercise(b, plan, ready, table)
+        _add_exercise(b, plan, ready, table, moving=_floor_move(before, position))
         before = (position, tuple(equipment))
     if not ids:
         b.add(Kind.DONE, 3, [phrases.say("empty")], "No exercises", speech_bound=True)
@@ -341,6 +341,15 @@ def build_script(
             image=None,
         )
     return Script(program.id, program.name, tuple(b.segments))
+
+
+def _floor_move(before: tuple[str, tuple[str, ...]] | None, after: str) -> str | None:
+    """ "get_up" from the floor (lying, kneeling) to sitting or standing, "get_down" the
+    other way: the moves that most often hurt a stenotic back, said with how to do them."""
+    if before is None:
+        return None
+    was, now = POSITION_GROUP[before[0]] in _FLOOR, POSITION_GROUP[after] in _FLOOR
+    return None if was == now else "get_up" if was else "get_down"
 
 
 def transition_seconds(
@@ -508,7 +517,13 @@ class _Plan(Record):
         return {n.rep: n.text for n in self.notes if n.when == "after-rep"}
 
 
-def _add_exercise(b: _Builder, plan: _Plan, ready: float, table: Mapping[str, float]) -> None:
+def _add_exercise(
+    b: _Builder,
+    plan: _Plan,
+    ready: float,
+    table: Mapping[str, float],
+    moving: str | None = None,
+) -> None:
     o, ex, mod = b.o, plan.ex, plan.mod
     common = {
         "exercise_id": ex.id,
@@ -547,14 +562,17 @@ def _add_exercise(b: _Builder, plan: _Plan, ready: float, table: Mapping[str, fl
     # get ready: set-up, which side first, the warnings that come before the movement
     each = plan.sides_mode == "each"
     move_cautions = plan.cautions("before-move")
-    get_ready = [*plan.setup, plan.side_start("left", True) if each else "", *move_cautions]
+    up = [phrases.say(moving)] if moving else []  # how to get up from or down to the floor
+    get_ready = [*up, *plan.setup, plan.side_start("left", True) if each else "", *move_cautions]
     b.countdown_pause(
         Kind.GET_READY,
         ready,
         get_ready,
         # on screen: the side and the cautions (the start picture shows the set-up), or the
         # set-up where there are none; a wall of text would shrink the screen's type
-        "\n".join([p for p in get_ready[len(plan.setup) :] if p] or list(plan.setup)),
+        "\n".join(
+            [*up, *[p for p in get_ready[len(up) + len(plan.setup) :] if p]] or list(plan.setup)
+        ),
         cue="Get into position",
         side="left" if each else None,
         side_label=plan.side_label("left") if each else "",

@@ -193,3 +193,19 @@ def test_progression_starts_low_grows_and_can_be_switched_off(catalog):
         progressed={"back-flexion-stretch": {"hold_s": 20}},
     )
     assert holds(own) == {12}
+
+
+def test_getting_up_from_and_down_to_the_floor_is_said_with_how(catalog):
+    """Between the floor and standing the get-ready says how to get there (the app's own
+    advice, in phrases.py): getting up from lying to walk had only "Walk at a comfortable
+    pace"; between two floor exercises nothing more is said."""
+    from stenosis_player import phrases
+
+    script = build_script(catalog, "step-by-step")
+    ready = {s.exercise_id: s for s in script.segments if s.kind is Kind.GET_READY}
+    up, down = phrases.say("get_up"), phrases.say("get_down")
+    assert ready["lumbar-flexion-lying"].say_parts[0] == down  # from standing
+    assert ready["walking"].say_parts[0] == up  # from lying on the back
+    assert up in ready["walking"].show  # and shown, not only said
+    for quiet in ("sustained-lumbar-extension", "posterior-pelvic-tilt", "straight-leg-raise"):
+        assert not {up, down} & set(ready[quiet].say_parts), quiet
