@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from .plain import make_all_plain
@@ -28,14 +28,25 @@ class EndView(QWidget):
         row = QHBoxLayout()
         row.addWidget(home, 2)
         row.addWidget(history, 1)
+        # what was done on the left, an offer (reminders) beside it: stacked, the offer's
+        # lines brought a 1366x768 laptop's end screen below the default text size at x2.5
+        self.middle = QHBoxLayout()
+        self.middle.setSpacing(24)
+        self.middle.addWidget(self.details, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 24, 32, 24)
         layout.setSpacing(18)
-        for w in (self.title, self.summary, self.details, self.next_steps):
-            layout.addWidget(w)
+        layout.addWidget(self.title)
+        layout.addWidget(self.summary)
+        layout.addLayout(self.middle)
+        layout.addWidget(self.next_steps)
         layout.addStretch(1)
         layout.addLayout(row)
         make_all_plain(self)  # exercise names are shown as written
+
+    def add_aside(self, widget: QWidget) -> None:
+        """A panel beside the list of what was done (the reminder offer)."""
+        self.middle.addWidget(widget, 1, Qt.AlignmentFlag.AlignTop)
 
     def show_result(
         self, completed: bool, done: list[str], skipped: list[str], minutes: float, next_text: str

@@ -281,7 +281,9 @@ def offer_reminders_once(
 
     offer = ReminderOffer(at, answered)
     layout = container.layout()
-    if isinstance(layout, QVBoxLayout):
+    if hasattr(container, "add_aside"):
+        container.add_aside(offer)  # the end screen: beside what was done
+    elif isinstance(layout, QVBoxLayout):
         layout.insertWidget(max(0, layout.count() - 2), offer)  # above the stretch and buttons
     else:
         offer.setParent(container)

@@ -16,8 +16,14 @@ from PySide6.QtCore import Qt, QTime
 from stenosis_player.reminders import install as inst
 from stenosis_player.settings import Settings, load_settings
 from stenosis_player.store import Store
+from stenosis_player.ui.fit import clipped
 from stenosis_player.ui.main_window import MainWindow
-from stenosis_player.ui.reminders_tab import ReminderOffer, offer_time, reminder_environment
+from stenosis_player.ui.reminders_tab import (
+    ReminderOffer,
+    offer_reminders_once,
+    offer_time,
+    reminder_environment,
+)
 from stenosis_player.ui.settings_dialog import SettingsDialog
 from stenosis_player.ui.speech_port import CaptionOnlySpeech
 
@@ -201,3 +207,31 @@ def test_offer_time_rounds_to_five_minutes():
     assert offer_time(datetime(2026, 6, 2, 18, 32, 40)) == "18:35"
     assert offer_time(datetime(2026, 6, 2, 18, 32, 20)) == "18:30"
     assert offer_time(datetime(2026, 6, 2, 23, 58)) == "00:00"
+
+
+def test_the_offer_stands_beside_what_was_done_and_keeps_the_text_large(qtbot, tmp_path):
+    """Stacked under the list, the offer's lines brought a 1366x768 laptop's end screen to
+    0.94 of the default text size at x2.5; beside the list the screen keeps more."""
+    from stenosis_player.ui.end_view import EndView
+    from stenosis_player.ui.fit import ScreenFit
+    from stenosis_player.ui.theme import theme_for
+
+    settings = Settings(tmp_path / "settings.json")
+    view = EndView()
+    qtbot.addWidget(view)
+    view.resize(1366, 728)
+    fit = ScreenFit(view, lambda s: theme_for(False).stylesheet(s))
+    fit.scale = 2.5
+    names = ["Sustained lumbar extension", "Lumbar flexion in lying", "Posterior pelvic tilt"]
+    names += ["Straight leg raise", "Walking"]
+    view.show_result(True, names, [], 21, "Next time: the same program.")
+    offer = offer_reminders_once(view, settings)
+    view.show()
+    qtbot.waitExposed(view)
+    fit.refit()
+    assert offer is not None and offer.isVisible()
+    assert offer.geometry().left() > view.details.geometry().right()  # beside, not under
+    assert offer.geometry().top() < view.details.geometry().bottom()
+    assert fit.factor >= 1.1, fit.factor
+    for label in (view.details, offer.question, offer.explain):
+        assert clipped(label) is None, label.text()
