@@ -33,6 +33,7 @@ class EndView(QWidget):
         self.middle = QHBoxLayout()
         self.middle.setSpacing(24)
         self.middle.addWidget(self.details, 1)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 24, 32, 24)
         layout.setSpacing(18)

@@ -232,6 +232,7 @@ def test_the_offer_stands_beside_what_was_done_and_keeps_the_text_large(qtbot, t
     assert offer is not None and offer.isVisible()
     assert offer.geometry().left() > view.details.geometry().right()  # beside, not under
     assert offer.geometry().top() < view.details.geometry().bottom()
+    assert view.details.alignment() & Qt.AlignmentFlag.AlignTop  # the list starts at the top
     assert fit.factor >= 1.1, fit.factor
     for label in (view.details, offer.question, offer.explain):
         assert clipped(label) is None, label.text()
