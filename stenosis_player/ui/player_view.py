@@ -138,6 +138,7 @@ class PlayerView(QWidget):
         self.segment: Segment | None = None
         self._hurt_open = self._stop_open = self._paused = self._resuming = False
         self._phase_word, self._phase_wanted = "", False  # the step's corner word
+        self._caption_gave_way = False  # to the picture beside the words, for this step
         self._notice_items: list[tuple[str, str]] = []
         self.scale = 1.0  # the user's text size
         self.factor = 1.0  # what fits: at most the user's text size
@@ -363,7 +364,7 @@ class PlayerView(QWidget):
             return
         self._fitting = True
         try:
-            self.caption.setVisible(self._caption_adds_something())
+            self.caption.setVisible(self._caption_adds_something() and not self._caption_gave_way)
             seg = self.segment
             if self.picture_beside and seg is not None and seg.kind is Kind.INTRO:
                 # the introduction's words are its caution: beside the picture only if they
@@ -386,6 +387,7 @@ class PlayerView(QWidget):
                 # tries and 18 ms of CPU a step, measured)
                 self.caption.hide()
                 yield
+                yield from self._picture_gives_way()
                 # its search found this size the largest that fits; digits have one width in
                 # UI fonts, so a try that it still fits will do (else: the search again)
                 self._apply(known)
@@ -403,6 +405,7 @@ class PlayerView(QWidget):
                 if last is not None or not layout_fits(self):
                     self.caption.hide()  # the voice says it; the cue and sentence show it
                     yield
+                    yield from self._picture_gives_way()
                     yield from best_factor_steps(
                         self._apply,
                         lambda: layout_fits(self),
@@ -424,6 +427,18 @@ class PlayerView(QWidget):
             # a window closed mid-fit leaves the fit's generator to be collected later
             if isValid(self):
                 self._fit_key = (self.scale, self.picture_beside, content_key(self))
+
+    def _picture_gives_way(self) -> Iterator[None]:
+        """Beside the words the picture's least height is there to make the caption give
+        way; when the words do not fit at the user's size even without the caption, the
+        picture takes what is left instead (its least height had shrunk every word on the
+        screen at a side switch with two notices up)."""
+        if self.picture_beside and self.image.minimumHeight() > 0:
+            self._apply(self.scale)
+            if not layout_fits(self):
+                self.image.setMinimumHeight(0)
+                self._caption_gave_way = True  # and later refits of the step keep it so
+            yield
 
     def _sentence_gives_way_to_the_picture(self) -> None:
         """A later rep's full sentence (shown, no longer said: the voice says the cue) goes
@@ -520,6 +535,7 @@ class PlayerView(QWidget):
         # beside, it keeps a share of the height: the fit then drops the caption (the voice
         # says it) before the picture, which had shrunk to 150 px under it
         self.image.setMinimumHeight(round(PICTURE_BESIDE_SHARE * self.height()) if beside else 0)
+        self._caption_gave_way = False
         if beside == self.picture_beside:
             return
         self.picture_beside = beside

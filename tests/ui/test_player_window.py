@@ -528,6 +528,27 @@ def test_a_short_introduction_has_its_picture_beside(qtbot, catalog, tmp_path):
     assert_picture_beside(w.player)
 
 
+def test_beside_the_words_the_picture_gives_way_before_the_words_do(qtbot, catalog, tmp_path):
+    """A side switch with two notices up: the picture's least height had shrunk every word
+    on the screen (the cue 72 -> 36 px). The words keep the user's size, the caption (the
+    voice says it) stays hidden, and the picture takes what is left beside them."""
+    w, clock = laptop_window(qtbot, catalog, tmp_path, ("straight-leg-raise",))
+    w.add_notice("Voice commands are off: No microphone found. Plug one in.", "microphone")
+    w.set_session_notice("Preview at 3× speed: the history keeps it apart.")
+    w.start_session()
+    p = w.player
+    advance_to(w, clock, Kind.SWITCH_SIDE)
+    for _ in range(3):  # the countdown's later refits of the same step change nothing
+        qtbot.wait(10)
+        assert p.picture_beside and p.notices.isVisible()
+        assert p.cue.property("fitPx") == pv.DESIGN_PX["cue"]
+        assert not p.caption.isVisible()
+        assert p.image.isVisible() and p.image.height() >= pv.MIN_PICTURE_PX
+        assert p.image.geometry().left() >= p.instruction.geometry().right()
+        advance(w, clock, 1.0)
+    assert w.controller.current.kind is Kind.SWITCH_SIDE
+
+
 def test_a_portrait_window_keeps_the_picture_under_the_words(qtbot, catalog, tmp_path):
     w, clock = laptop_window(
         qtbot, catalog, tmp_path, ("sustained-lumbar-extension",), 1.0, (760, 1000)
