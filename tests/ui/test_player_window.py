@@ -58,6 +58,13 @@ def laptop_window(qtbot, catalog, tmp_path, order, scale=1.0, size=(1280, 760)):
     return w, clock
 
 
+def started_at(qtbot, w, clock, kind: Kind) -> None:
+    """Start the window's session and run its fake clock to the first step of ``kind``."""
+    w.start_session()
+    advance_to(w, clock, kind)
+    qtbot.wait(10)
+
+
 def advance(w, clock, seconds: float, step: float = 0.25) -> None:
     end = clock.now + seconds
     while clock.now < end:
@@ -358,9 +365,7 @@ def test_a_larger_text_size_reaches_the_words_on_a_laptop_screen(qtbot, catalog,
         w, clock = laptop_window(
             qtbot, catalog, tmp_path / str(scale), ("sustained-lumbar-extension",), scale
         )
-        w.start_session()
-        advance_to(w, clock, Kind.HOLD)
-        qtbot.wait(10)
+        started_at(qtbot, w, clock, Kind.HOLD)
         p = w.player
         sizes[scale] = {
             name: getattr(p, name).property("fitPx")
@@ -422,9 +427,7 @@ def test_a_notice_gone_mid_step_gives_its_room_back_to_the_words(qtbot, catalog,
     w, clock = laptop_window(
         qtbot, catalog, tmp_path, ("sustained-lumbar-extension",), 2.0, (1366, 728)
     )
-    w.start_session()
-    advance_to(w, clock, Kind.HOLD)
-    qtbot.wait(10)
+    started_at(qtbot, w, clock, Kind.HOLD)
     p = w.player
     alone = p.cue.property("fitPx")
     w.add_notice("Voice commands are off: No microphone found. Plug one in.", "microphone")
@@ -521,9 +524,7 @@ def test_before_a_position_the_picture_is_beside_the_words_and_large(
 
 def test_a_short_introduction_has_its_picture_beside(qtbot, catalog, tmp_path):
     w, clock = laptop_window(qtbot, catalog, tmp_path, ("lumbar-flexion-lying",))
-    w.start_session()
-    advance_to(w, clock, Kind.INTRO)
-    qtbot.wait(10)
+    started_at(qtbot, w, clock, Kind.INTRO)
     assert w.player.cue.property("fitPx") == pv.DESIGN_PX["cue"]
     assert_picture_beside(w.player)
 
@@ -553,9 +554,7 @@ def test_a_portrait_window_keeps_the_picture_under_the_words(qtbot, catalog, tmp
     w, clock = laptop_window(
         qtbot, catalog, tmp_path, ("sustained-lumbar-extension",), 1.0, (760, 1000)
     )
-    w.start_session()
-    advance_to(w, clock, Kind.GET_READY)
-    qtbot.wait(10)
+    started_at(qtbot, w, clock, Kind.GET_READY)
     p = w.player
     assert not p.picture_beside
     assert p.image.geometry().top() >= p.instruction.geometry().bottom()
