@@ -271,13 +271,20 @@ def chunks(sentences: list[str], words: int) -> list[str]:
     return out
 
 
+def _line(item: object) -> str | None:
+    """A spoken line of the catalogue: a string, or (catalogue v2) a dict with its "text"."""
+    if isinstance(item, dict):
+        item = item.get("text")
+    return item if isinstance(item, str) else None
+
+
 def app_script() -> list[str]:
     data = json.loads(EXERCISES.read_text())
     lines = list(APP_CUES)
     for ex in data["exercises"]:
         lines.append(ex["name"] + ".")
-        lines.extend(ex.get("setup", []))
-        lines.extend(v for v in ex.get("steps", {}).values() if isinstance(v, str))
+        lines.extend(t for t in map(_line, ex.get("setup", [])) if t)
+        lines.extend(t for t in map(_line, ex.get("steps", {}).values()) if t)
     return lines
 
 
@@ -320,7 +327,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--voices", default=",".join(VOICES))
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--leading-word", default=DEFAULT_LEADING_WORD)
+    ap.add_argument(
+        "--exercises",
+        type=Path,
+        help="the catalogue whose script is the tune split's ordinary speech (default: the "
+        "repository's). Its number of ~40-word pieces shifts every later random draw, so the "
+        "test split is file for file the same only with a catalogue giving as many pieces",
+    )
     args = ap.parse_args(argv)
+    global EXERCISES
+    if args.exercises is not None:
+        EXERCISES = args.exercises
     for tool in ("text2wave", "flite", "espeak-ng", "sox"):
         if not shutil.which(tool):
             print(f"{tool} not found; see this script's docstring", file=sys.stderr)
