@@ -22,7 +22,8 @@ asks for. Each variant is reported per noise and SNR with the goals (95 % at 20 
 
 Modes (``--modes``): ``shipped`` (the network as shipped), ``enrolled`` (adapted to the takes
 alone, as before the noise copies), ``noisy`` (adapted to the takes and their noise copies,
-adapt.NOISE_COPIES: what the app does now). ``--model``/``--thresholds`` measure another
+adapt.NOISE_COPIES: what the app does now), ``delivery`` (as noisy, plus copies of each take
+with a pause after "player" and slower: adapt.DELIVERY_COPIES). ``--model``/``--thresholds`` measure another
 base network.
 
 Noise kinds (``--noises``, default all four: white, pink, babble, tv). False commands are
@@ -123,7 +124,13 @@ def enrolment_takes(data: Path, manifest: list[dict], voice: str) -> list[tuple[
     return out
 
 
-MODES = ("shipped", "enrolled", "noisy")
+MODES = ("shipped", "enrolled", "noisy", "delivery")
+
+
+def _set_mode(mode: str) -> None:
+    """The adaptation of *mode*: "delivery" is "noisy" plus adapt.DELIVERY_COPIES."""
+    adapt.NOISE_COPIES = mode in ("noisy", "delivery")
+    adapt.DELIVERY_COPIES = mode == "delivery"
 
 
 def leave_one_out(takes: list[tuple[PlannedTake, Take]], model, settings) -> tuple[int, int, float]:
@@ -160,7 +167,7 @@ def _run(args):
         model = base
     else:
         if (voice, mode) not in _ADAPTED:
-            adapt.NOISE_COPIES = mode == "noisy"
+            _set_mode(mode)
             _ADAPTED[(voice, mode)] = NeuralRecognizer(model=base, enrolment=takes).model
         model = _ADAPTED[(voice, mode)]
     ev._RECOGNIZER = lambda settings: NeuralRecognizer(settings=settings, model=model)
@@ -183,7 +190,7 @@ def cpu_share(
     100 ms blocks; and the CPU seconds of making it (the adaptation, cached by the app)."""
     from stenosis_player.voice_commands.recognizer import CommandRecognizer
 
-    adapt.NOISE_COPIES = mode == "noisy"
+    _set_mode(mode)
     base = KwsModel(args.model or default_model_path())
     t = time.process_time()
     rec = CommandRecognizer(
@@ -292,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         takes = all_takes[voice] = [t for _, t in planned_takes]
         for mode in modes:
             if mode != "shipped":
-                adapt.NOISE_COPIES = mode == "noisy"
+                _set_mode(mode)
                 predicted[(voice, mode)] = leave_one_out(planned_takes, base, settings)
         test = [
             e
