@@ -28,7 +28,8 @@ base network.
 
 Noise kinds (``--noises``, default all four: white, pink, babble, tv). False commands are
 counted per condition of the ordinary speech make_eval_data.py makes (quiet, and each noise
-kind at 20 dB: it makes no 10 dB ordinary speech), split as the goals are: next/back/stop,
+kind at 20 dB; at 10 dB once added with its ``--add-negatives-snr 10``; ``--negative-snrs``
+picks among them, ``--negatives-only`` skips the command files), split as the goals are: next/back/stop,
 "it hurts", and the others (pause, continue; yes/no count only while a question is open, and
 ordinary speech is heard with none open, as in the app between questions). Latency: from the
 end of the command (the manifest's speech_end_s) to the 100 ms block whose feed() returned
@@ -178,6 +179,12 @@ def _cell(a: int, n: int) -> str:
     return f"{100 * a / n:5.1f}% ({a}/{n})" if n else "-"
 
 
+def _where(where: tuple[str, str]) -> str:
+    """ "quiet" or e.g. "tv 10 dB" for the (noise, snr) of a manifest entry."""
+    noise, snr = where
+    return "quiet" if noise == "none" else f"{noise} {snr[:-2]} dB"
+
+
 def _false_class(command: Command) -> str:
     return next(name for name, cmds in FALSE_CLASSES.items() if command in cmds)
 
@@ -264,6 +271,16 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds of each kind of audio the CPU share is measured on (0: not measured)",
     )
     ap.add_argument(
+        "--negative-snrs",
+        default="clean,20db,10db",
+        help="comma-separated levels of the ordinary speech to count false commands on",
+    )
+    ap.add_argument(
+        "--negatives-only",
+        action="store_true",
+        help="no command files: false commands (and Settings' check, CPU) only",
+    )
+    ap.add_argument(
         "--copies-snr",
         type=lambda v: tuple(float(x) for x in v.split(",")),
         help="LO,HI: the noise copies' SNR range in dB instead of adapt.NOISE_SNR_DB",
@@ -283,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     if set(args.noises.split(",")) - set(NOISE_KINDS):
         ap.error(f"--noises: choose from {', '.join(NOISE_KINDS)}")
     conds = conditions(noises)
+    neg_snrs = set(args.negative_snrs.split(","))
     _set_rate(args.rate)
     base = KwsModel(args.model or default_model_path())
     settings = NeuralSettings.load(args.thresholds)
@@ -307,7 +325,11 @@ def main(argv: list[str] | None = None) -> int:
             if e["split"] == "test"
             and (e["voice"] == voice or (args.others_speech and e["kind"] == "negative"))
             and e["noise"] in ("none", *noises)
-            and (e["kind"] == "negative" or e.get("variant", "plain") in variants)
+            and (
+                e["snr"] in neg_snrs
+                if e["kind"] == "negative"
+                else not args.negatives_only and e.get("variant", "plain") in variants
+            )
             and zlib.crc32(e["path"].encode())
             % (args.negative_subset if e["kind"] == "negative" else args.subset)
             == 0
@@ -345,9 +367,10 @@ def main(argv: list[str] | None = None) -> int:
             e = o.entry
             if e["kind"] == "negative":
                 whose = "own" if e["voice"] == voice else "others"
-                hours[(voice, mode, e["noise"], whose)] += o.seconds / 3600
+                where = (e["noise"], e["snr"])
+                hours[(voice, mode, where, whose)] += o.seconds / 3600
                 for c in o.candidates:
-                    false[(voice, mode, e["noise"], whose, _false_class(TABLE[c[0]]))] += 1
+                    false[(voice, mode, where, whose, _false_class(TABLE[c[0]]))] += 1
                     false_seen.append((mode, whose, voice, e, c[0], c[3]))
                 continue
             hit = [c for c in o.candidates if TABLE[c[0]] is TABLE[e["phrase"]]]
@@ -399,7 +422,15 @@ def main(argv: list[str] | None = None) -> int:
             f"20 dB {_cell(sum(a for a, _ in at20), sum(b for _, b in at20))}, "
             f"10 dB {_cell(sum(a for a, _ in at10), sum(b for _, b in at10))}"
         )
-    neg_noises = sorted({k[2] for k in hours}, key=("none", *NOISE_KINDS).index)
+    # (noise, snr) of the ordinary speech: quiet, then each kind at 20 dB, then at 10 dB
+    neg_noises = sorted(
+        {k[2] for k in hours},
+        key=lambda w: (
+            w[0] != "none",
+            -int(w[1][:-2]) if w[1] != "clean" else 0,
+            ("none", *NOISE_KINDS).index(w[0]),
+        ),
+    )
     for mode in modes:
         for whose in ("own", "others"):
             if not any(k[1] == mode and k[3] == whose for k in hours):
@@ -409,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
                 + ("enrolled voice's own" if whose == "own" else "OTHER voices'")
                 + " ordinary speech (count; goal: at most "
                 f"{FALSE_GOAL_PER_H:.0f} next/back/stop and {FALSE_GOAL_PER_H:.0f} 'it hurts' an "
-                "hour; make_eval_data.py makes ordinary speech in quiet and at 20 dB only)"
+                "hour)"
             )
             print(
                 "  "
@@ -426,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
                     f = sum(false[(v, mode, n, whose, cls)] for v in voices for n in shown)
                     ok = "" if cls == "other" else (" ok" if f / h <= FALSE_GOAL_PER_H else " NO")
                     cells.append(f"{f / h:.1f} ({f}){ok}")
-                name = "all" if noise == "*" else ("quiet" if noise == "none" else f"{noise} 20 dB")
+                name = "all" if noise == "*" else _where(noise)
                 print("  " + f"{name:14s}{60 * h:8.0f}" + "".join(f"{c:>18s}" for c in cells))
             for v in voices:
                 h = sum(hours[(v, mode, n, whose)] for n in neg_noises)
@@ -435,7 +466,8 @@ def main(argv: list[str] | None = None) -> int:
             for m, w, v, e, phrase, at in false_seen:
                 if (m, w) == (mode, whose):
                     print(
-                        f"    enrolled {v}, {e['voice']}'s speech, {e['noise']}: {phrase!r} "
+                        f"    enrolled {v}, {e['voice']}'s speech, {_where((e['noise'], e['snr']))}: "
+                        f"{phrase!r} "
                         f"at {at:.1f} s of {e['text'][:60]!r}"
                     )
     for mode in modes:

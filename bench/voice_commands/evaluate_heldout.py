@@ -126,9 +126,10 @@ def report(outcomes: list[Outcome], rule_for, title: str) -> None:
         e = o.entry
         got = accepted(o, rule_for(e["voice"]))
         if e["kind"] == "negative":
-            hours[e["noise"]] += o.seconds / 3600
+            where = f"{e['noise']} {e['snr']}"  # kept apart: the set may hold 20 and 10 dB
+            hours[where] += o.seconds / 3600
             for p, _t in got:
-                false[e["noise"]][table[p]] += 1
+                false[where][table[p]] += 1
             continue
         exp = table[e["phrase"]]
         hit = [t for p, t in got if table[p] is exp]
@@ -178,7 +179,7 @@ def report(outcomes: list[Outcome], rule_for, title: str) -> None:
     for noise in sorted(hours):
         c = false[noise]
         shown = ", ".join(f"{k.value} {n / hours[noise]:.1f} ({n})" for k, n in c.most_common())
-        print(f"  {noise:7s} [{hours[noise] * 60:.0f} min]: {shown or 'none'}")
+        print(f"  {noise:12s} [{hours[noise] * 60:.0f} min]: {shown or 'none'}")
     if latencies:
         lat = sorted(latencies)
         print(

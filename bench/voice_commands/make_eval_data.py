@@ -27,7 +27,10 @@ Conditions of the command files (``variant`` x ``noise`` x ``snr``):
   at every level; the other variants take the kinds in turn at each level.
 
 Ordinary speech (negatives) is read by every voice, a different share of the texts each, and
-mixed with each noise kind at 20 dB (test) or 15 dB (tune), besides clean.
+mixed with each noise kind at 20 dB (test) or 15 dB (tune), besides clean. The test split's at
+another SNR can be added to an existing set afterwards, nothing else changed:
+
+    nice -n 10 python3 bench/voice_commands/make_eval_data.py /tmp/vc-eval --add-negatives-snr 10
 """
 
 from __future__ import annotations
@@ -249,6 +252,78 @@ class NoiseBank:
         return src[start : start + n]
 
 
+NEG_PAD_S = 0.3  # silence before and after each piece of ordinary speech
+
+
+def mix_negative(
+    out: Path,
+    split: str,
+    voice: str,
+    text: str,
+    name: str,
+    speech: np.ndarray,
+    bank: NoiseBank,
+    kind: str,
+    snr: float | None,
+) -> dict:
+    """Write one piece of ordinary speech (padded with silence) clean or with *kind* noise at
+    *snr* dB against the speech's own power; return its manifest entry."""
+    pad = np.zeros(int(NEG_PAD_S * RATE))
+    signal = np.concatenate([pad, speech, pad])
+    mixed = signal
+    if snr is not None:
+        power = speech_power(speech)
+        mixed = signal + bank.take(kind, len(signal)) * np.sqrt(power / 10 ** (snr / 10))
+    snr_name = "clean" if snr is None else f"{snr:.0f}db"
+    rel = Path(split) / "negatives" / f"{kind}_{snr_name}" / name
+    write_wav(out / rel, mixed)
+    return {
+        "kind": "negative",
+        "split": split,
+        "voice": voice,
+        "noise": kind,
+        "snr": snr_name,
+        "text": text,
+        "path": str(rel),
+        "seconds": round(len(signal) / RATE, 2),
+    }
+
+
+def add_negatives(out: Path, snr: float) -> int:
+    """Add the test split's ordinary speech at *snr* dB in each noise kind to an existing set,
+    appending to its manifest without changing any entry (nothing is synthesised again).
+
+    The clean test negatives, without their padding, are the speech the set was made from;
+    the test split's noise bank is rebuilt from them in the same order with the same seed, so
+    the noise material is the same as the 20 dB files'. Its slices are drawn with a seed of
+    their own (the original draw order, after every command file, is not replayed)."""
+    manifest = json.loads((out / "manifest.json").read_text())
+    snr_name = f"{snr:.0f}db"
+    if any(
+        e["kind"] == "negative" and e["split"] == "test" and e["snr"] == snr_name for e in manifest
+    ):
+        print(f"{out} already holds test negatives at {snr_name}; nothing added", file=sys.stderr)
+        return 1
+    clean = [
+        e
+        for e in manifest
+        if e["kind"] == "negative" and e["split"] == "test" and e["noise"] == "none"
+    ]
+    pad = int(NEG_PAD_S * RATE)
+    speech = [read_wav(out / e["path"])[pad:-pad] for e in clean]
+    bank = NoiseBank(speech, np.random.default_rng(202))  # the test split's seed, as in main()
+    bank.rng = np.random.default_rng(2020 + round(snr))  # new slices, apart from the others'
+    added = [
+        mix_negative(out, "test", e["voice"], e["text"], Path(e["path"]).name, x, bank, kind, snr)
+        for e, x in zip(clean, speech, strict=True)
+        for kind in NOISES
+    ]
+    (out / "manifest.json").write_text(json.dumps(manifest + added, indent=0) + "\n")
+    minutes = sum(e["seconds"] for e in added) / 60
+    print(f"{out}/test: added {len(added)} ordinary-speech files at {snr_name} ({minutes:.0f} min)")
+    return 0
+
+
 def sentences_of(text: str) -> list[str]:
     text = re.sub(r"[^A-Za-z0-9.,;:!?'\- \n]", " ", text)
     out = []
@@ -334,7 +409,19 @@ def main(argv: list[str] | None = None) -> int:
         "repository's). Its number of ~40-word pieces shifts every later random draw, so the "
         "test split is file for file the same only with a catalogue giving as many pieces",
     )
+    ap.add_argument(
+        "--add-negatives-snr",
+        type=float,
+        metavar="DB",
+        help="only add the test split's ordinary speech with each noise kind at DB dB to the "
+        "existing set in OUT (its manifest.json entries are kept as they are)",
+    )
     args = ap.parse_args(argv)
+    if args.add_negatives_snr is not None:
+        if not (args.out / "manifest.json").exists():
+            print(f"{args.out} holds no manifest.json to add to", file=sys.stderr)
+            return 1
+        return add_negatives(args.out, args.add_negatives_snr)
     global EXERCISES
     if args.exercises is not None:
         EXERCISES = args.exercises
@@ -459,29 +546,11 @@ def main(argv: list[str] | None = None) -> int:
 
     # 4. ordinary speech, clean and in each noise kind
     for split, voice, text, path in neg_meta:
-        bank = banks[split]
         speech = read_wav(path)
-        signal = np.concatenate([np.zeros(int(0.3 * RATE)), speech, np.zeros(int(0.3 * RATE))])
-        power = speech_power(speech)
         for kind in ("none", *NOISES):
             snr = None if kind == "none" else NEG_SNR[split]
-            mixed = signal
-            if snr is not None:
-                mixed = signal + bank.take(kind, len(signal)) * np.sqrt(power / 10 ** (snr / 10))
-            snr_name = "clean" if snr is None else f"{snr:.0f}db"
-            rel = Path(split) / "negatives" / f"{kind}_{snr_name}" / path.name
-            write_wav(out / rel, mixed)
             manifest.append(
-                {
-                    "kind": "negative",
-                    "split": split,
-                    "voice": voice,
-                    "noise": kind,
-                    "snr": snr_name,
-                    "text": text,
-                    "path": str(rel),
-                    "seconds": round(len(signal) / RATE, 2),
-                }
+                mix_negative(out, split, voice, text, path.name, speech, banks[split], kind, snr)
             )
     (out / "manifest.json").write_text(json.dumps(manifest, indent=0) + "\n")
     shutil.rmtree(tmp)
