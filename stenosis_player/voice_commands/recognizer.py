@@ -806,11 +806,11 @@ ENROLLED_ENGINE = "neural"
 def engine_for(leading_word: str, enrolment=None) -> str:
     """The engine the app listens with. Once the user has enrolled (Settings → Teach it my
     voice) with the leading word the network knows, the network adapted to their own takes:
-    on held-out voices enrolled as the app asks (plain speech) it heard 94 % in quiet,
-    79 / 93 / 81 % in white / pink / babble noise at 20 dB and 48 / 72 / 27 % at 10 dB, against
-    pocketsphinx's 99 %, 77 / 69 / 64 % and 32 / 53 / 37 %; a deeper voice in quiet 94
-    against 60 %; and the untaught network heard 67 % over a TV at 20 dB against 4 %
-    (bench/voice_commands/enrolment_results.txt, heldout_results.txt). Otherwise pocketsphinx."""
+    on held-out voices enrolled as the app asks (plain speech) it heard 93 % in quiet,
+    77 / 91 / 81 / 72 % in white / pink / babble / TV noise at 20 dB and 47 / 73 / 27 / 43 % at
+    10 dB, against pocketsphinx's 98 %, 77 / 69 / 63 / 4 % and 32 / 52 / 37 / 3 % on the same
+    files; a voice two semitones deeper in quiet 94 against 62 % (the README's table, session
+    8; bench/voice_commands/enrolment_results.txt, heldout_results.txt). Otherwise pocketsphinx."""
     if leading_word != DEFAULT_LEADING_WORD or enrolment is None:
         return DEFAULT_ENGINE
     if getattr(enrolment, "leading_word", leading_word) != leading_word:
