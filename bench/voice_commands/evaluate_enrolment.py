@@ -383,7 +383,8 @@ def main(argv: list[str] | None = None) -> int:
                 hits[(who, mode, variant, e["noise"], e["snr"])][1] += 1
             hits[("all", mode, "*", e["noise"], e["snr"])][0] += ok
             hits[("all", mode, "*", e["noise"], e["snr"])][1] += 1
-    for variant in variants:
+    # (no command files with --negatives-only: no recall tables)
+    for variant in [] if args.negatives_only else variants:
         print(f"\nCommands heard, {variant} variant, per condition ({' / '.join(modes)})")
         for who in (*voices, "all"):
             print(f"\n{who}")
@@ -392,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{_cell(*hits[(who, m, variant, noise, snr)]):>20s}" for m in modes
                 )
                 print(f"  {name:13s}{cells}")
-    for mode in modes:
+    for mode in [] if args.negatives_only else modes:
         print(
             f"\nAll voices ({', '.join(voices)}), {mode}: per variant and condition, and how "
             "far from the goal (95 % at 20 dB, 85 % at 10 dB; percentage points)"
