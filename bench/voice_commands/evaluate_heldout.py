@@ -275,6 +275,11 @@ def main(argv: list[str] | None = None) -> int:
         help="run the held-out voices only (not the tuned-on voices' comparison)",
     )
     ap.add_argument(
+        "--negatives-at",
+        metavar="SNR",
+        help="only the ordinary speech at this level (e.g. 10db): false commands, no command files",
+    )
+    ap.add_argument(
         "--lead", type=float, help="(neural) NeuralSettings.margin instead of the shipped one"
     )
     ap.add_argument(
@@ -316,6 +321,10 @@ def main(argv: list[str] | None = None) -> int:
             _RECOGNIZER, settings = HybridRecognizer, HybridSettings.load()
         else:
             _RECOGNIZER = SphinxRecognizer
+    if args.negatives_at:
+        manifest = [
+            e for e in manifest if e["kind"] == "negative" and e["snr"] == args.negatives_at
+        ]
     if args.subset > 1:  # by a hash of the path, so every condition keeps its share
         manifest = [e for e in manifest if zlib.crc32(e["path"].encode()) % args.subset == 0]
     t = time.time()
