@@ -364,7 +364,7 @@ class PlayerView(QWidget):
             return
         self._fitting = True
         try:
-            self.caption.setVisible(self._caption_adds_something() and not self._caption_gave_way)
+            self.caption.setVisible(self._caption_wanted())
             seg = self.segment
             if self.picture_beside and seg is not None and seg.kind is Kind.INTRO:
                 # the introduction's words are its caution: beside the picture only if they
@@ -373,7 +373,7 @@ class PlayerView(QWidget):
                 self._apply(self.scale)
                 if not layout_fits(self):
                     self._place_picture(beside=False)
-                self.caption.setVisible(self._caption_adds_something())
+                self.caption.setVisible(self._caption_wanted())
                 yield  # that was a layout try: the fit's own tries in the next turns
             # the same size and only a caption or a notice changed: keep the fit, no climb
             same_size = self._fit_size == (self.width(), self.height()) and not self._new_step
@@ -501,6 +501,11 @@ class PlayerView(QWidget):
         if event.type() == QEvent.Type.LayoutRequest:
             self.refit()
         return handled
+
+    def _caption_wanted(self) -> bool:
+        """Whether a fit starts with the caption shown: it says something the screen does
+        not, and has not given way to the picture beside the words in this step."""
+        return self._caption_adds_something() and not self._caption_gave_way
 
     def _caption_adds_something(self) -> bool:
         """The caption is what the voice says; when the screen already shows those words
