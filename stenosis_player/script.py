@@ -563,16 +563,15 @@ def _add_exercise(
     each = plan.sides_mode == "each"
     move_cautions = plan.cautions("before-move")
     up = [phrases.say(moving)] if moving else []  # how to get up from or down to the floor
-    get_ready = [*up, *plan.setup, plan.side_start("left", True) if each else "", *move_cautions]
+    after_setup = [plan.side_start("left", True) if each else "", *move_cautions]
     b.countdown_pause(
         Kind.GET_READY,
         ready,
-        get_ready,
-        # on screen: the side and the cautions (the start picture shows the set-up), or the
-        # set-up where there are none; a wall of text would shrink the screen's type
-        "\n".join(
-            [*up, *[p for p in get_ready[len(up) + len(plan.setup) :] if p]] or list(plan.setup)
-        ),
+        [*up, *plan.setup, *after_setup],
+        # on screen: how to get there, then the side and the cautions (the start picture
+        # shows the set-up), or the set-up where there are none; a wall of text would
+        # shrink the screen's type
+        "\n".join([*up, *([p for p in after_setup if p] or plan.setup)]),
         cue="Get into position",
         side="left" if each else None,
         side_label=plan.side_label("left") if each else "",

@@ -207,5 +207,8 @@ def test_getting_up_from_and_down_to_the_floor_is_said_with_how(catalog):
     assert ready["lumbar-flexion-lying"].say_parts[0] == down  # from standing
     assert ready["walking"].say_parts[0] == up  # from lying on the back
     assert up in ready["walking"].show  # and shown, not only said
+    # shown beside the set-up where the set-up is what the screen shows (it had replaced it)
+    flexion = ready["lumbar-flexion-lying"]
+    assert flexion.show == f"{down}\nLie on your back with your knees bent."
     for quiet in ("sustained-lumbar-extension", "posterior-pelvic-tilt", "straight-leg-raise"):
         assert not {up, down} & set(ready[quiet].say_parts), quiet
